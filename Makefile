@@ -1,0 +1,34 @@
+# The two commands: `make run` and `make test`.  Both set everything up on
+# a fresh machine first (virtualenv, Python packages, the web client's npm
+# packages).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WEB_STAMP := web/node_modules/.installed
+
+.PHONY: run test setup clean trial node-test
+
+run: setup
+	ARK_DATA_DIR=$${ARK_DATA_DIR:-$(CURDIR)/data} $(BIN)/twistd -n ark --port 8080 --interface 127.0.0.1
+
+test: setup
+	$(BIN)/trial --jobs 2 tests
+	if [ -d web/test ]; then cd web && npm test; fi
+
+setup: $(STAMP) $(WEB_STAMP)
+
+# A plain (not editable) install, as operators do it: that is the install
+# in which twistd finds twisted/plugins/ark_plugin.py.
+$(STAMP): setup.cfg pyproject.toml $(shell find ark twisted -name '*.py') $(wildcard maps/*) $(wildcard web/*.html web/*.js web/*.css)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet '.[dev]'
+	touch $@
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info web/node_modules _trial_temp*

@@ -1,0 +1,224 @@
+"""
+One client connection, whatever carries it: validates what the client
+sends, joins it to a room, feeds its input to the simulation and answers
+every mistake with a specific error.
+
+The session talks to its connection only through the C{send} and C{close}
+callables it is given, so tests drive it with lists and a L{Clock}.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from ark import metrics
+from ark.net.codec import dumps
+from ark.net.messages import Input, Join, Leave, ProtocolError, decode
+from ark.net.views import PATCH_RATE
+from ark.world import movement
+from ark.world.room import MAX_QUEUED_STEPS
+
+JOIN_TIMEOUT = 10.0
+
+# Messages per second a client may send, with a burst of as many.
+MESSAGE_RATE = 40.0
+
+# Strikes (protocol errors) that close a connection; one is forgiven a second.
+MAX_STRIKES = 10
+
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
+CLOSE_PROTOCOL_ERRORS = 4001
+CLOSE_JOIN_TIMEOUT = 4002
+CLOSE_REPLACED = 4003
+
+
+class Session:
+    """
+    The server side of one client.
+
+    @param rooms: the L{ark.rooms.RoomManager}.
+    @param send: sends one binary message to the client.
+    @param close: closes the connection with a code and a reason.
+    @param clock: an L{IReactorTime}.
+    @param settings: the numbers the welcome reports (view radius...).
+    """
+
+    def __init__(self, rooms, send: Callable[[bytes], None],
+                 close: Callable[[int, str], None], clock):
+        self.rooms = rooms
+        self.send = send
+        self._close = close
+        self.clock = clock
+        self.seat = None
+        self.closed = False
+        self._joinTimer = None
+        self._allowance = MESSAGE_RATE
+        self._allowanceAt = clock.seconds()
+        self._strikes = 0.0
+        self._strikesAt = self._allowanceAt
+        self._dropNoticeAt = None
+
+    # -- connection events -------------------------------------------------
+
+    def opened(self) -> None:
+        self._joinTimer = self.clock.callLater(JOIN_TIMEOUT, self._joinTimedOut)
+
+    def received(self, payload: bytes, isBinary: bool) -> None:
+        """
+        Handle one message from the client.
+        """
+        if self.closed:
+            return
+        try:
+            if not isBinary:
+                raise ProtocolError("text_frame", "only binary frames are accepted")
+            if not self._withinRate():
+                raise ProtocolError(
+                    "rate_limited",
+                    "more than %d messages a second; message dropped" % (MESSAGE_RATE,),
+                )
+            message = decode(payload)
+            handler, counter = self._handlers[type(message)]
+            counter.inc()
+            handler(self, message)
+        except ProtocolError as error:
+            self._refuse(error)
+
+    def connectionLost(self) -> None:
+        """
+        The connection is gone.  Unless the player left on purpose, the
+        avatar is held for reconnection.
+        """
+        if self._joinTimer is not None and self._joinTimer.active():
+            self._joinTimer.cancel()
+        self.closed = True
+        if self.seat is not None:
+            seat, self.seat = self.seat, None
+            self.rooms.disconnected(seat)
+            metrics.connectedPlayers.dec()
+
+    def replaced(self) -> None:
+        """
+        Another connection resumed this session's avatar.
+        """
+        if self.seat is not None:
+            self.seat = None
+            metrics.connectedPlayers.dec()
+        self.close(CLOSE_REPLACED, "resumed by another connection")
+
+    def close(self, code: int, reason: str) -> None:
+        if not self.closed:
+            self.closed = True
+            self._close(code, reason)
+
+    # -- messages ----------------------------------------------------------
+
+    def _onJoin(self, join: Join) -> None:
+        if self.seat is not None:
+            raise ProtocolError("already_joined", "this connection has joined already", "join")
+        if join.token is not None:
+            seat = self.rooms.resume(self, join.token)
+        else:
+            seat = self.rooms.join(self, join.name, join.avatar, join.map)
+        self.seat = seat
+        metrics.connectedPlayers.inc()
+        if self._joinTimer is not None and self._joinTimer.active():
+            self._joinTimer.cancel()
+        snapshot = seat.view.attach(seat.avatar, self.send)
+        worldMap = seat.room.worldMap
+        welcome = {
+            "t": "welcome",
+            "id": seat.avatar.entityId,
+            "token": seat.token,
+            "resumed": join.token is not None,
+            "map": worldMap.name,
+            "mapUrl": "/maps/" + worldMap.name,
+            "room": self.rooms.roomName(seat.view),
+            "tick": seat.room.tick,
+            "tickRate": movement.TICK_RATE,
+            "patchRate": PATCH_RATE,
+            "unitsPerPixel": movement.UNITS_PER_PIXEL,
+            "viewRadius": self.rooms.viewRadius,
+        }
+        welcome.update(snapshot)
+        self._sendMessage(welcome)
+
+    def _onInput(self, message: Input) -> None:
+        seat = self._joined("in")
+        avatar = seat.avatar
+        if message.seq <= avatar.lastSeq:
+            raise ProtocolError(
+                "stale_seq",
+                "step %d is not above the last step received (%d)"
+                % (message.seq, avatar.lastSeq),
+                "in",
+            )
+        dropped = seat.room.queueSteps(avatar, message.seq, message.steps)
+        if dropped:
+            metrics.stepsDropped.inc(dropped)
+            now = self.clock.seconds()
+            if self._dropNoticeAt is None or now - self._dropNoticeAt >= 1.0:
+                self._dropNoticeAt = now
+                self._sendError(
+                    "steps_dropped",
+                    "%d steps dropped: at most %d may wait" % (dropped, MAX_QUEUED_STEPS),
+                    "in",
+                )
+
+    def _onLeave(self, message: Leave) -> None:
+        seat = self._joined("leave")
+        self.seat = None
+        metrics.connectedPlayers.dec()
+        self.rooms.leave(seat)
+        self.close(CLOSE_NORMAL, "left")
+
+    _handlers = {
+        Join: (_onJoin, metrics.messagesIn.labels("join")),
+        Input: (_onInput, metrics.messagesIn.labels("in")),
+        Leave: (_onLeave, metrics.messagesIn.labels("leave")),
+    }
+
+    def _joined(self, kind: str):
+        if self.seat is None:
+            raise ProtocolError("not_joined", "send 'join' first", kind)
+        return self.seat
+
+    # -- errors and limits -------------------------------------------------
+
+    def _withinRate(self) -> bool:
+        now = self.clock.seconds()
+        self._allowance = min(
+            MESSAGE_RATE, self._allowance + (now - self._allowanceAt) * MESSAGE_RATE
+        )
+        self._allowanceAt = now
+        if self._allowance < 1.0:
+            return False
+        self._allowance -= 1.0
+        return True
+
+    def _refuse(self, error: ProtocolError) -> None:
+        metrics.protocolErrors.labels(error.code).inc()
+        self._sendError(error.code, error.message, error.ref)
+        now = self.clock.seconds()
+        self._strikes = max(0.0, self._strikes - (now - self._strikesAt)) + 1.0
+        self._strikesAt = now
+        if self._strikes >= MAX_STRIKES:
+            self.close(CLOSE_PROTOCOL_ERRORS, "too many protocol errors")
+
+    def _sendError(self, code: str, message: str, ref: Optional[str]) -> None:
+        error = {"t": "error", "code": code, "message": message}
+        if ref is not None:
+            error["ref"] = ref
+        self._sendMessage(error)
+
+    def _sendMessage(self, message: dict) -> None:
+        encoded = dumps(message)
+        metrics.messagesOut.labels(message["t"]).inc()
+        metrics.bytesOut.inc(len(encoded))
+        self.send(encoded)
+
+    def _joinTimedOut(self) -> None:
+        self._joinTimer = None
+        if self.seat is None:
+            self.close(CLOSE_JOIN_TIMEOUT, "no join within %d seconds" % (JOIN_TIMEOUT,))

@@ -1,0 +1,153 @@
+"""
+The options of C{twistd ark}.
+
+Every option can also come from an C{ARK_...} environment variable (the
+option's name in capitals, dashes as underscores); the command line wins.
+Values are checked here, so a bad one stops startup with a message naming
+the option instead of failing somewhere later.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+from twisted.python import usage
+
+from ark import resources
+
+
+def _integer(name, low, high):
+    def parse(value):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise usage.UsageError("--%s must be an integer, not %r" % (name, value))
+        if not low <= number <= high:
+            raise usage.UsageError("--%s must be between %d and %d" % (name, low, high))
+        return number
+
+    return parse
+
+
+def _seconds(name, low, high):
+    def parse(value):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise usage.UsageError("--%s must be a number of seconds, not %r" % (name, value))
+        if not low <= number <= high:
+            raise usage.UsageError("--%s must be between %g and %g seconds" % (name, low, high))
+        return number
+
+    return parse
+
+
+def _database(value):
+    if value == "sqlite":
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+        raise usage.UsageError(
+            "--db must be 'sqlite' or a URL like postgresql://user@host:5432/ark, not %r"
+            % (value,)
+        )
+    return value
+
+
+def _redis(value):
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme != "redis" or not parts.hostname:
+        raise usage.UsageError(
+            "--redis must be a URL like redis://127.0.0.1:6379/0, not %r" % (value,)
+        )
+    try:
+        parts.port
+    except ValueError:
+        raise usage.UsageError("--redis has a bad port: %r" % (value,))
+    return value
+
+
+def _mapName(value):
+    if not value or "/" in value or "\\" in value or value.startswith("."):
+        raise usage.UsageError(
+            "--map must be a map file name inside the maps directory, not %r" % (value,)
+        )
+    return value
+
+
+def _text(value):
+    return value
+
+
+class Options(usage.Options):
+    """
+    Options for running an ark world.
+    """
+
+    synopsis = "[options]"
+    longdesc = (
+        "Run an ark world: the web client, the maps, the WebSocket at /ws, "
+        "the JSON API at /api and Prometheus metrics at /metrics, on one port. "
+        "Every option can also be set with an ARK_* environment variable, e.g. "
+        "ARK_PORT=8080 or ARK_ROOM_CAPACITY=200."
+    )
+
+    # name, short, default, help, check
+    _parameters = [
+        ("port", "p", "8080", "TCP port to serve on.", _integer("port", 1, 65535)),
+        ("interface", "i", "127.0.0.1",
+         "Address to listen on (0.0.0.0 for every interface).", _text),
+        ("maps-dir", None, None,
+         "Directory of Tiled maps (.tmj) and their tilesets [default: the bundled world].",
+         _text),
+        ("map", "m", "town.tmj", "The default map: a file name inside the maps directory.",
+         _mapName),
+        ("data-dir", "d", None,
+         "Directory for the database file and the generated secret "
+         "[default: $XDG_DATA_HOME/ark or ~/.local/share/ark].", _text),
+        ("db", None, "sqlite",
+         "Database: 'sqlite' (a file in the data dir) or postgresql://user@host/db.",
+         _database),
+        ("redis", None, None,
+         "redis://host:port/db for presence shared between nodes [default: in-process].",
+         _redis),
+        ("secret", None, None,
+         "Secret for signing tokens [default: generated once into the data dir].", _text),
+        ("view-radius", None, "480",
+         "Half the side of the square a player sees, in pixels.",
+         _integer("view-radius", 64, 4096)),
+        ("room-capacity", None, "500",
+         "Avatars in a room before joins overflow into a new shard of the map.",
+         _integer("room-capacity", 1, 10000)),
+        ("reconnect-hold", None, "30",
+         "Seconds an avatar waits for its player after an unexpected disconnect.",
+         _seconds("reconnect-hold", 0, 3600)),
+    ]
+
+    optParameters = [[name, short, default, doc] for name, short, default, doc, _ in _parameters]
+
+    def __init__(self, environ=None):
+        usage.Options.__init__(self)
+        environ = os.environ if environ is None else environ
+        for name, _, _, _, _ in self._parameters:
+            variable = "ARK_" + name.upper().replace("-", "_")
+            if variable in environ:
+                self[name] = environ[variable]
+
+    def postOptions(self):
+        for name, _, _, _, check in self._parameters:
+            if self[name] is not None:
+                self[name] = check(self[name])
+        if self["maps-dir"] is None:
+            self["maps-dir"] = resources.bundled("maps")
+        if not os.path.isdir(self["maps-dir"]):
+            raise usage.UsageError("--maps-dir %r is not a directory" % (self["maps-dir"],))
+        if not os.path.isfile(os.path.join(self["maps-dir"], self["map"])):
+            raise usage.UsageError(
+                "--map %r is not a file in %s" % (self["map"], self["maps-dir"])
+            )
+        if self["data-dir"] is None:
+            self["data-dir"] = resources.defaultDataDirectory()

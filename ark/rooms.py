@@ -1,0 +1,197 @@
+"""
+Which room a player is in: one room per map, overflow shards when a room is
+full, and avatars held for a while after their connection drops so that the
+player can come back to them with a reconnection token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Dict, List, Optional
+
+from ark.net.messages import ProtocolError
+from ark.net.views import RoomView
+from ark.world.room import Avatar, Room
+
+
+class Seat:
+    """
+    A player's place in a room: the avatar, the room it is in, and the
+    token that gets it back.
+
+    @ivar owner: the session using the seat now, or C{None} while the
+        avatar is held for reconnection.
+    """
+
+    __slots__ = ("view", "avatar", "token", "owner", "hold")
+
+    def __init__(self, view: RoomView, avatar: Avatar):
+        self.view = view
+        self.avatar = avatar
+        self.token: Optional[str] = None
+        self.owner = None
+        self.hold = None
+
+    @property
+    def room(self) -> Room:
+        return self.view.room
+
+
+class RoomManager:
+    """
+    All rooms of this server and the seats in them.
+
+    @param maps: the loaded maps by file name.
+    @param defaultMap: the file name of the map players join by default.
+    @param capacity: avatars per room before an overflow shard opens.
+    @param viewRadius: half the side of a client's view square, in pixels.
+    @param holdSeconds: how long an avatar waits for its player after an
+        unexpected disconnect.
+    @param clock: an L{IReactorTime} for the holds.
+    """
+
+    def __init__(self, maps, defaultMap: str, capacity: int, viewRadius: int,
+                 holdSeconds: float, clock):
+        self.maps = maps
+        self.defaultMap = defaultMap
+        self.capacity = capacity
+        self.viewRadius = viewRadius
+        self.holdSeconds = holdSeconds
+        self.clock = clock
+        self.shards: Dict[str, List[RoomView]] = {}
+        self._seats: Dict[str, Seat] = {}
+        self._roomNames: Dict[RoomView, str] = {}
+
+    # -- rooms -------------------------------------------------------------
+
+    def views(self):
+        for shards in self.shards.values():
+            yield from shards
+
+    def roomName(self, view: RoomView) -> str:
+        return self._roomNames[view]
+
+    def _roomWithSeat(self, mapName: str) -> RoomView:
+        shards = self.shards.setdefault(mapName, [])
+        for view in shards:
+            if not view.room.isFull:
+                return view
+        view = RoomView(Room(self.maps[mapName], self.capacity), self.viewRadius)
+        shards.append(view)
+        taken = {self._roomNames[v] for v in shards if v in self._roomNames}
+        number = 1
+        while self._shardName(mapName, number) in taken:
+            number += 1
+        self._roomNames[view] = self._shardName(mapName, number)
+        return view
+
+    @staticmethod
+    def _shardName(mapName: str, number: int) -> str:
+        return mapName if number == 1 else "%s#%d" % (mapName, number)
+
+    def _closeIfUnused(self, view: RoomView) -> None:
+        # The first room of a map stays open; empty overflow shards close.
+        shards = self.shards[view.room.worldMap.name]
+        if not view.room.avatars and shards[0] is not view:
+            shards.remove(view)
+            del self._roomNames[view]
+
+    # -- seats -------------------------------------------------------------
+
+    def join(self, owner, name: str, avatarName: str, mapName: Optional[str]) -> Seat:
+        """
+        Seat a new avatar on C{mapName} (the default map when C{None}).
+
+        @raise ProtocolError: C{unknown_map} when this server has no such map.
+        """
+        if mapName is None:
+            mapName = self.defaultMap
+        if mapName not in self.maps:
+            raise ProtocolError("unknown_map", "no map named %r here" % (mapName,), "join")
+        view = self._roomWithSeat(mapName)
+        seat = Seat(view, view.room.addAvatar(name, avatarName))
+        self._occupy(seat, owner)
+        return seat
+
+    def resume(self, owner, token: str) -> Seat:
+        """
+        Give the avatar held under C{token} to C{owner}.  A session still
+        using it is told it was replaced.
+
+        @raise ProtocolError: C{bad_token} when no avatar is held under it.
+        """
+        seat = self._seats.pop(token, None)
+        if seat is None:
+            raise ProtocolError(
+                "bad_token", "the reconnection token is unknown or has expired", "join"
+            )
+        if seat.hold is not None:
+            seat.hold.cancel()
+            seat.hold = None
+        previous = seat.owner
+        if previous is not None:
+            seat.view.detach(seat.avatar)
+            previous.replaced()
+        seat.view.room.setConnected(seat.avatar, True)
+        self._occupy(seat, owner)
+        return seat
+
+    def _occupy(self, seat: Seat, owner) -> None:
+        # Each welcome carries a fresh token, so one seen on the wire
+        # earlier cannot take the avatar over.
+        self._seats.pop(seat.token, None)
+        seat.token = secrets.token_urlsafe(24)
+        self._seats[seat.token] = seat
+        seat.owner = owner
+
+    def disconnected(self, seat: Seat) -> None:
+        """
+        The connection of C{seat} dropped unexpectedly: hold the avatar in
+        place, shown as disconnected, until its player comes back or the
+        hold runs out.
+        """
+        seat.view.detach(seat.avatar)
+        seat.owner = None
+        seat.view.room.setConnected(seat.avatar, False)
+        seat.hold = self.clock.callLater(self.holdSeconds, self._release, seat)
+
+    def leave(self, seat: Seat) -> None:
+        """
+        The player left on purpose: remove the avatar now.
+        """
+        seat.view.detach(seat.avatar)
+        seat.owner = None
+        self._release(seat)
+
+    def _release(self, seat: Seat) -> None:
+        seat.hold = None
+        self._seats.pop(seat.token, None)
+        seat.view.room.removeAvatar(seat.avatar)
+        self._closeIfUnused(seat.view)
+
+    def heldCount(self) -> int:
+        return sum(1 for seat in self._seats.values() if seat.owner is None)
+
+    # -- time --------------------------------------------------------------
+
+    def step(self, ticks: int = 1) -> None:
+        """
+        Advance every room by C{ticks} ticks.
+        """
+        for view in list(self.views()):
+            room = view.room
+            for _ in range(ticks):
+                room.step()
+
+    def sendPatches(self):
+        """
+        Send every client its patch.
+
+        @return: C{(patches, totalBytes)} sent.
+        """
+        sent = size = 0
+        for view in list(self.views()):
+            count, length = view.sendPatches()
+            sent += count
+            size += length
+        return sent, size

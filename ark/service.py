@@ -1,0 +1,156 @@
+"""
+Build the service C{twistd ark} runs: the rooms, the loops that drive
+them, and the web site that serves everything on one port.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sys
+import time
+
+from twisted.application import service, strports
+from twisted.internet.task import LoopingCall
+
+from ark import metrics
+from ark.net.protocol import WorldFactory
+from ark.net.views import PATCH_RATE
+from ark.options import Options
+from ark.rooms import RoomManager
+from ark.secret import loadOrCreateSecret
+from ark.tiled import MapError, loadMap
+from ark.web import makeSite
+from ark.world.movement import TICK_RATE
+from ark import resources
+
+__all__ = ["Options", "makeService"]
+
+# After a stall longer than this, the simulation skips ahead instead of
+# replaying every missed tick in one burst.
+MAX_CATCH_UP_TICKS = TICK_RATE // 2
+
+
+class SimulationService(service.Service):
+    """
+    Steps every room at C{TICK_RATE} and sends patches at C{PATCH_RATE}.
+
+    @ivar clock: the reactor; tests set a L{task.Clock}.
+    """
+
+    def __init__(self, rooms: RoomManager, clock):
+        self.rooms = rooms
+        self.clock = clock
+        self._ticker = LoopingCall.withCount(self._tick)
+        self._ticker.clock = clock
+        self._patcher = LoopingCall(self._patch)
+        self._patcher.clock = clock
+
+    def startService(self):
+        service.Service.startService(self)
+        self._ticker.start(1.0 / TICK_RATE, now=False)
+        self._patcher.start(1.0 / PATCH_RATE, now=False)
+
+    def stopService(self):
+        service.Service.stopService(self)
+        for loop in (self._ticker, self._patcher):
+            if loop.running:
+                loop.stop()
+
+    def _tick(self, count: int) -> None:
+        if count > 1:
+            metrics.ticksBehind.inc(count - 1)
+        for _ in range(min(count, MAX_CATCH_UP_TICKS)):
+            started = time.perf_counter()
+            self.rooms.step()
+            metrics.tickDuration.observe(time.perf_counter() - started)
+
+    def _patch(self) -> None:
+        started = time.perf_counter()
+        sent, size = self.rooms.sendPatches()
+        metrics.patchDuration.observe(time.perf_counter() - started)
+        if sent:
+            metrics.messagesOut.labels("p").inc(sent)
+            metrics.bytesOut.inc(size)
+        metrics.rooms.set(sum(1 for _ in self.rooms.views()))
+        metrics.heldAvatars.set(self.rooms.heldCount())
+
+
+class ClosingFactoryService(service.Service):
+    """
+    Tells every client the server is going away when it stops.
+    """
+
+    def __init__(self, factory: WorldFactory):
+        self.factory = factory
+
+    def stopService(self):
+        service.Service.stopService(self)
+        self.factory.closeAll()
+
+
+def findMapFiles(mapsDirectory: str):
+    """
+    The map files in C{mapsDirectory}: every C{.tmj}, and every C{.json}
+    that is a map rather than a tileset.
+    """
+    names = []
+    for path in sorted(glob.glob(os.path.join(mapsDirectory, "*.tmj"))):
+        names.append(os.path.basename(path))
+    for path in sorted(glob.glob(os.path.join(mapsDirectory, "*.json"))):
+        try:
+            with open(path, "rb") as f:
+                if json.load(f).get("type") == "map":
+                    names.append(os.path.basename(path))
+        except (OSError, ValueError, AttributeError):
+            # Not a map; loadMap reports it if it is ever asked for.
+            continue
+    return names
+
+
+def loadMaps(mapsDirectory: str, defaultMap: str):
+    """
+    Load every map of C{mapsDirectory}.
+
+    @raise MapError: for the first map that is broken.
+    """
+    names = findMapFiles(mapsDirectory)
+    if defaultMap not in names:
+        names.append(defaultMap)
+    return {name: loadMap(os.path.join(mapsDirectory, name), name) for name in names}
+
+
+def makeService(options: Options, clock=None) -> service.MultiService:
+    """
+    Build the ark service from parsed C{options}.
+    """
+    if clock is None:
+        from twisted.internet import reactor as clock
+    try:
+        maps = loadMaps(options["maps-dir"], options["map"])
+    except MapError as error:
+        # One line naming the file and the fault is all an operator needs.
+        sys.stderr.write("ark: cannot start: %s\n" % (error,))
+        raise SystemExit(1)
+
+    os.makedirs(options["data-dir"], exist_ok=True)
+    loadOrCreateSecret(options["data-dir"], options["secret"])
+
+    rooms = RoomManager(
+        maps,
+        defaultMap=options["map"],
+        capacity=options["room-capacity"],
+        viewRadius=options["view-radius"],
+        holdSeconds=options["reconnect-hold"],
+        clock=clock,
+    )
+    factory = WorldFactory(rooms, clock)
+    site = makeSite(resources.bundled("web"), options["maps-dir"], factory, rooms)
+
+    top = service.MultiService()
+    SimulationService(rooms, clock).setServiceParent(top)
+    endpoint = "tcp:%d:interface=%s" % (options["port"], options["interface"].replace(":", r"\:"))
+    strports.service(endpoint, site).setServiceParent(top)
+    ClosingFactoryService(factory).setServiceParent(top)
+    return top

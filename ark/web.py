@@ -1,0 +1,129 @@
+"""
+The one HTTP site ark serves: the web client at C{/}, maps at C{/maps/},
+the WebSocket at C{/ws}, JSON at C{/api/} and metrics at C{/metrics}.
+"""
+
+from __future__ import annotations
+
+import json
+
+from autobahn.twisted.resource import WebSocketResource
+from prometheus_client.twisted import MetricsResource
+from twisted.web import resource, server, static
+
+_CONTENT_TYPES = {
+    ".tmj": "application/json",
+    ".tsj": "application/json",
+    ".json": "application/json",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".png": "image/png",
+    ".css": "text/css",
+    ".html": "text/html; charset=utf-8",
+    ".ogg": "audio/ogg",
+    ".mp3": "audio/mpeg",
+}
+
+
+class StaticFiles(static.File):
+    """
+    Files of one directory tree, without directory listings.
+    """
+
+    contentTypes = dict(static.File.contentTypes, **_CONTENT_TYPES)
+
+    def directoryListing(self):
+        return JSONError(404, "not_found", "no such file")
+
+
+class JSONError(resource.Resource):
+    """
+    An error answered as C{{"error": code, "message": text}}.
+    """
+
+    isLeaf = True
+
+    def __init__(self, status: int, code: str, message: str):
+        resource.Resource.__init__(self)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def render(self, request):
+        request.setResponseCode(self.status)
+        return _json(request, {"error": self.code, "message": self.message})
+
+
+def _json(request, value) -> bytes:
+    request.setHeader(b"content-type", b"application/json")
+    request.setHeader(b"cache-control", b"no-store")
+    return json.dumps(value).encode("utf-8")
+
+
+class JSONResource(resource.Resource):
+    """
+    A read-only JSON endpoint: C{GET} answers C{describe()}.
+    """
+
+    isLeaf = True
+
+    def __init__(self, describe):
+        resource.Resource.__init__(self)
+        self._describe = describe
+
+    def render_GET(self, request):
+        return _json(request, self._describe())
+
+    def render(self, request):
+        if request.method not in (b"GET", b"HEAD"):
+            request.setHeader(b"allow", b"GET, HEAD")
+            return JSONError(405, "method_not_allowed", "only GET is allowed here").render(request)
+        return resource.Resource.render(self, request)
+
+
+class API(resource.Resource):
+    """
+    C{/api/}: JSON in and out; unknown paths answer a JSON 404.
+    """
+
+    def __init__(self, rooms):
+        resource.Resource.__init__(self)
+        self.putChild(b"rooms", JSONResource(lambda: describeRooms(rooms)))
+
+    def getChild(self, path, request):
+        return JSONError(404, "not_found", "no such API endpoint")
+
+    def render(self, request):
+        return JSONError(404, "not_found", "no such API endpoint").render(request)
+
+
+def describeRooms(rooms) -> dict:
+    """
+    The rooms open now, for C{GET /api/rooms}.
+    """
+    return {
+        "rooms": [
+            {
+                "name": rooms.roomName(view),
+                "map": view.room.worldMap.name,
+                "avatars": len(view.room.avatars),
+                "connected": len(view.viewers),
+                "capacity": view.room.capacity,
+            }
+            for view in rooms.views()
+        ]
+    }
+
+
+def makeSite(webDirectory: str, mapsDirectory: str, webSocketFactory, rooms) -> server.Site:
+    """
+    Build the site.
+    """
+    root = StaticFiles(webDirectory)
+    root.putChild(b"maps", StaticFiles(mapsDirectory))
+    root.putChild(b"ws", WebSocketResource(webSocketFactory))
+    root.putChild(b"api", API(rooms))
+    root.putChild(b"metrics", MetricsResource())
+    site = server.Site(root)
+    site.displayTracebacks = False
+    return site

@@ -1,0 +1,258 @@
+"""
+The simulation of one room: the avatars on one map (or one shard of a
+crowded map), stepped at a fixed rate.
+
+Nothing here knows about sockets, encodings or the clock.  Time is the
+tick counter; input arrives as numbered steps; what happened comes out as
+a L{Changes} journal that the network layer turns into patches.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Dict, List, Optional, Set, Tuple
+
+from ark.world import movement
+from ark.world.grid import Grid
+from ark.world.movement import Body, Obstacles
+
+# 320 px cells, as WorkAdventure uses: a client watches the cells its view
+# overlaps, and each cell's news is encoded once per patch.
+CELL_SIZE = 320 * movement.UNITS_PER_PIXEL
+
+# How many steps may wait for a player: enough to absorb ~150 ms of network
+# jitter, small enough that nobody banks movement for later.
+MAX_QUEUED_STEPS = 10
+
+MAX_SEQ = 2**53 - 1
+
+
+# A motion is a change in how an avatar moves, as observers must learn it:
+# (tick, x, y, bits, facing).  At that tick the avatar consumed a step of
+# input bits and ended at (x, y) facing that way; until its next motion it
+# applies the same bits every tick, so an observer replays its path exactly
+# from motions alone and nothing needs sending while it keeps its heading.
+Motion = Tuple[int, int, int, int, int]
+
+
+class Avatar:
+    """
+    One player's avatar in a room.
+
+    @ivar entityId: small integer naming the avatar in this room.
+    @ivar body: the L{movement.Body} after the last step.
+    @ivar bits: the input consumed in the last step (0 when none was
+        waiting).
+    @ivar lastSeq: the highest step number received.
+    @ivar ackSeq: the step number of the last step consumed.
+    @ivar motions: motions since the last L{Room.drainChanges}.
+    @ivar cell: the grid cell the avatar stands in.
+    """
+
+    __slots__ = (
+        "entityId",
+        "name",
+        "avatar",
+        "body",
+        "bits",
+        "queue",
+        "lastSeq",
+        "ackSeq",
+        "connected",
+        "motions",
+        "cell",
+        "dropped",
+    )
+
+    def __init__(self, entityId: int, name: str, avatar: str, body: Body, cell):
+        self.entityId = entityId
+        self.name = name
+        self.avatar = avatar
+        self.body = body
+        self.bits = 0
+        self.queue: deque = deque()
+        self.lastSeq = -1
+        self.ackSeq = -1
+        self.connected = True
+        self.motions: List[Motion] = []
+        self.cell = cell
+        self.dropped = 0
+
+
+class Changes:
+    """
+    What happened in a room since the last drain.
+
+    @ivar added: avatars that joined.
+    @ivar removed: avatars that left, with the cell they were last in.
+    @ivar moved: avatars with new motions (read them from C{motions}).
+    @ivar crossed: avatars now standing in another grid cell.
+    @ivar connection: avatars whose C{connected} flag changed.
+    """
+
+    __slots__ = ("added", "removed", "moved", "crossed", "connection")
+
+    def __init__(self):
+        self.added: List[Avatar] = []
+        self.removed: List[Avatar] = []
+        self.moved: Set[Avatar] = set()
+        self.crossed: Set[Avatar] = set()
+        self.connection: Set[Avatar] = set()
+
+
+class Room:
+    """
+    The avatars of one map, moved one tick at a time.
+
+    @param worldMap: the L{ark.world.worldmap.WorldMap} they walk on.
+    @param capacity: how many avatars (connected or held for reconnection)
+        the room takes.
+    """
+
+    def __init__(self, worldMap, capacity: int):
+        self.worldMap = worldMap
+        self.capacity = capacity
+        self.obstacles = Obstacles.forMap(worldMap)
+        self.grid = Grid(CELL_SIZE)
+        self.tick = 0
+        self.avatars: Dict[int, Avatar] = {}
+        self._nextEntityId = 1
+        self._spawnCursor = 0
+        self._changes = Changes()
+
+    @property
+    def isFull(self) -> bool:
+        return len(self.avatars) >= self.capacity
+
+    def spawnBody(self, entry: str = "start") -> Body:
+        """
+        A body standing on the next free spawn point of C{entry}; spawn
+        points are used in turn so that arrivals do not all stack up.
+        """
+        points = self.worldMap.spawnPoints(entry)
+        for _ in range(len(points)):
+            px, py = points[self._spawnCursor % len(points)]
+            self._spawnCursor += 1
+            x, y = movement.toUnits(px), movement.toUnits(py)
+            if self.obstacles.fits(x, y):
+                return Body(x, y)
+        px, py = points[0]
+        return Body(movement.toUnits(px), movement.toUnits(py))
+
+    def addAvatar(self, name: str, avatar: str, body: Optional[Body] = None) -> Avatar:
+        """
+        Put a new avatar in the room.
+
+        @param body: where it stands; a spawn point when not given.
+        """
+        if body is None:
+            body = self.spawnBody()
+        entityId = self._nextEntityId
+        self._nextEntityId += 1
+        cell = self.grid.cellAt(body.x, body.y)
+        added = Avatar(entityId, name, avatar, body, cell)
+        self.avatars[entityId] = added
+        self.grid.add(added, cell)
+        self._changes.added.append(added)
+        return added
+
+    def removeAvatar(self, avatar: Avatar) -> None:
+        if self.avatars.pop(avatar.entityId, None) is None:
+            return
+        self.grid.remove(avatar, avatar.cell)
+        self._changes.moved.discard(avatar)
+        self._changes.crossed.discard(avatar)
+        self._changes.connection.discard(avatar)
+        avatar.motions.clear()
+        self._changes.removed.append(avatar)
+
+    def setConnected(self, avatar: Avatar, connected: bool) -> None:
+        if avatar.connected != connected:
+            avatar.connected = connected
+            self._changes.connection.add(avatar)
+        if not connected:
+            # A disconnected avatar stands still where it was.
+            avatar.queue.clear()
+
+    def queueSteps(self, avatar: Avatar, firstSeq: int, steps) -> int:
+        """
+        Queue numbered input steps for C{avatar}.
+
+        The caller has checked that C{firstSeq} is above C{avatar.lastSeq}
+        and every step is a valid bit set.  Steps that do not fit the queue
+        are dropped, so a client cannot bank movement by sending more.
+
+        @return: how many steps were dropped.
+        """
+        queue = avatar.queue
+        room = MAX_QUEUED_STEPS - len(queue)
+        seq = firstSeq
+        for bits in steps[:room]:
+            queue.append((seq, bits))
+            seq += 1
+        dropped = max(0, len(steps) - room)
+        avatar.lastSeq = firstSeq + len(steps) - 1
+        avatar.dropped += dropped
+        return dropped
+
+    def step(self) -> None:
+        """
+        Advance the room by one tick: every avatar consumes at most one
+        queued step.
+        """
+        self.tick += 1
+        tick = self.tick
+        obstacles = self.obstacles
+        grid = self.grid
+        moved = self._changes.moved
+        crossed = self._changes.crossed
+        for avatar in self.avatars.values():
+            queue = avatar.queue
+            if queue:
+                seq, bits = queue.popleft()
+                avatar.ackSeq = seq
+            else:
+                if avatar.bits == 0:
+                    continue
+                bits = 0
+            old = avatar.body
+            body = movement.step(old, bits, obstacles)
+            avatar.body = body
+            if bits != avatar.bits:
+                avatar.bits = bits
+                avatar.motions.append((tick, body.x, body.y, bits, body.facing))
+                moved.add(avatar)
+            if body.x != old.x or body.y != old.y:
+                cell = grid.cellAt(body.x, body.y)
+                if cell != avatar.cell:
+                    grid.move(avatar, avatar.cell, cell)
+                    avatar.cell = cell
+                    crossed.add(avatar)
+
+    def teleport(self, avatar: Avatar, body: Body) -> None:
+        """
+        Put C{avatar} at C{body} at once, telling observers.
+        """
+        avatar.body = body
+        avatar.motions.append((self.tick, body.x, body.y, avatar.bits, body.facing))
+        self._changes.moved.add(avatar)
+        cell = self.grid.cellAt(body.x, body.y)
+        if cell != avatar.cell:
+            self.grid.move(avatar, avatar.cell, cell)
+            avatar.cell = cell
+            self._changes.crossed.add(avatar)
+
+    def drainChanges(self) -> Changes:
+        """
+        Hand over what happened since the last drain and start afresh.
+        The motions listed stay on each avatar until the caller clears
+        them with L{clearMotions}.
+        """
+        changes = self._changes
+        self._changes = Changes()
+        return changes
+
+    @staticmethod
+    def clearMotions(changes: Changes) -> None:
+        for avatar in changes.moved:
+            avatar.motions.clear()

@@ -1,0 +1,164 @@
+"""
+What the simulation needs to know about a map: its size, which tiles block
+movement, where players may appear, and the zones map makers drew.
+
+This is the parsed, validated form of a Tiled map (see L{ark.tiled}, which
+builds it from files).  Everything here is in pixels except tile coordinates,
+which are named as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence, Tuple
+
+Point = Tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Rectangle:
+    """
+    An axis-aligned zone shape, in pixels; the right and bottom edges are
+    outside it.
+    """
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def contains(self, px: float, py: float) -> bool:
+        return self.x <= px < self.x + self.width and self.y <= py < self.y + self.height
+
+    def bounds(self) -> Tuple[float, float, float, float]:
+        return (self.x, self.y, self.x + self.width, self.y + self.height)
+
+
+@dataclass(frozen=True)
+class Polygon:
+    """
+    A zone shape given by its corners, in pixels, in drawing order.
+    """
+
+    points: Tuple[Point, ...]
+
+    def contains(self, px: float, py: float) -> bool:
+        # Even-odd ray casting: count edges crossed by a ray going right.
+        inside = False
+        points = self.points
+        j = len(points) - 1
+        for i in range(len(points)):
+            xi, yi = points[i]
+            xj, yj = points[j]
+            if (yi > py) != (yj > py):
+                crossingX = xi + (py - yi) * (xj - xi) / (yj - yi)
+                if px < crossingX:
+                    inside = not inside
+            j = i
+        return inside
+
+    def bounds(self) -> Tuple[float, float, float, float]:
+        xs = [p[0] for p in self.points]
+        ys = [p[1] for p in self.points]
+        return (min(xs), min(ys), max(xs), max(ys))
+
+
+@dataclass(frozen=True)
+class TileArea:
+    """
+    A zone painted as tiles: the set of (column, row) tiles it covers.
+    """
+
+    tiles: frozenset
+    tileWidth: int
+    tileHeight: int
+
+    def contains(self, px: float, py: float) -> bool:
+        return (int(px // self.tileWidth), int(py // self.tileHeight)) in self.tiles
+
+    def bounds(self) -> Tuple[float, float, float, float]:
+        columns = [t[0] for t in self.tiles]
+        rows = [t[1] for t in self.tiles]
+        return (
+            min(columns) * self.tileWidth,
+            min(rows) * self.tileHeight,
+            (max(columns) + 1) * self.tileWidth,
+            (max(rows) + 1) * self.tileHeight,
+        )
+
+
+@dataclass(frozen=True)
+class Zone:
+    """
+    An area of the map with properties that zone behaviours act on.
+
+    @ivar name: the object's or layer's name in Tiled (may be empty).
+    @ivar shape: a L{Rectangle}, L{Polygon} or L{TileArea}.
+    @ivar properties: the Tiled custom properties, by name.
+    """
+
+    name: str
+    shape: object
+    properties: Mapping[str, object] = field(default_factory=dict)
+
+    def contains(self, px: float, py: float) -> bool:
+        return self.shape.contains(px, py)
+
+
+@dataclass(frozen=True)
+class WorldMap:
+    """
+    A loaded map.
+
+    @ivar name: the map's file name inside the maps directory, e.g.
+        C{"town.tmj"}; clients fetch it from C{/maps/<name>}.
+    @ivar width: width in tiles.
+    @ivar height: height in tiles.
+    @ivar tileWidth: tile width in pixels.
+    @ivar tileHeight: tile height in pixels.
+    @ivar blocked: one byte per tile, row by row; non-zero means a body may
+        not overlap that tile.
+    @ivar entries: spawn points by entry name, in pixels.  C{"start"} is the
+        default entry; other names are what C{exitUrl}'s C{#entry} refers to.
+    @ivar zones: every zone, in map order.
+    @ivar properties: the map's own custom properties.
+    """
+
+    name: str
+    width: int
+    height: int
+    tileWidth: int
+    tileHeight: int
+    blocked: bytes
+    entries: Mapping[str, Sequence[Point]]
+    zones: Tuple[Zone, ...] = ()
+    properties: Mapping[str, object] = field(default_factory=dict)
+
+    DEFAULT_ENTRY = "start"
+
+    @property
+    def pixelWidth(self) -> int:
+        return self.width * self.tileWidth
+
+    @property
+    def pixelHeight(self) -> int:
+        return self.height * self.tileHeight
+
+    def isBlocked(self, column: int, row: int) -> bool:
+        """
+        Whether the tile at C{column}, C{row} blocks bodies.  Everything
+        outside the map blocks, so the map's edge is a wall.
+        """
+        if column < 0 or row < 0 or column >= self.width or row >= self.height:
+            return True
+        return self.blocked[row * self.width + column] != 0
+
+    def spawnPoints(self, entry: str = DEFAULT_ENTRY) -> Sequence[Point]:
+        """
+        The spawn points of C{entry}, falling back to the default entry
+        when the map has no such entry.
+        """
+        points = self.entries.get(entry)
+        if not points:
+            points = self.entries[self.DEFAULT_ENTRY]
+        return points

@@ -1,0 +1,146 @@
+"""
+Helpers shared by the tests: small maps drawn as text, and a client-side
+decoder for what the server sends.
+"""
+
+from __future__ import annotations
+
+import cbor2
+
+from ark.world.worldmap import WorldMap
+
+
+def mapFromRows(rows, tileSize=32, name="test.tmj", spawns=None, zones=()):
+    """
+    A L{WorldMap} drawn as text: C{#} blocks, anything else is free, C{S}
+    marks a spawn tile of the C{start} entry.
+
+    @param spawns: extra entries, C{{name: [(px, py), ...]}}.
+    """
+    width = len(rows[0])
+    blocked = bytes(1 if ch == "#" else 0 for row in rows for ch in row)
+    start = [
+        (column * tileSize + tileSize / 2, row * tileSize + tileSize / 2)
+        for row, line in enumerate(rows)
+        for column, ch in enumerate(line)
+        if ch == "S"
+    ]
+    entries = {"start": start}
+    entries.update(spawns or {})
+    return WorldMap(
+        name=name,
+        width=width,
+        height=len(rows),
+        tileWidth=tileSize,
+        tileHeight=tileSize,
+        blocked=blocked,
+        entries=entries,
+        zones=tuple(zones),
+    )
+
+
+def openMap(columns, rows, name="open.tmj", tileSize=32):
+    """
+    A map with no walls, spawning at its centre tile.
+    """
+    lines = ["." * columns for _ in range(rows)]
+    middle = list(lines[rows // 2])
+    middle[columns // 2] = "S"
+    lines[rows // 2] = "".join(middle)
+    return mapFromRows(lines, tileSize, name)
+
+
+def decodeAll(frames):
+    return [cbor2.loads(frame) for frame in frames]
+
+
+class FakeClient:
+    """
+    The far end of a L{Session}: records what the server sent and how it
+    closed the connection.
+    """
+
+    def __init__(self, harness):
+        from ark.net.session import Session
+
+        self.harness = harness
+        self.frames = []
+        self.closedWith = None
+        self.session = Session(harness.rooms, self.frames.append, self._close, harness.clock)
+        self.session.opened()
+
+    def _close(self, code, reason):
+        self.closedWith = (code, reason)
+        self.session.connectionLost()
+
+    def sendMessage(self, message, isBinary=True):
+        payload = cbor2.dumps(message) if not isinstance(message, bytes) else message
+        self.session.received(payload, isBinary)
+
+    def join(self, name="ada", avatar="fox", **extra):
+        message = {"t": "join", "name": name, "avatar": avatar}
+        message.update(extra)
+        self.sendMessage(message)
+        return self.last("welcome")
+
+    def walk(self, seq, steps):
+        self.sendMessage({"t": "in", "seq": seq, "steps": list(steps)})
+
+    def drop(self):
+        """
+        The connection breaks without a goodbye.
+        """
+        self.session.connectionLost()
+
+    def messages(self, kind=None):
+        decoded = decodeAll(self.frames)
+        return [m for m in decoded if kind is None or m["t"] == kind]
+
+    def last(self, kind):
+        found = self.messages(kind)
+        return found[-1] if found else None
+
+    def errors(self):
+        return [m["code"] for m in self.messages("error")]
+
+    def clear(self):
+        del self.frames[:]
+
+
+class Harness:
+    """
+    A room manager on a test clock, with helpers to connect fake clients
+    and run the simulation's loops by hand.
+    """
+
+    def __init__(self, maps=None, defaultMap=None, capacity=50, viewRadius=480, hold=30.0):
+        from twisted.internet.task import Clock
+
+        from ark.rooms import RoomManager
+
+        if maps is None:
+            worldMap = openMap(100, 100, name="open.tmj")
+            maps = {worldMap.name: worldMap}
+        self.clock = Clock()
+        self.rooms = RoomManager(
+            maps,
+            defaultMap=defaultMap or sorted(maps)[0],
+            capacity=capacity,
+            viewRadius=viewRadius,
+            holdSeconds=hold,
+            clock=self.clock,
+        )
+
+    def connect(self):
+        return FakeClient(self)
+
+    def run(self, ticks):
+        """
+        Run C{ticks} ticks with a round of patches every third tick, as
+        the 60 Hz and 20 Hz loops do.
+        """
+        for index in range(ticks):
+            self.rooms.step()
+            self.clock.advance(1.0 / 60)
+            if index % 3 == 2:
+                self.rooms.sendPatches()

@@ -1,0 +1,352 @@
+"""
+Tests for L{ark.net.session} and L{ark.net.messages}: every client message
+is validated and every mistake gets a specific error, never a crash.
+"""
+
+import cbor2
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from ark.net import messages
+from ark.net.session import (
+    CLOSE_JOIN_TIMEOUT,
+    CLOSE_NORMAL,
+    CLOSE_PROTOCOL_ERRORS,
+    JOIN_TIMEOUT,
+    MAX_STRIKES,
+    MESSAGE_RATE,
+)
+from ark.world.movement import RIGHT
+from ark.world.room import MAX_QUEUED_STEPS
+
+from tests.support import Harness
+
+
+class JoinTests(SynchronousTestCase):
+    """
+    Joining gives a welcome with everything a client starts from.
+    """
+
+    def setUp(self):
+        self.harness = Harness()
+
+    def test_welcomeDescribesTheAvatarAndTheRoom(self):
+        """
+        The welcome names the avatar, the map to load, the rates and units,
+        and carries a reconnection token.
+        """
+        welcome = self.harness.connect().join("Ada Lovelace", "fox")
+        self.assertEqual(welcome["me"]["name"], "Ada Lovelace")
+        self.assertEqual(welcome["me"]["avatar"], "fox")
+        self.assertEqual(welcome["me"]["id"], welcome["id"])
+        self.assertEqual(welcome["map"], "open.tmj")
+        self.assertEqual(welcome["mapUrl"], "/maps/open.tmj")
+        self.assertEqual(welcome["room"], "open.tmj")
+        self.assertEqual((welcome["tickRate"], welcome["patchRate"]), (60, 20))
+        self.assertEqual(welcome["unitsPerPixel"], 60)
+        self.assertEqual(welcome["ack"], -1)
+        self.assertFalse(welcome["resumed"])
+        self.assertGreaterEqual(len(welcome["token"]), 24)
+        self.assertEqual(welcome["entities"], [])
+
+    def test_snapshotListsOthersInView(self):
+        """
+        A second player's welcome lists the first, fully described.
+        """
+        first = self.harness.connect()
+        firstWelcome = first.join("ada")
+        second = self.harness.connect().join("grace", "owl")
+        self.assertEqual(second["entities"], [firstWelcome["me"]])
+
+    def test_nameIsTrimmedAndNormalised(self):
+        """
+        Surrounding spaces are removed and the name is stored in NFC form.
+        """
+        welcome = self.harness.connect().join("  Zoe\u0308  ")
+        self.assertEqual(welcome["me"]["name"], "Zo\u00eb")
+
+
+class ValidationTests(SynchronousTestCase):
+    """
+    Each kind of bad input gets its own error code and the server goes on.
+    """
+
+    def setUp(self):
+        self.harness = Harness()
+        self.client = self.harness.connect()
+
+    def assertRefused(self, payload, code, isBinary=True):
+        # Let the earlier strike be forgiven so each case is judged alone.
+        self.harness.clock.advance(1.0)
+        self.client.clear()
+        self.client.sendMessage(payload, isBinary)
+        self.assertEqual(self.client.errors(), [code])
+        error = self.client.last("error")
+        self.assertIsInstance(error["message"], str)
+        self.assertNotIn("Traceback", error["message"])
+        return error
+
+    def test_malformedCBOR(self):
+        """
+        Bytes that are not CBOR are answered with C{bad_cbor}.
+        """
+        self.assertRefused(b"\xff\x00\x1c", "bad_cbor")
+        self.assertRefused(b"\x9f" * 300, "bad_cbor")
+
+    def test_textFrames(self):
+        """
+        Text frames are refused: the protocol is binary.
+        """
+        self.assertRefused(b'{"t": "join"}', "text_frame", isBinary=False)
+
+    def test_oversizedFrame(self):
+        """
+        A frame over the soft limit is refused before decoding.
+        """
+        payload = cbor2.dumps({"t": "join", "name": "x" * messages.SOFT_FRAME_LIMIT})
+        self.assertRefused(payload, "too_large")
+
+    def test_notAMessage(self):
+        """
+        CBOR that is not a map with a text C{t} is C{bad_message}.
+        """
+        self.assertRefused(cbor2.dumps([1, 2, 3]), "bad_message")
+        self.assertRefused(cbor2.dumps({"type": "join"}), "bad_message")
+        self.assertRefused(cbor2.dumps({"t": 7}), "bad_message")
+
+    def test_unknownType(self):
+        """
+        An unknown C{t} is C{unknown_type} and the error names it.
+        """
+        error = self.assertRefused(cbor2.dumps({"t": "fly"}), "unknown_type")
+        self.assertIn("fly", error["message"])
+
+    def test_badJoinFields(self):
+        """
+        Missing, mistyped and out-of-range join fields are C{bad_field},
+        each naming the field.
+        """
+        cases = [
+            ({"t": "join", "avatar": "fox"}, "name"),
+            ({"t": "join", "name": 5, "avatar": "fox"}, "name"),
+            ({"t": "join", "name": "", "avatar": "fox"}, "name"),
+            ({"t": "join", "name": "x" * 33, "avatar": "fox"}, "name"),
+            ({"t": "join", "name": "bad\x07bell", "avatar": "fox"}, "name"),
+            ({"t": "join", "name": "rtl\u202eflip", "avatar": "fox"}, "name"),
+            ({"t": "join", "name": "ada"}, "avatar"),
+            ({"t": "join", "name": "ada", "avatar": "Fox!"}, "avatar"),
+            ({"t": "join", "name": "ada", "avatar": "fox", "map": "../etc/passwd"}, "map"),
+            ({"t": "join", "name": "ada", "avatar": "fox", "map": 3}, "map"),
+            ({"t": "join", "token": 12}, "token"),
+            ({"t": "join", "token": "x" * 500}, "token"),
+        ]
+        for message, field in cases:
+            self.client = self.harness.connect()
+            error = self.assertRefused(cbor2.dumps(message), "bad_field")
+            self.assertIn(field, error["message"], message)
+            self.assertEqual(error["ref"], "join")
+
+    def test_badInputFields(self):
+        """
+        Input batches with a bad C{seq} or bad steps are C{bad_field}.
+        """
+        self.client.join()
+        cases = [
+            ({"t": "in", "steps": [1]}, "seq"),
+            ({"t": "in", "seq": -1, "steps": [1]}, "seq"),
+            ({"t": "in", "seq": True, "steps": [1]}, "seq"),
+            ({"t": "in", "seq": 1.5, "steps": [1]}, "seq"),
+            ({"t": "in", "seq": 2**60, "steps": [1]}, "seq"),
+            ({"t": "in", "seq": 1}, "steps"),
+            ({"t": "in", "seq": 1, "steps": []}, "steps"),
+            ({"t": "in", "seq": 1, "steps": [1] * 31}, "steps"),
+            ({"t": "in", "seq": 1, "steps": [32]}, "step"),
+            ({"t": "in", "seq": 1, "steps": [-1]}, "step"),
+            ({"t": "in", "seq": 1, "steps": ["right"]}, "step"),
+            ({"t": "in", "seq": 1, "steps": [True]}, "step"),
+            ({"t": "in", "seq": 2**53 - 2, "steps": [1, 1, 1]}, "2**53"),
+        ]
+        for message, field in cases:
+            error = self.assertRefused(cbor2.dumps(message), "bad_field")
+            self.assertIn(field, error["message"], message)
+
+    def test_inputBeforeJoin(self):
+        """
+        Input before joining is C{not_joined}.
+        """
+        self.assertRefused(cbor2.dumps({"t": "in", "seq": 0, "steps": [1]}), "not_joined")
+        self.assertRefused(cbor2.dumps({"t": "leave"}), "not_joined")
+
+    def test_secondJoin(self):
+        """
+        A connection joins once.
+        """
+        self.client.join()
+        self.assertRefused(cbor2.dumps({"t": "join", "name": "b", "avatar": "fox"}), "already_joined")
+
+    def test_unknownMap(self):
+        """
+        Joining a map the server does not have is C{unknown_map}.
+        """
+        error = self.assertRefused(
+            cbor2.dumps({"t": "join", "name": "a", "avatar": "fox", "map": "moon.tmj"}),
+            "unknown_map",
+        )
+        self.assertIn("moon.tmj", error["message"])
+
+    def test_unknownToken(self):
+        """
+        Resuming with a token nobody holds is C{bad_token}.
+        """
+        self.assertRefused(cbor2.dumps({"t": "join", "token": "nope"}), "bad_token")
+
+    def test_staleSequenceNumbers(self):
+        """
+        Steps numbered at or below ones already received are C{stale_seq}
+        and move nothing.
+        """
+        welcome = self.client.join()
+        self.client.walk(10, [RIGHT])
+        self.assertRefused(cbor2.dumps({"t": "in", "seq": 10, "steps": [RIGHT]}), "stale_seq")
+        self.assertRefused(cbor2.dumps({"t": "in", "seq": 3, "steps": [RIGHT]}), "stale_seq")
+        self.harness.run(10)
+        me = self.client.last("p")["me"]
+        self.assertEqual(me[0], welcome["me"]["x"] + 160)
+
+    def test_garbageNeverEscapes(self):
+        """
+        Random bytes and random CBOR values produce errors, never an
+        exception out of the session.
+        """
+        import random
+
+        generator = random.Random(7)
+        values = [None, True, 1.5, -3, "x", b"\x00", [], {}, [1, "a"], {"t": None}, 2**70]
+        for _ in range(300):
+            if generator.random() < 0.5:
+                payload = bytes(generator.randrange(256) for _ in range(generator.randrange(1, 40)))
+            else:
+                message = {"t": generator.choice(["join", "in", "leave", "x"])}
+                for key in ("name", "avatar", "map", "token", "seq", "steps"):
+                    if generator.random() < 0.5:
+                        message[key] = generator.choice(values)
+                payload = cbor2.dumps(message)
+            client = self.harness.connect()
+            client.sendMessage(payload)
+            for message in client.messages():
+                self.assertIn(message["t"], ("error", "welcome"))
+
+
+class FloodTests(SynchronousTestCase):
+    """
+    Floods are limited, and repeat offenders are disconnected.
+    """
+
+    def setUp(self):
+        self.harness = Harness()
+        self.client = self.harness.connect()
+        self.client.join()
+
+    def test_messagesOverTheRateAreDropped(self):
+        """
+        Beyond the burst, messages in the same instant are dropped with
+        C{rate_limited}; a second later the client may send again.
+        """
+        for seq in range(int(MESSAGE_RATE) - 1):
+            self.client.walk(seq, [RIGHT])
+        self.assertNotIn("rate_limited", self.client.errors())
+        self.client.walk(100, [RIGHT])
+        self.assertEqual(self.client.errors()[-1], "rate_limited")
+        self.harness.clock.advance(1)
+        self.client.clear()
+        self.client.walk(101, [RIGHT])
+        self.assertNotIn("rate_limited", self.client.errors())
+
+    def test_tooManyQueuedStepsAreDroppedWithANotice(self):
+        """
+        Steps beyond the queue are dropped; the client hears about it at
+        most once a second, and it is not held against it.
+        """
+        self.client.walk(0, [RIGHT] * 30)
+        self.client.walk(30, [RIGHT] * 30)
+        self.assertEqual(self.client.errors(), ["steps_dropped"])
+        self.harness.run(60)
+        me = self.client.last("p")
+        self.assertEqual(me["ack"], MAX_QUEUED_STEPS - 1)
+        self.assertIsNone(self.client.closedWith)
+
+    def test_repeatOffendersAreClosed(self):
+        """
+        Ten errors in quick succession close the connection with 4001.
+        """
+        for _ in range(MAX_STRIKES - 1):
+            self.client.sendMessage(b"\xff")
+        self.assertIsNone(self.client.closedWith)
+        self.client.sendMessage(b"\xff")
+        self.assertEqual(self.client.closedWith[0], CLOSE_PROTOCOL_ERRORS)
+
+    def test_strikesAreForgivenOverTime(self):
+        """
+        An occasional mistake never adds up to a disconnection.
+        """
+        for _ in range(MAX_STRIKES * 3):
+            self.client.sendMessage(b"\xff")
+            self.harness.clock.advance(1.5)
+        self.assertIsNone(self.client.closedWith)
+
+    def test_closedSessionIgnoresFurtherMessages(self):
+        """
+        After closing, nothing more is processed or sent.
+        """
+        for _ in range(MAX_STRIKES):
+            self.client.sendMessage(b"\xff")
+        self.client.clear()
+        self.client.sendMessage(b"\xff")
+        self.assertEqual(self.client.frames, [])
+
+
+class LifecycleTests(SynchronousTestCase):
+    """
+    Joining in time, and leaving.
+    """
+
+    def test_connectionsThatNeverJoinAreClosed(self):
+        """
+        A connection that sends no join within the timeout is closed with
+        4002.
+        """
+        harness = Harness()
+        client = harness.connect()
+        harness.clock.advance(JOIN_TIMEOUT - 0.1)
+        self.assertIsNone(client.closedWith)
+        harness.clock.advance(0.2)
+        self.assertEqual(client.closedWith[0], CLOSE_JOIN_TIMEOUT)
+
+    def test_joiningCancelsTheTimeout(self):
+        """
+        A joined client is not closed by the join timeout.
+        """
+        harness = Harness()
+        client = harness.connect()
+        client.join()
+        harness.clock.advance(JOIN_TIMEOUT * 2)
+        self.assertIsNone(client.closedWith)
+
+    def test_leaveRemovesTheAvatarAtOnce(self):
+        """
+        A deliberate leave closes with 1000 and others see the avatar go in
+        their next patch, without waiting for the reconnection hold.
+        """
+        harness = Harness()
+        stayer = harness.connect()
+        stayer.join("stayer")
+        leaver = harness.connect()
+        leaverId = leaver.join("leaver")["id"]
+        harness.run(3)
+        self.assertEqual([e["id"] for e in stayer.last("p")["add"]], [leaverId])
+        stayer.clear()
+        leaver.sendMessage({"t": "leave"})
+        self.assertEqual(leaver.closedWith[0], CLOSE_NORMAL)
+        harness.run(3)
+        self.assertEqual(stayer.last("p")["del"], [leaverId])
+        self.assertEqual(len(harness.rooms.views().__next__().room.avatars), 1)

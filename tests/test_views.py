@@ -1,0 +1,246 @@
+"""
+Tests for L{ark.net.views}: each client sees what is near it, learns only
+what changed, and can replay every avatar's path exactly.
+"""
+
+import random
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from ark.world import movement
+from ark.world.movement import DOWN, LEFT, RIGHT, RUN, UP, Body, Obstacles
+
+from tests.support import Harness, mapFromRows, openMap
+
+
+class ReplayingClient:
+    """
+    What a client does with patches: keeps each known entity's last
+    motion, and replays it with the movement rule to place the entity at
+    any later tick.
+    """
+
+    def __init__(self, client, worldMap):
+        self.client = client
+        self.obstacles = Obstacles.forMap(worldMap)
+        self.entities = {}
+        self.read = 0
+
+    def _track(self, tick, description):
+        self.entities[description["id"]] = (
+            tick, description["x"], description["y"], description["k"], description["f"])
+
+    def start(self, welcome):
+        for entity in welcome["entities"]:
+            self._track(welcome["tick"], entity)
+        self.read = len(self.client.frames)
+
+    def update(self):
+        for patch in self.client.messages()[self.read:]:
+            if patch["t"] != "p":
+                continue
+            tick = patch["tick"]
+            for entityId in patch.get("del", []):
+                del self.entities[entityId]
+            for entity in patch.get("add", []):
+                self._track(tick, entity)
+            for entityId, age, x, y, bits, facing in patch.get("mv", []):
+                known = self.entities.get(entityId)
+                if known is not None and tick - age >= known[0]:
+                    self.entities[entityId] = (tick - age, x, y, bits, facing)
+        self.read = len(self.client.frames)
+
+    def positionAt(self, entityId, tick):
+        since, x, y, bits, facing = self.entities[entityId]
+        body = Body(x, y, facing)
+        for _ in range(tick - since):
+            body = movement.step(body, bits, self.obstacles)
+        return (body.x, body.y)
+
+
+class InterestTests(SynchronousTestCase):
+    """
+    A client sees avatars in the cells around it, and is told when they
+    come and go.
+    """
+
+    def setUp(self):
+        # 100 x 100 tiles of 32 px; spawns at the centre, a far entry in a
+        # corner well outside a 480 px view.
+        worldMap = openMap(100, 100, name="open.tmj")
+        worldMap.entries["far"] = [(200.0, 200.0)]
+        self.worldMap = worldMap
+        self.harness = Harness({worldMap.name: worldMap}, viewRadius=480)
+
+    def joinFar(self, name):
+        client = self.harness.connect()
+        welcome = client.join(name)
+        room = next(self.harness.rooms.views()).room
+        avatar = room.avatars[welcome["id"]]
+        room.teleport(avatar, room.spawnBody("far"))
+        return client, welcome
+
+    def test_farAvatarsAreNotSent(self):
+        """
+        A player beyond the view square is neither in the snapshot nor in
+        any patch, even while it walks.
+        """
+        far, farWelcome = self.joinFar("far")
+        near = self.harness.connect()
+        welcome = near.join("near")
+        self.assertEqual(welcome["entities"], [])
+        far.walk(0, [RIGHT] * 10)
+        self.harness.run(30)
+        for patch in near.messages("p"):
+            self.assertNotIn(farWelcome["id"], [e["id"] for e in patch.get("add", [])])
+            self.assertEqual(patch.get("mv", []), [])
+
+    def test_walkingIntoViewAddsAndWalkingAwayDeletes(self):
+        """
+        An avatar that walks into a client's view is added with its full
+        description; when it walks out again it is deleted.
+        """
+        watcher = self.harness.connect()
+        watcher.join("watcher")
+        walker, welcome = self.joinFar("walker")
+        self.harness.run(3)
+        watcher.clear()
+        seq = 0
+        added = None
+        for _ in range(200):
+            walker.walk(seq, [RIGHT | DOWN | RUN] * 3)
+            seq += 3
+            self.harness.run(3)
+            adds = [e for p in watcher.messages("p") for e in p.get("add", [])]
+            if adds:
+                added = adds[0]
+                break
+        self.assertIsNotNone(added, "the walker never came into view")
+        self.assertEqual((added["id"], added["name"], added["k"]),
+                         (welcome["id"], "walker", RIGHT | DOWN | RUN))
+        watcher.clear()
+        for _ in range(200):
+            walker.walk(seq, [RIGHT | DOWN | RUN] * 3)
+            seq += 3
+            self.harness.run(3)
+            if any(welcome["id"] in p.get("del", []) for p in watcher.messages("p")):
+                break
+        else:
+            self.fail("the walker never left the view")
+
+    def test_movingClientSeesWhatComesIntoItsView(self):
+        """
+        A client walking towards a standing avatar gets it added once the
+        avatar's cell comes into view.
+        """
+        stander, standerWelcome = self.joinFar("stander")
+        mover = self.harness.connect()
+        mover.join("mover")
+        self.harness.run(3)
+        seq = 0
+        for _ in range(300):
+            mover.walk(seq, [LEFT | UP | RUN] * 3)
+            seq += 3
+            self.harness.run(3)
+            adds = [e["id"] for p in mover.messages("p") for e in p.get("add", [])]
+            if standerWelcome["id"] in adds:
+                break
+        else:
+            self.fail("the stander never came into view")
+
+
+class PatchTests(SynchronousTestCase):
+    """
+    Patches carry exactly what changed.
+    """
+
+    def setUp(self):
+        self.harness = Harness()
+
+    def test_loneIdleClientReceivesNothingAfterItsWelcome(self):
+        """
+        Nothing is sent to a client while nothing it can see changes.
+        """
+        client = self.harness.connect()
+        client.join()
+        self.harness.run(600)
+        self.assertEqual([m["t"] for m in client.messages()], ["welcome"])
+
+    def test_idleNeighboursCostNothing(self):
+        """
+        Two idle players in view of each other receive nothing after the
+        patch that introduced them.
+        """
+        first = self.harness.connect()
+        first.join("a")
+        second = self.harness.connect()
+        second.join("b")
+        self.harness.run(3)
+        first.clear()
+        second.clear()
+        self.harness.run(600)
+        self.assertEqual((first.frames, second.frames), ([], []))
+
+    def test_ownPatchAcknowledgesStepsWithThePosition(self):
+        """
+        A moving client is told the last step consumed and where that left
+        it; a steady walk sends a neighbour one motion, not a stream.
+        """
+        mover = self.harness.connect()
+        welcome = mover.join("mover")
+        watcher = self.harness.connect()
+        watcher.join("watcher")
+        self.harness.run(3)
+        watcher.clear()
+        mover.walk(0, [RIGHT] * 3)
+        self.harness.run(3)
+        patch = mover.last("p")
+        self.assertEqual(patch["ack"], 2)
+        self.assertEqual(patch["me"], [welcome["me"]["x"] + 3 * 160, welcome["me"]["y"],
+                                       movement.FACING_RIGHT, movement.WALK])
+        for seq in range(3, 30, 3):
+            mover.walk(seq, [RIGHT] * 3)
+            self.harness.run(3)
+        motions = [m for p in watcher.messages("p") for m in p.get("mv", [])]
+        self.assertEqual(len(motions), 1)
+        self.assertEqual(motions[0][0], welcome["id"])
+        self.assertEqual(motions[0][4], RIGHT)
+
+    def test_observersReplayPathsExactly(self):
+        """
+        From the snapshot, adds and motions alone, a client reconstructs
+        every other avatar's position at every patch tick exactly as the
+        server has it: walls, stalls, dropped steps and all.
+        """
+        rows = ["#" * 40] + ["#" + "." * 38 + "#" for _ in range(28)] + ["#" * 40]
+        rows[10] = "#" + "." * 10 + "#" * 10 + "." * 18 + "#"
+        rows[15] = rows[15][:15] + "S" + rows[15][16:]
+        worldMap = mapFromRows(rows, name="walls.tmj")
+        harness = Harness({worldMap.name: worldMap}, viewRadius=2000)
+        room = None
+        generator = random.Random(11)
+        walkers = []
+        for index in range(6):
+            client = harness.connect()
+            welcome = client.join("w%d" % index)
+            walkers.append([client, welcome["id"], 0, RIGHT])
+        observer = harness.connect()
+        replay = ReplayingClient(observer, worldMap)
+        replay.start(observer.join("observer"))
+        room = next(harness.rooms.views()).room
+        headings = [LEFT, RIGHT, UP, DOWN, LEFT | UP, RIGHT | DOWN, LEFT | DOWN, RIGHT | UP]
+        for _ in range(300):
+            for walker in walkers:
+                client, entityId, seq, bits = walker
+                if generator.random() < 0.1:
+                    bits = generator.choice(headings) | (RUN if generator.random() < 0.3 else 0)
+                # Irregular batches: sometimes late, sometimes too many.
+                count = generator.choice([0, 2, 3, 3, 3, 4, 6, 14])
+                if count:
+                    client.walk(seq, [bits] * count)
+                walker[2:] = [seq + count, bits]
+            harness.run(3)
+            replay.update()
+            for client, entityId, seq, bits in walkers:
+                body = room.avatars[entityId].body
+                self.assertEqual(replay.positionAt(entityId, room.tick), (body.x, body.y))

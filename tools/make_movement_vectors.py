@@ -1,0 +1,204 @@
+"""
+Write tests/vectors/movement.json: step sequences on small maps and the
+exact body after every step, computed by the Python movement rule.
+
+Both the server's trial tests and the web client's `node --test` check their
+port of the rule against this file, so they agree bit for bit.  Run it again
+only when the rule changes on purpose:
+
+    python tools/make_movement_vectors.py
+"""
+
+import json
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
+
+from ark.world import movement  # noqa: E402
+from ark.world.movement import DOWN, LEFT, RIGHT, RUN, UP  # noqa: E402
+
+OUTPUT = os.path.join(
+    os.path.dirname(__file__), os.pardir, "tests", "vectors", "movement.json"
+)
+
+ROOM = [
+    "##########",
+    "#........#",
+    "#..##....#",
+    "#..##....#",
+    "#........#",
+    "#......#.#",
+    "#........#",
+    "##########",
+]
+
+CORRIDOR = [
+    "#######",
+    "#.....#",
+    "###.###",
+    "###.###",
+    "#.....#",
+    "#######",
+]
+
+OPEN = [
+    "......",
+    "......",
+    "......",
+    "......",
+]
+
+DIRECTIONS = [
+    LEFT,
+    RIGHT,
+    UP,
+    DOWN,
+    LEFT | UP,
+    LEFT | DOWN,
+    RIGHT | UP,
+    RIGHT | DOWN,
+]
+
+
+def rowsBlocked(rows):
+    def isBlocked(column, row):
+        if row < 0 or column < 0 or row >= len(rows) or column >= len(rows[0]):
+            return True
+        return rows[row][column] == "#"
+
+    return isBlocked
+
+
+def tileCentre(column, row, tileWidth, tileHeight):
+    return (
+        (column * tileWidth + tileWidth // 2) * movement.UNITS_PER_PIXEL,
+        (row * tileHeight + tileHeight // 2) * movement.UNITS_PER_PIXEL,
+    )
+
+
+def makeCase(name, rows, tileSize, startTile, steps, facing=movement.FACING_DOWN):
+    obstacles = movement.Obstacles(rowsBlocked(rows), tileSize, tileSize)
+    x, y = tileCentre(startTile[0], startTile[1], tileSize, tileSize)
+    body = movement.Body(x, y, facing, movement.IDLE)
+    expected = []
+    for bits in steps:
+        body = movement.step(body, bits, obstacles)
+        expected.append(list(body))
+    return {
+        "name": name,
+        "tileWidth": tileSize,
+        "tileHeight": tileSize,
+        "rows": rows,
+        "start": [x, y, facing],
+        "steps": steps,
+        "expected": expected,
+    }
+
+
+def randomWalk(rng, length):
+    """
+    Steps the way the load bots walk: keep a heading, sometimes change it,
+    sometimes stand, sometimes run.
+    """
+    steps = []
+    bits = rng.choice(DIRECTIONS)
+    for _ in range(length):
+        if rng.random() < 0.05:
+            bits = 0 if rng.random() < 0.1 else rng.choice(DIRECTIONS)
+            if bits and rng.random() < 0.3:
+                bits |= RUN
+        steps.append(bits)
+    return steps
+
+
+def allCases():
+    cases = []
+    for bits in DIRECTIONS:
+        for run in (0, RUN):
+            cases.append(
+                makeCase(
+                    "open %s%s" % (bits, " run" if run else ""),
+                    OPEN,
+                    32,
+                    (2, 2),
+                    [bits | run] * 20,
+                )
+            )
+    cases.append(makeCase("into the east wall", ROOM, 32, (6, 1), [RIGHT] * 60))
+    cases.append(makeCase("into the north wall", ROOM, 32, (6, 4), [UP | RUN] * 60))
+    cases.append(
+        makeCase("slide along the south wall", ROOM, 32, (1, 5), [RIGHT | DOWN] * 120)
+    )
+    cases.append(
+        makeCase("slide around a pillar", ROOM, 32, (1, 1), [RIGHT | DOWN] * 80)
+    )
+    cases.append(
+        makeCase("opposite keys cancel", ROOM, 32, (5, 4), [LEFT | RIGHT, UP | DOWN, 0, LEFT | RIGHT | UP] * 5)
+    )
+    cases.append(
+        makeCase(
+            "facing stays when idle",
+            ROOM,
+            32,
+            (5, 4),
+            [LEFT, 0, 0, UP, 0, RIGHT | UP, 0],
+            facing=movement.FACING_UP,
+        )
+    )
+    cases.append(
+        makeCase(
+            "through a corridor one tile wide",
+            CORRIDOR,
+            16,
+            (1, 1),
+            [RIGHT] * 12 + [DOWN] * 40 + [DOWN | LEFT] * 30 + [LEFT | RUN] * 30,
+        )
+    )
+    cases.append(
+        makeCase(
+            "diagonal into a corridor mouth",
+            CORRIDOR,
+            16,
+            (1, 1),
+            [RIGHT | DOWN] * 60,
+        )
+    )
+    cases.append(makeCase("the map edge is a wall", OPEN, 32, (0, 0), [LEFT | UP | RUN] * 20))
+    rng = random.Random(2026)
+    for index in range(6):
+        cases.append(
+            makeCase(
+                "random walk %d" % (index,),
+                ROOM if index % 2 else CORRIDOR,
+                32 if index % 2 else 16,
+                (1, 1),
+                randomWalk(rng, 600),
+            )
+        )
+    return cases
+
+
+def main():
+    document = {
+        "description": (
+            "Movement rule vectors: positions in units of 1/%d px; each "
+            "expected entry is [x, y, facing, state] after that step. "
+            "Generated by tools/make_movement_vectors.py." % (movement.UNITS_PER_PIXEL,)
+        ),
+        "unitsPerPixel": movement.UNITS_PER_PIXEL,
+        "body": {
+            "halfWidth": movement.BODY_HALF_WIDTH,
+            "halfHeight": movement.BODY_HALF_HEIGHT,
+        },
+        "cases": allCases(),
+    }
+    os.makedirs(os.path.dirname(OUTPUT), exist_ok=True)
+    with open(OUTPUT, "w") as f:
+        json.dump(document, f, separators=(",", ":"))
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+from twisted.application.service import ServiceMaker
+
+ark = ServiceMaker(
+    "ark",
+    "ark.service",
+    "A 2D multiplayer avatar world: web client, WebSocket, maps and API on one port.",
+    "ark",
+)
