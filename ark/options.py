@@ -97,7 +97,7 @@ class Options(usage.Options):
 
     # name, short, default, help, check
     _parameters = [
-        ("port", "p", "8080", "TCP port to serve on.", _integer("port", 1, 65535)),
+        ("port", "p", "8080", "TCP port to serve on.", _integer("port", 0, 65535)),
         ("interface", "i", "127.0.0.1",
          "Address to listen on (0.0.0.0 for every interface).", _text),
         ("maps-dir", None, None,

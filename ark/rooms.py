@@ -169,6 +169,15 @@ class RoomManager:
         seat.view.room.removeAvatar(seat.avatar)
         self._closeIfUnused(seat.view)
 
+    def stop(self) -> None:
+        """
+        Stop waiting for disconnected players: the server is stopping.
+        """
+        for seat in self._seats.values():
+            if seat.hold is not None and seat.hold.active():
+                seat.hold.cancel()
+            seat.hold = None
+
     def heldCount(self) -> int:
         return sum(1 for seat in self._seats.values() if seat.owner is None)
 

@@ -57,6 +57,7 @@ class SimulationService(service.Service):
         for loop in (self._ticker, self._patcher):
             if loop.running:
                 loop.stop()
+        self.rooms.stop()
 
     def _tick(self, count: int) -> None:
         if count > 1:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from autobahn.twisted.resource import WebSocketResource
-from prometheus_client.twisted import MetricsResource
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from twisted.web import resource, server, static
 
 _CONTENT_TYPES = {
@@ -81,6 +81,24 @@ class JSONResource(resource.Resource):
         return resource.Resource.render(self, request)
 
 
+class Metrics(resource.Resource):
+    """
+    C{/metrics}: the Prometheus text format, rendered in the reactor
+    thread (prometheus_client's own Twisted resource goes through WSGI
+    and a thread pool for what takes a millisecond).
+    """
+
+    isLeaf = True
+
+    def __init__(self, registry=REGISTRY):
+        resource.Resource.__init__(self)
+        self.registry = registry
+
+    def render_GET(self, request):
+        request.setHeader(b"content-type", CONTENT_TYPE_LATEST.encode("ascii"))
+        return generate_latest(self.registry)
+
+
 class API(resource.Resource):
     """
     C{/api/}: JSON in and out; unknown paths answer a JSON 404.
@@ -123,7 +141,7 @@ def makeSite(webDirectory: str, mapsDirectory: str, webSocketFactory, rooms) -> 
     root.putChild(b"maps", StaticFiles(mapsDirectory))
     root.putChild(b"ws", WebSocketResource(webSocketFactory))
     root.putChild(b"api", API(rooms))
-    root.putChild(b"metrics", MetricsResource())
+    root.putChild(b"metrics", Metrics())
     site = server.Site(root)
     site.displayTracebacks = False
     return site

@@ -50,8 +50,32 @@ def openMap(columns, rows, name="open.tmj", tileSize=32):
     return mapFromRows(lines, tileSize, name)
 
 
+# The order of an entity's fields on the wire (docs/protocol.md).
+ENTITY_FIELDS = ("id", "name", "avatar", "x", "y", "f", "k", "c")
+
+
+def entity(fields):
+    """
+    An entity array from the wire as a dict, so tests read by name.
+    """
+    assert len(fields) == len(ENTITY_FIELDS), fields
+    return dict(zip(ENTITY_FIELDS, fields))
+
+
+def readable(message):
+    """
+    A decoded server message with its entity arrays turned into dicts.
+    """
+    if message.get("t") == "welcome":
+        message["me"] = entity(message["me"])
+        message["entities"] = [entity(e) for e in message["entities"]]
+    elif message.get("t") == "p" and "add" in message:
+        message["add"] = [entity(e) for e in message["add"]]
+    return message
+
+
 def decodeAll(frames):
-    return [cbor2.loads(frame) for frame in frames]
+    return [readable(cbor2.loads(frame)) for frame in frames]
 
 
 class FakeClient:

@@ -115,16 +115,26 @@ class SpawnTests(SynchronousTestCase):
     New avatars appear on the map's spawn points.
     """
 
-    def test_spawnPointsAreUsedInTurn(self):
+    def test_arrivalsSpreadOverTheSpawnArea(self):
         """
-        Successive arrivals take successive spawn tiles rather than
-        stacking on one.
+        Arrivals land on the spawn tiles, spread over them rather than
+        stacked on one.
         """
-        room = Room(mapFromRows(["#####", "#S.S#", "#####"]), capacity=10)
-        first = room.addAvatar("a", "fox").body
-        second = room.addAvatar("b", "fox").body
-        self.assertEqual({(first.x, first.y), (second.x, second.y)},
-                         {(48 * 60, 48 * 60), (112 * 60, 48 * 60)})
+        room = Room(mapFromRows(["#####", "#S.S#", "#####"]), capacity=50, seed=3)
+        spots = {(a.body.x, a.body.y) for a in (room.addAvatar("a", "fox") for _ in range(20))}
+        self.assertEqual(spots, {(48 * 60, 48 * 60), (112 * 60, 48 * 60)})
+
+    def test_spawnTilesInsideWallsAreAvoided(self):
+        """
+        A spawn point where the body would overlap a wall is not used when
+        a free one exists.
+        """
+        worldMap = mapFromRows(["#####", "#S..#", "#####"])
+        worldMap.entries["start"].insert(0, (16.0, 16.0))
+        room = Room(worldMap, capacity=50, seed=5)
+        for _ in range(20):
+            body = room.addAvatar("a", "fox").body
+            self.assertEqual((body.x, body.y), (48 * 60, 48 * 60))
 
     def test_capacityCountsEveryAvatar(self):
         """

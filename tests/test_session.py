@@ -58,6 +58,18 @@ class JoinTests(SynchronousTestCase):
         second = self.harness.connect().join("grace", "owl")
         self.assertEqual(second["entities"], [firstWelcome["me"]])
 
+    def test_entitiesAreCompactArrays(self):
+        """
+        On the wire an entity is the array C{[id, name, avatar, x, y,
+        facing, bits, connected]}.
+        """
+        client = self.harness.connect()
+        client.sendMessage({"t": "join", "name": "ada", "avatar": "fox"})
+        me = cbor2.loads(client.frames[-1])["me"]
+        room = next(self.harness.rooms.views()).room
+        body = room.avatars[me[0]].body
+        self.assertEqual(me, [me[0], "ada", "fox", body.x, body.y, 0, 0, True])
+
     def test_nameIsTrimmedAndNormalised(self):
         """
         Surrounding spaces are removed and the name is stored in NFC form.

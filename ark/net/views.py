@@ -31,21 +31,23 @@ _MV = codec.encodeKey("mv")
 _CHG = codec.encodeKey("chg")
 
 
-def describe(avatar: Avatar) -> dict:
+def describe(avatar: Avatar) -> list:
     """
-    The full description of an avatar that a client needs to show it.
+    The full description of an avatar that a client needs to show it:
+    C{[id, name, avatar, x, y, facing, bits, connected]}.  An array, not a
+    map, because entering entities are a third of what clients receive.
     """
     body = avatar.body
-    return {
-        "id": avatar.entityId,
-        "name": avatar.name,
-        "avatar": avatar.avatar,
-        "x": body.x,
-        "y": body.y,
-        "f": body.facing,
-        "k": avatar.bits,
-        "c": avatar.connected,
-    }
+    return [
+        avatar.entityId,
+        avatar.name,
+        avatar.avatar,
+        body.x,
+        body.y,
+        body.facing,
+        avatar.bits,
+        avatar.connected,
+    ]
 
 
 class Viewer:
@@ -149,8 +151,8 @@ class RoomView:
         viewer.centre = avatar.cell
         body = avatar.body
         grid = self.room.grid
-        watched = set(grid.cellsAround(body.x, body.y, self.viewRadius))
         previous = viewer.watched
+        watched = set(grid.cellsAround(body.x, body.y, self.viewRadius))
         knownBy = self._knownBy
         for cell in watched - previous:
             self._watchers.setdefault(cell, set()).add(viewer)

@@ -9,6 +9,7 @@ a L{Changes} journal that the network layer turns into patches.
 
 from __future__ import annotations
 
+import random
 from collections import deque
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -107,9 +108,10 @@ class Room:
     @param worldMap: the L{ark.world.worldmap.WorldMap} they walk on.
     @param capacity: how many avatars (connected or held for reconnection)
         the room takes.
+    @param seed: seeds the choice of spawn points, for repeatable tests.
     """
 
-    def __init__(self, worldMap, capacity: int):
+    def __init__(self, worldMap, capacity: int, seed=None):
         self.worldMap = worldMap
         self.capacity = capacity
         self.obstacles = Obstacles.forMap(worldMap)
@@ -117,7 +119,7 @@ class Room:
         self.tick = 0
         self.avatars: Dict[int, Avatar] = {}
         self._nextEntityId = 1
-        self._spawnCursor = 0
+        self._random = random.Random(seed)
         self._changes = Changes()
 
     @property
@@ -126,17 +128,17 @@ class Room:
 
     def spawnBody(self, entry: str = "start") -> Body:
         """
-        A body standing on the next free spawn point of C{entry}; spawn
-        points are used in turn so that arrivals do not all stack up.
+        A body standing on a spawn point of C{entry} picked at random, so
+        that arrivals spread over the spawn area instead of stacking up.
+        Points where a body would overlap a wall are skipped.
         """
         points = self.worldMap.spawnPoints(entry)
-        for _ in range(len(points)):
-            px, py = points[self._spawnCursor % len(points)]
-            self._spawnCursor += 1
+        candidates = self._random.sample(points, min(len(points), 32))
+        for px, py in candidates:
             x, y = movement.toUnits(px), movement.toUnits(py)
             if self.obstacles.fits(x, y):
                 return Body(x, y)
-        px, py = points[0]
+        px, py = candidates[0]
         return Body(movement.toUnits(px), movement.toUnits(py))
 
     def addAvatar(self, name: str, avatar: str, body: Optional[Body] = None) -> Avatar:

@@ -1,0 +1,1433 @@
+# -*- test-case-name: tests.test_loadtest -*-
+"""
+Load test: many bots that speak the ark protocol to one server.
+
+Run C{python -m ark.loadtest --url ws://127.0.0.1:8080/ws --clients 1000
+--duration 20 --json}.  Each bot opens its own WebSocket, joins as
+C{bot-<n>}, random-walks by sending numbered 60 Hz input steps in batches
+every 50 ms as the browser does, and times how long the server takes to
+acknowledge each step.  Joins are spread over a ramp; the measuring window
+of C{--duration} seconds starts once every bot has joined (or failed to),
+and then every bot sends C{leave} and closes.  The last line printed is one
+JSON object with the figures (see L{Swarm.report}).
+
+The bots have to be cheap: a thousand of them share one core with nothing
+else, beside a server using the other core, while each receives up to 20
+patches a second.  So they share one reactor and one L{LoopingCall}, have
+no timer and no L{Deferred} of their own, and use the small RFC 6455 client
+below instead of autobahn's.  Measured on the project's 2-core AMD EPYC
+machine (CPython 3.11, one small patch frame per C{dataReceived}, as on a
+loopback socket; C{/tmp}-style micro-benchmark feeding a StringTransport):
+
+    - autobahn 26.10 C{WebSocketClientProtocol}, stock:    10.0 us received,
+      6.8 us sent per frame (29 us received once a log observer is
+      listening, as in any real program, because of its debug logging);
+    - the same, tuned (C{onMessageEnd} overridden to bypass C{fire} and its
+      Deferred, no UTF-8 validation):   5.1 us received, 6.7 us sent;
+    - L{WebSocketClientProtocol} here:  FILLME us received, FILLME us sent.
+
+Each figure excludes the reactor's own cost of a socket read or write.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import hashlib
+import json
+import os
+import random
+import signal
+import struct
+import sys
+from typing import Callable, Optional
+from urllib.parse import urlsplit
+
+import cbor2
+from twisted.internet.defer import Deferred
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    NotConnectingError,
+    TimeoutError,
+)
+from twisted.internet.protocol import ClientFactory, Protocol
+from twisted.internet.task import LoopingCall
+from twisted.logger import Logger
+from twisted.python import usage
+
+log = Logger()
+
+TICK_RATE = 60
+SEND_INTERVAL = 0.05
+MAX_STEPS_PER_MESSAGE = 30
+
+# Walk policy: checked at every send, i.e. every 50 ms.
+REPICK_PROBABILITY = 0.05
+STAND_PROBABILITY = 0.1
+RUN_PROBABILITY = 0.3
+
+LEFT, RIGHT, UP, DOWN, RUN = 1, 2, 4, 8, 16
+HEADINGS = (
+    LEFT,
+    RIGHT,
+    UP,
+    DOWN,
+    UP | LEFT,
+    UP | RIGHT,
+    DOWN | LEFT,
+    DOWN | RIGHT,
+)
+AVATARS = ("adam", "alex", "amelia", "bob")
+
+# Echo times beyond this many outstanding batches are not worth keeping: a
+# server that far behind shows up in the percentiles already.
+MAX_PENDING_BATCHES = 200
+
+# RFC 6455 opcodes.
+OP_CONTINUATION = 0x0
+OP_TEXT = 0x1
+OP_BINARY = 0x2
+OP_CLOSE = 0x8
+OP_PING = 0x9
+OP_PONG = 0xA
+
+WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+# A patch whose CBOR map starts with "t": "p", as every encoder that keeps
+# insertion order writes it; anything else takes the slow path.
+_PATCH_TYPE = b"\x61t\x61p"
+_ACK_KEY = b"\x63ack"
+# Below this size cbor2's C decoder reads the whole patch faster than it
+# can be walked key by key.
+_SMALL_PATCH = 160
+
+# The masking key only has to keep proxies from reading our frames as
+# something else (RFC 6455 10.3); it has nothing to do with the seeded walk.
+_maskRandom = random.Random(os.urandom(16))
+
+
+def applyMask(payload: bytes, key: bytes) -> bytes:
+    """
+    XOR C{payload} with the repeated 4-byte masking C{key}.
+
+    Masking and unmasking are the same operation.  Python's big integers
+    do the XOR in C, which beats a byte loop by far even for short frames.
+
+    @param payload: the bytes to mask.
+    @param key: 4 bytes.
+    @return: the masked bytes, as long as C{payload}.
+    """
+    n = len(payload)
+    if not n:
+        return b""
+    repeated = (key * (n // 4 + 1))[:n]
+    masked = int.from_bytes(payload, "big") ^ int.from_bytes(repeated, "big")
+    return masked.to_bytes(n, "big")
+
+
+def encodeFrame(opcode: int, payload: bytes, maskKey: Optional[bytes] = None) -> bytes:
+    """
+    Encode one final (unfragmented) WebSocket frame.
+
+    @param opcode: one of the C{OP_*} constants.
+    @param payload: the application data.
+    @param maskKey: 4 bytes to mask the payload with, as every frame a
+        client sends must be; C{None} for an unmasked (server) frame.
+    @return: the frame's bytes.
+    """
+    n = len(payload)
+    first = 0x80 | opcode
+    maskBit = 0x80 if maskKey is not None else 0
+    if n < 126:
+        header = bytes((first, maskBit | n))
+    elif n < 0x10000:
+        header = struct.pack("!BBH", first, maskBit | 126, n)
+    else:
+        header = struct.pack("!BBQ", first, maskBit | 127, n)
+    if maskKey is None:
+        return header + payload
+    return header + maskKey + applyMask(payload, maskKey)
+
+
+def decodeFrame(data: bytes, offset: int = 0):
+    """
+    Decode the WebSocket frame that starts at C{offset} in C{data}.
+
+    @param data: received bytes.
+    @param offset: where the frame starts.
+    @return: C{None} if C{data} does not hold the whole frame yet, else
+        C{(fin, rsv, opcode, masked, payload, end)}: C{fin} and C{masked}
+        bools, C{rsv} the three reserved bits, C{payload} unmasked, C{end}
+        the offset just after the frame.
+    """
+    size = len(data)
+    if size - offset < 2:
+        return None
+    first = data[offset]
+    second = data[offset + 1]
+    length = second & 0x7F
+    start = offset + 2
+    if length == 126:
+        if size < start + 2:
+            return None
+        length = int.from_bytes(data[start : start + 2], "big")
+        start += 2
+    elif length == 127:
+        if size < start + 8:
+            return None
+        length = int.from_bytes(data[start : start + 8], "big")
+        start += 8
+    masked = bool(second & 0x80)
+    if masked:
+        if size < start + 4:
+            return None
+        key = data[start : start + 4]
+        start += 4
+    end = start + length
+    if end > size:
+        return None
+    payload = data[start:end]
+    if masked:
+        payload = applyMask(payload, key)
+    return (bool(first & 0x80), (first >> 4) & 7, first & 0x0F, masked, payload, end)
+
+
+def acceptKey(key: bytes) -> bytes:
+    """
+    Compute the C{Sec-WebSocket-Accept} a server must answer to C{key}.
+
+    @param key: the client's base64 C{Sec-WebSocket-Key}.
+    @return: the base64 accept value.
+    """
+    return base64.b64encode(hashlib.sha1(key + WEBSOCKET_GUID).digest())
+
+
+def patchAck(payload: bytes) -> Optional[int]:
+    """
+    Read the C{ack} of a patch, decoding no more of it than needed.
+
+    Most patches either carry no C{ack} (a cheap substring test says so) or
+    are small, and cbor2 decodes a small map in C faster than anything
+    else; a big patch (many motions, entities added) is walked key by key
+    with cbor2's decoder and left as soon as C{ack} is read.
+
+    @param payload: a patch message, CBOR.
+    @return: the acknowledged step number, or C{None} if the patch has none.
+    @raise cbor2.CBORDecodeError: for malformed CBOR.
+    """
+    if _ACK_KEY not in payload:
+        return None
+    if len(payload) <= _SMALL_PATCH:
+        return cbor2.loads(payload).get("ack")
+    head = payload[0]
+    if not 0xA0 <= head <= 0xB7:
+        return cbor2.loads(payload).get("ack")
+    decoder = cbor2.CBORDecoder(_Reader(payload))
+    decoder.read(1)
+    for _ in range(head & 0x1F):
+        key = decoder.decode()
+        value = decoder.decode()
+        if key == "ack":
+            return value
+    return None
+
+
+class _Reader:
+    """
+    The least of a file that cbor2's decoder reads from: cheaper to make
+    than a C{BytesIO}.
+    """
+
+    __slots__ = ("data", "position")
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.position = 0
+
+    def read(self, n: int) -> bytes:
+        start = self.position
+        self.position = start + n
+        return self.data[start : start + n]
+
+
+class WebSocketClientProtocol(Protocol):
+    """
+    A minimal RFC 6455 client: opening handshake, masked frames out,
+    unmasked frames in (with 16- and 64-bit lengths and fragmentation),
+    ping answered with pong, and the closing handshake.  No extensions, no
+    subprotocols, no UTF-8 check of text frames: the ark protocol uses
+    binary frames only.
+
+    Counts every frame byte in and out (headers included) in
+    C{bytesReceived}, C{framesReceived}, C{bytesSent} and C{framesSent}.
+
+    Subclasses override L{connectionOpened}, L{messageReceived},
+    L{closeReceived} and L{handshakeFailed}.
+
+    @ivar open: C{True} between a good handshake and the connection's end.
+    @ivar closeCode: the code of the close frame the server sent, if any.
+    """
+
+    # Larger messages are a broken server; nothing in the protocol comes
+    # close (the server refuses frames over 64 KiB itself).
+    maxMessageSize = 1 << 20
+    maxHandshakeSize = 16384
+
+    def __init__(self, host: str, path: str):
+        """
+        @param host: the value of the C{Host} header, with the port.
+        @param path: the request target, e.g. C{/ws}.
+        """
+        self.host = host
+        self.path = path
+        self.key = base64.b64encode(os.urandom(16))
+        self.handshakeDone = False
+        self.open = False
+        self.closeCode = None
+        self.closeSent = False
+        self.bytesReceived = 0
+        self.framesReceived = 0
+        self.bytesSent = 0
+        self.framesSent = 0
+        self._handshake = b""
+        self._buffer = b""
+        self._fragments = None
+        self._fragmentOpcode = 0
+        self._lost = False
+
+    def connectionMade(self):
+        """
+        Send the opening handshake.  Small frames must leave at once, not
+        wait for Nagle's algorithm, or the echo times measure the kernel.
+        """
+        setNoDelay = getattr(self.transport, "setTcpNoDelay", None)
+        if setNoDelay is not None:
+            setNoDelay(True)
+        request = (
+            "GET %s HTTP/1.1\r\n"
+            "Host: %s\r\n"
+            "Upgrade: websocket\r\n"
+            "Connection: Upgrade\r\n"
+            "Sec-WebSocket-Key: %s\r\n"
+            "Sec-WebSocket-Version: 13\r\n"
+            "\r\n" % (self.path, self.host, self.key.decode("ascii"))
+        )
+        self.transport.write(request.encode("ascii"))
+
+    def dataReceived(self, data: bytes):
+        """
+        Parse the handshake response, then frames.
+        """
+        if not self.handshakeDone:
+            if self.closeSent:
+                return
+            data = self._handshakeReceived(data)
+            if not data:
+                return
+        self.bytesReceived += len(data)
+        if self._buffer:
+            data = self._buffer + data
+        offset = 0
+        while True:
+            frame = decodeFrame(data, offset)
+            if frame is None:
+                break
+            fin, rsv, opcode, masked, payload, offset = frame
+            self.framesReceived += 1
+            if masked or rsv:
+                # RFC 6455 5.1: a client must close on a masked frame.
+                self.failConnection(1002)
+                return
+            if opcode == OP_BINARY or opcode == OP_TEXT:
+                if self._fragments is not None:
+                    self.failConnection(1002)
+                    return
+                if fin:
+                    if self.open:
+                        self.messageReceived(opcode, payload)
+                else:
+                    self._fragments = [payload]
+                    self._fragmentOpcode = opcode
+            elif opcode == OP_CONTINUATION:
+                if self._fragments is None:
+                    self.failConnection(1002)
+                    return
+                self._fragments.append(payload)
+                if fin:
+                    message = b"".join(self._fragments)
+                    self._fragments = None
+                    if len(message) > self.maxMessageSize:
+                        self.failConnection(1009)
+                        return
+                    if self.open:
+                        self.messageReceived(self._fragmentOpcode, message)
+            elif opcode == OP_PING:
+                if not self.closeSent:
+                    self._sendFrame(OP_PONG, payload)
+            elif opcode == OP_PONG:
+                pass
+            elif opcode == OP_CLOSE:
+                self._closeFrameReceived(payload)
+                return
+            else:
+                self.failConnection(1002)
+                return
+            if self.transport is None or self._lost:
+                # The subclass dropped the connection.
+                return
+        rest = data[offset:]
+        if len(rest) > self.maxMessageSize + 14:
+            self.failConnection(1009)
+            return
+        self._buffer = rest
+
+    def _handshakeReceived(self, data: bytes) -> bytes:
+        """
+        Collect and check the server's handshake response.
+
+        @return: the bytes after the response, or C{b""} while it is
+            incomplete or when it was refused.
+        """
+        self._handshake += data
+        end = self._handshake.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._handshake) > self.maxHandshakeSize:
+                self._refuseHandshake("response too large")
+            return b""
+        head = self._handshake[:end].decode("latin-1")
+        rest = self._handshake[end + 4 :]
+        self._handshake = b""
+        lines = head.split("\r\n")
+        status = lines[0].split(" ", 2)
+        if len(status) < 2 or not status[0].startswith("HTTP/1.1"):
+            self._refuseHandshake("bad status line %r" % (lines[0],))
+            return b""
+        if status[1] != "101":
+            self._refuseHandshake("status %s" % (status[1],))
+            return b""
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            value = value.strip()
+            if name in headers:
+                headers[name] += ", " + value
+            else:
+                headers[name] = value
+        if headers.get("upgrade", "").lower() != "websocket":
+            self._refuseHandshake("no Upgrade: websocket")
+            return b""
+        tokens = [t.strip().lower() for t in headers.get("connection", "").split(",")]
+        if "upgrade" not in tokens:
+            self._refuseHandshake("no Connection: Upgrade")
+            return b""
+        if headers.get("sec-websocket-accept", "").encode("latin-1") != acceptKey(
+            self.key
+        ):
+            self._refuseHandshake("wrong Sec-WebSocket-Accept")
+            return b""
+        self.handshakeDone = True
+        self.open = True
+        self.connectionOpened()
+        return rest
+
+    def _refuseHandshake(self, reason: str):
+        self._handshake = b""
+        # No close frame can be sent before the handshake; just hang up.
+        self.closeSent = True
+        self._lost = True
+        self.handshakeFailed(reason)
+        self.transport.loseConnection()
+
+    def _closeFrameReceived(self, payload: bytes):
+        if len(payload) >= 2:
+            code = int.from_bytes(payload[:2], "big")
+            reason = payload[2:]
+        else:
+            code = 1005
+            reason = b""
+        self.closeCode = code
+        wasOpen = self.open
+        self.open = False
+        if not self.closeSent:
+            self.closeSent = True
+            self._sendFrame(OP_CLOSE, struct.pack("!H", 1000 if code == 1005 else code))
+        # Both close frames are out: the server would hang up now, but a
+        # client may too (RFC 6455 7.1.1), which keeps a hung server from
+        # holding the bot.
+        self._lost = True
+        self.transport.loseConnection()
+        if wasOpen:
+            self.closeReceived(code, reason)
+
+    def _sendFrame(self, opcode: int, payload: bytes):
+        key = _maskRandom.getrandbits(32).to_bytes(4, "big")
+        frame = encodeFrame(opcode, payload, key)
+        self.bytesSent += len(frame)
+        self.framesSent += 1
+        self.transport.write(frame)
+
+    def sendMessage(self, payload: bytes):
+        """
+        Send one binary message, if the connection is open.
+
+        @param payload: the message.
+        """
+        if self.open and not self.closeSent:
+            self._sendFrame(OP_BINARY, payload)
+
+    def sendClose(self, code: int = 1000, reason: bytes = b""):
+        """
+        Start the closing handshake; the server answers with its own close
+        frame and hangs up.
+
+        @param code: the close code.
+        @param reason: UTF-8 text, at most 123 bytes.
+        """
+        if self.handshakeDone and not self.closeSent and not self._lost:
+            self.closeSent = True
+            self._sendFrame(OP_CLOSE, struct.pack("!H", code) + reason)
+        self.open = False
+
+    def failConnection(self, code: int):
+        """
+        Close at once after a protocol violation by the server.
+
+        @param code: the close code to send (1002 protocol error, 1009
+            too big).
+        """
+        wasOpen = self.open
+        self.sendClose(code)
+        self._lost = True
+        self.transport.loseConnection()
+        if wasOpen:
+            self.closeReceived(None, b"failed with %d" % (code,))
+
+    def connectionLost(self, reason):
+        self.open = False
+        self._lost = True
+
+    def connectionOpened(self):
+        """
+        Called when the handshake succeeded.
+        """
+
+    def messageReceived(self, opcode: int, payload: bytes):
+        """
+        Called with each complete data message.
+
+        @param opcode: C{OP_BINARY} or C{OP_TEXT}.
+        @param payload: the message.
+        """
+
+    def closeReceived(self, code: Optional[int], reason: bytes):
+        """
+        Called once when an open connection starts to close, not on our
+        own L{sendClose}.
+
+        @param code: the server's close code, 1005 if it sent none, or
+            C{None} when we failed the connection.
+        @param reason: the close reason.
+        """
+
+    def handshakeFailed(self, reason: str):
+        """
+        Called when the server refused or botched the opening handshake.
+
+        @param reason: what was wrong.
+        """
+
+
+class Walker:
+    """
+    The heading a bot holds down: a random walk that keeps its heading,
+    and with probability C{REPICK_PROBABILITY} at each 50 ms send picks a
+    new one: standing still with C{STAND_PROBABILITY}, else one of the
+    eight headings, running with C{RUN_PROBABILITY}.
+
+    @ivar heading: the input bits held now; 0 stands still.
+    @ivar picks: how many times a heading was picked.
+    """
+
+    def __init__(self, rng: random.Random):
+        """
+        @param rng: this walker's own random source.
+        """
+        self.rng = rng
+        self.picks = 0
+        self.heading = 0
+        self.pick()
+
+    def pick(self):
+        """
+        Pick a new heading.
+        """
+        rng = self.rng
+        self.picks += 1
+        if rng.random() < STAND_PROBABILITY:
+            self.heading = 0
+        else:
+            heading = HEADINGS[rng.randrange(len(HEADINGS))]
+            if rng.random() < RUN_PROBABILITY:
+                heading |= RUN
+            self.heading = heading
+
+    def advance(self):
+        """
+        Let 50 ms pass: maybe pick a new heading.
+        """
+        if self.rng.random() < REPICK_PROBABILITY:
+            self.pick()
+
+
+class Bot:
+    """
+    One simulated player, apart from its connection: its walk, its 60 Hz
+    step clock, and the steps it sent that wait for an C{ack}.
+
+    Steps are numbered by the bot's step clock from its welcome, so a bot
+    standing still leaves a gap in the numbering, which the protocol
+    allows; idle steps are not sent.
+
+    @ivar number: the bot's number, from 1.
+    @ivar slot: which of the swarm's phase slots it sends in.
+    @ivar stepsSent: steps sent so far.
+    @ivar pending: deque of C{[firstSeq, lastSeq, sentAt]}, oldest first.
+    """
+
+    def __init__(self, number: int, rng: random.Random, slot: int = 0):
+        """
+        @param number: the bot's number, from 1.
+        @param rng: the bot's own random source.
+        @param slot: the phase slot it sends in.
+        """
+        self.number = number
+        self.name = "bot-%d" % (number,)
+        self.rng = rng
+        self.avatar = AVATARS[rng.randrange(len(AVATARS))]
+        self.slot = slot
+        self.walker = None
+        self.origin = None
+        self.seqBase = 0
+        self.ticksTaken = 0
+        self.stepsSent = 0
+        self.pending = collections.deque()
+        self.protocol = None
+        self.state = "new"
+        self.joinStartedAt = None
+
+    def start(self, now: float, ack: int = -1):
+        """
+        Start the step clock and the walk, as on a welcome.
+
+        @param now: the time.
+        @param ack: the welcome's C{ack}: steps are numbered after it.
+        """
+        self.origin = now
+        self.seqBase = max(ack + 1, 0)
+        self.ticksTaken = 0
+        self.walker = Walker(self.rng)
+
+    def takeSteps(self, now: float):
+        """
+        Take the steps of the 60 Hz ticks elapsed since the last call, and
+        let the walker re-pick for the next 50 ms.
+
+        @param now: the time.
+        @return: C{(seq, steps)} to send, or C{None} when there is nothing
+            to send (no tick elapsed, or standing still).
+        """
+        # The epsilon keeps float error from moving a tick across a call
+        # made exactly on a tick boundary.
+        ticks = int((now - self.origin) * TICK_RATE + 1e-6)
+        count = ticks - self.ticksTaken
+        heading = self.walker.heading
+        self.walker.advance()
+        if count <= 0:
+            return None
+        seq = self.seqBase + self.ticksTaken
+        self.ticksTaken = ticks
+        if not heading:
+            return None
+        if count > MAX_STEPS_PER_MESSAGE:
+            # The reactor stalled; the server would drop most of them anyway.
+            seq += count - MAX_STEPS_PER_MESSAGE
+            count = MAX_STEPS_PER_MESSAGE
+        pending = self.pending
+        pending.append([seq, seq + count - 1, now])
+        if len(pending) > MAX_PENDING_BATCHES:
+            pending.popleft()
+        self.stepsSent += count
+        return seq, [heading] * count
+
+    def acknowledge(self, ack: int, now: float, record: Optional[Callable]):
+        """
+        Settle the pending steps numbered up to C{ack}.
+
+        @param ack: the step number the server acknowledged.
+        @param now: when the acknowledgement arrived.
+        @param record: called with C{(milliseconds, count)} for the steps
+            settled, or C{None} to settle without recording.
+        """
+        pending = self.pending
+        while pending:
+            batch = pending[0]
+            first = batch[0]
+            if first > ack:
+                return
+            last = batch[1]
+            if last <= ack:
+                pending.popleft()
+                count = last - first + 1
+            else:
+                batch[0] = ack + 1
+                count = ack - first + 1
+            if record is not None:
+                record((now - batch[2]) * 1000.0, count)
+
+
+class Histogram:
+    """
+    Samples in milliseconds, kept in bins of 0.1 ms up to C{limit} ms and
+    exactly above, so memory stays bounded however long the run.
+    """
+
+    resolution = 10  # bins per millisecond
+
+    def __init__(self, limit: float = 10000.0):
+        """
+        @param limit: the largest sample binned, in ms.
+        """
+        self.bins = [0] * (int(limit * self.resolution) + 1)
+        self.over = []
+        self.count = 0
+        self.total = 0.0
+        self.maximum = None
+
+    def record(self, ms: float, count: int = 1):
+        """
+        Add C{count} samples of C{ms} milliseconds.
+        """
+        self.count += count
+        self.total += ms * count
+        if self.maximum is None or ms > self.maximum:
+            self.maximum = ms
+        index = int(ms * self.resolution)
+        if index < 0:
+            index = 0
+        if index < len(self.bins):
+            self.bins[index] += count
+        else:
+            self.over.extend([ms] * count)
+
+    def percentile(self, p: float) -> Optional[float]:
+        """
+        The nearest-rank percentile: the smallest sample that at least
+        C{p} % of the samples do not exceed, to the bin's 0.1 ms.
+
+        @param p: from 0 to 100.
+        @return: milliseconds, or C{None} without samples.
+        """
+        if not self.count:
+            return None
+        rank = max(1, -(-self.count * p // 100))
+        seen = 0
+        for index, n in enumerate(self.bins):
+            seen += n
+            if seen >= rank:
+                return round(index / self.resolution, 1)
+        over = sorted(self.over)
+        return round(over[int(rank - seen) - 1], 1)
+
+    def summary(self, percentiles=(50, 95, 99)) -> dict:
+        """
+        @return: C{{"p50": ..., "p95": ..., "p99": ..., "mean": ...,
+            "max": ..., "samples": n}}, times in ms (C{None} without
+            samples).
+        """
+        result = {"p%g" % (p,): self.percentile(p) for p in percentiles}
+        result["mean"] = round(self.total / self.count, 1) if self.count else None
+        result["max"] = round(self.maximum, 1) if self.maximum is not None else None
+        result["samples"] = self.count
+        return result
+
+
+class BotProtocol(WebSocketClientProtocol):
+    """
+    The connection of one L{Bot}: joins, reads the welcome, patches and
+    errors, and tells its L{Swarm} what happened.
+    """
+
+    def __init__(self, swarm: "Swarm", bot: Bot, host: str, path: str):
+        super().__init__(host, path)
+        self.swarm = swarm
+        self.bot = bot
+        self.seconds = swarm.clock.seconds
+        self.lastPatchAt = None
+        self.leaving = False
+        self.connector = None
+
+    def connectionOpened(self):
+        message = {"t": "join", "name": self.bot.name, "avatar": self.bot.avatar}
+        if self.swarm.mapName:
+            message["map"] = self.swarm.mapName
+        self.sendMessage(cbor2.dumps(message))
+
+    def messageReceived(self, opcode: int, payload: bytes):
+        try:
+            if payload[1:5] == _PATCH_TYPE and 0xA1 <= payload[0] <= 0xB7:
+                self.patchReceived(patchAck(payload))
+                return
+            message = cbor2.loads(payload)
+            kind = message.get("t")
+            if kind == "p":
+                self.patchReceived(message.get("ack"))
+            elif kind == "welcome":
+                self.welcomeReceived(message)
+            elif kind == "error":
+                self.errorReceived(message)
+        except Exception:
+            # A malformed message costs the bot nothing but a count.
+            self.swarm.badMessages += 1
+
+    def patchReceived(self, ack: Optional[int]):
+        now = self.seconds()
+        swarm = self.swarm
+        if swarm.measuring:
+            if self.lastPatchAt is not None:
+                swarm.patchGaps.record((now - self.lastPatchAt) * 1000.0)
+            if ack is not None:
+                self.bot.acknowledge(ack, now, swarm.echoes.record)
+        elif ack is not None:
+            self.bot.acknowledge(ack, now, None)
+        self.lastPatchAt = now
+
+    def welcomeReceived(self, message: dict):
+        if self.bot.state != "joining":
+            return
+        ack = message.get("ack", -1)
+        self.bot.start(self.seconds(), ack if isinstance(ack, int) else -1)
+        self.swarm.botJoined(self.bot)
+
+    def errorReceived(self, message: dict):
+        code = str(message.get("code"))
+        self.swarm.errors[code] += 1
+        if self.bot.state == "joining":
+            # An error before the welcome answers the join.
+            self.swarm.joinFailed(self.bot, "error:" + code)
+
+    def leave(self):
+        """
+        Leave on purpose: send C{leave}, then close.
+        """
+        self.leaving = True
+        if self.open:
+            self.sendMessage(cbor2.dumps({"t": "leave"}))
+            self.sendClose(1000)
+        else:
+            _dropConnection(self)
+
+    def closeReceived(self, code, reason):
+        if code is not None:
+            self.swarm.closeCodes[str(code)] += 1
+
+    def handshakeFailed(self, reason: str):
+        self.swarm.joinFailed(self.bot, "handshake: " + reason)
+
+    def connectFailed(self, reason):
+        """
+        The TCP connection could not be made.
+
+        @param reason: a L{Failure}.
+        """
+        self.connector = None
+        if reason.check(ConnectionRefusedError):
+            why = "refused"
+        elif reason.check(TimeoutError):
+            why = "timeout"
+        else:
+            why = "connect: " + reason.type.__name__
+        self.swarm.joinFailed(self.bot, why)
+        self.swarm.botClosed(self.bot, True)
+
+    def connectionLost(self, reason):
+        WebSocketClientProtocol.connectionLost(self, reason)
+        self.swarm.botClosed(self.bot, self.leaving)
+
+
+def _dropConnection(protocol: BotProtocol):
+    """
+    Drop a bot's connection at once, whether it is connected or still
+    connecting.
+    """
+    protocol.leaving = True
+    if protocol.transport is not None:
+        if not protocol._lost:
+            protocol._lost = True
+            protocol.transport.abortConnection()
+    elif protocol.connector is not None:
+        connector, protocol.connector = protocol.connector, None
+        try:
+            # Fails the attempt, which calls connectFailed.
+            connector.stopConnecting()
+        except NotConnectingError:
+            pass
+
+
+class _BotFactory(ClientFactory):
+    noisy = False
+
+    def __init__(self, protocol: BotProtocol):
+        self.botProtocol = protocol
+
+    def buildProtocol(self, addr):
+        return self.botProtocol
+
+    def clientConnectionFailed(self, connector, reason):
+        self.botProtocol.connectFailed(reason)
+
+
+def tcpConnector(reactor, host: str, port: int, timeout: float) -> Callable:
+    """
+    Make the C{connect} callable of a L{Swarm} that opens real TCP
+    connections.
+
+    @return: C{connect(protocol)}.
+    """
+
+    def connect(protocol: BotProtocol):
+        protocol.connector = reactor.connectTCP(
+            host, port, _BotFactory(protocol), timeout=timeout
+        )
+
+    return connect
+
+
+class Swarm:
+    """
+    All the bots of a run, driven by one L{LoopingCall}.
+
+    The loop ticks C{slots} times per 50 ms; each bot sits in one slot
+    (its random phase) and sends its batch when its slot comes round, so
+    every bot sends at 20 Hz and the server sees a steady stream instead of
+    all the bots at once.  The same loop starts the joins, spread over the
+    ramp, expires joins that take too long, and moves the run through its
+    phases: ramp, measuring, stopping, done.
+
+    @ivar measuring: C{True} during the measuring window.
+    @ivar echoes: L{Histogram} of echo times.
+    @ivar patchGaps: L{Histogram} of times between a bot's patches.
+    """
+
+    def __init__(
+        self,
+        clock,
+        connect: Callable,
+        clients: int,
+        duration: float,
+        ramp: Optional[float] = None,
+        mapName: Optional[str] = None,
+        seed: Optional[int] = None,
+        host: str = "127.0.0.1:8080",
+        path: str = "/ws",
+        slots: int = 10,
+        joinTimeout: float = 10.0,
+        grace: float = 5.0,
+        url: Optional[str] = None,
+        cpuTimes: Callable = os.times,
+    ):
+        """
+        @param clock: an L{IReactorTime}.
+        @param connect: called with each L{BotProtocol} to connect it; it
+            calls the protocol's C{connectFailed} on failure.
+        @param clients: how many bots.
+        @param duration: the measuring window, in seconds.
+        @param ramp: seconds over which joins are spread; default
+            C{min(10, clients / 100)}.
+        @param mapName: the map bots ask for, or C{None} for the default.
+        @param seed: seeds all the randomness of the walk.
+        @param host: the C{Host} header.
+        @param path: the WebSocket's path.
+        @param slots: phase slots per 50 ms.
+        @param joinTimeout: seconds a bot may take from connecting to its
+            welcome before it counts as a join failure.
+        @param grace: seconds the bots get to close after leaving.
+        @param url: the server's URL, for the report.
+        @param cpuTimes: returns C{os.times()}-like values.
+        """
+        self.clock = clock
+        self.connect = connect
+        self.clients = clients
+        self.duration = duration
+        self.ramp = min(10.0, clients / 100.0) if ramp is None else ramp
+        self.mapName = mapName
+        self.host = host
+        self.path = path
+        self.slots = slots
+        self.joinTimeout = joinTimeout
+        self.grace = grace
+        self.url = url
+        self.cpuTimes = cpuTimes
+        rng = random.Random(seed)
+        self.bots = [
+            Bot(n, random.Random(rng.getrandbits(64)), rng.randrange(slots))
+            for n in range(1, clients + 1)
+        ]
+        self.slotBots = [[] for _ in range(slots)]
+        self.phase = "new"
+        self.measuring = False
+        self.echoes = Histogram()
+        self.patchGaps = Histogram(limit=60000.0)
+        self.errors = collections.Counter()
+        self.closeCodes = collections.Counter()
+        self.joinFailures = collections.Counter()
+        self.joined = 0
+        self.joinFailuresTotal = 0
+        self.disconnects = 0
+        self.badMessages = 0
+        self.openConnections = 0
+        self.measuredClients = 0
+        self._nextJoin = 0
+        self._joining = collections.deque()
+        self._slot = 0
+        self._loop = None
+        self._deadline = None
+        self._done = None
+        self._startedAt = None
+        self._stopAt = None
+        self._windowStart = None
+        self._windowEnd = None
+        self._startCounters = None
+        self._endCounters = None
+        self._report = None
+
+    def start(self) -> Deferred:
+        """
+        Start the run.
+
+        @return: a L{Deferred} that fires with L{report} when the run is over.
+        """
+        self._done = Deferred()
+        self._startedAt = self.clock.seconds()
+        self.phase = "ramp"
+        self._loop = LoopingCall.withCount(self._tick)
+        self._loop.clock = self.clock
+        self._loop.start(SEND_INTERVAL / self.slots, now=True).addErrback(
+            self._loopFailed
+        )
+        # Whatever the server does, the run ends.
+        self._deadline = self.clock.callLater(
+            self.ramp + self.joinTimeout + self.duration + self.grace + 5.0,
+            self._finish,
+        )
+        return self._done
+
+    def _loopFailed(self, failure):
+        log.failure("load test loop failed", failure)
+        self._finish()
+
+    def _tick(self, count: int):
+        now = self.clock.seconds()
+        if self.phase == "ramp":
+            self._startJoins(now)
+        self._expireJoins(now)
+        if self.phase in ("ramp", "measuring"):
+            for _ in range(min(count, self.slots)):
+                self._sendSlot(self._slot, now)
+                self._slot = (self._slot + 1) % self.slots
+        self._advancePhase(now)
+
+    def _startJoins(self, now: float):
+        elapsed = now - self._startedAt
+        while self._nextJoin < self.clients and (
+            self.ramp <= 0 or elapsed >= self.ramp * self._nextJoin / self.clients
+        ):
+            bot = self.bots[self._nextJoin]
+            self._nextJoin += 1
+            bot.state = "joining"
+            bot.joinStartedAt = now
+            bot.protocol = BotProtocol(self, bot, self.host, self.path)
+            self._joining.append(bot)
+            self.openConnections += 1
+            try:
+                self.connect(bot.protocol)
+            except Exception:
+                log.failure("connecting {name}", name=bot.name)
+                self.joinFailed(bot, "connect")
+
+    def _expireJoins(self, now: float):
+        joining = self._joining
+        while joining:
+            bot = joining[0]
+            if bot.state != "joining":
+                joining.popleft()
+            elif now - bot.joinStartedAt >= self.joinTimeout:
+                joining.popleft()
+                self.joinFailed(bot, "timeout")
+            else:
+                return
+
+    def _sendSlot(self, slot: int, now: float):
+        for bot in self.slotBots[slot]:
+            try:
+                batch = bot.takeSteps(now)
+                if batch is not None:
+                    bot.protocol.sendMessage(
+                        cbor2.dumps({"t": "in", "seq": batch[0], "steps": batch[1]})
+                    )
+            except Exception:
+                log.failure("sending steps of {name}", name=bot.name)
+
+    def _advancePhase(self, now: float):
+        if self.phase == "ramp":
+            if (
+                self._nextJoin == self.clients
+                and not self._joining
+                and now - self._startedAt >= self.ramp
+            ):
+                self._startWindow(now)
+        if self.phase == "measuring":
+            if now - self._windowStart >= self.duration or not self.openConnections:
+                self._stop(now)
+        if self.phase == "stopping":
+            if not self.openConnections or now - self._stopAt >= self.grace:
+                self._finish()
+
+    def _counters(self):
+        received = receivedFrames = sent = sentFrames = steps = 0
+        for bot in self.bots:
+            protocol = bot.protocol
+            if protocol is not None:
+                received += protocol.bytesReceived
+                receivedFrames += protocol.framesReceived
+                sent += protocol.bytesSent
+                sentFrames += protocol.framesSent
+            steps += bot.stepsSent
+        times = self.cpuTimes()
+        return {
+            "received": received,
+            "receivedFrames": receivedFrames,
+            "sent": sent,
+            "sentFrames": sentFrames,
+            "steps": steps,
+            "cpu": times[0] + times[1],
+        }
+
+    def _startWindow(self, now: float):
+        self.phase = "measuring"
+        self.measuring = True
+        self._windowStart = now
+        self.measuredClients = sum(len(bots) for bots in self.slotBots)
+        self._startCounters = self._counters()
+
+    def _endWindow(self, now: float):
+        if self.measuring:
+            self.measuring = False
+            self._windowEnd = now
+            self._endCounters = self._counters()
+
+    def _stop(self, now: float):
+        self._endWindow(now)
+        self.phase = "stopping"
+        self._stopAt = now
+        for bot in self.bots:
+            if bot.protocol is not None and bot.state in ("joining", "joined"):
+                bot.state = "leaving"
+                bot.protocol.leave()
+
+    def _finish(self):
+        if self.phase == "done":
+            return
+        now = self.clock.seconds()
+        self._endWindow(now)
+        self.phase = "done"
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        if self._deadline is not None and self._deadline.active():
+            self._deadline.cancel()
+        for bot in self.bots:
+            protocol = bot.protocol
+            if protocol is None or bot.state in ("new", "failed", "closed"):
+                continue
+            bot.state = "leaving"
+            _dropConnection(protocol)
+        self._report = self.report()
+        if self._done is not None:
+            self._done.callback(self._report)
+
+    def botJoined(self, bot: Bot):
+        """
+        A bot got its welcome: it starts sending.
+        """
+        bot.state = "joined"
+        self.joined += 1
+        self.slotBots[bot.slot].append(bot)
+
+    def joinFailed(self, bot: Bot, reason: str):
+        """
+        A bot could not join; it is dropped.
+
+        @param reason: what went wrong, counted in C{join_failure_reasons}.
+        """
+        if bot.state != "joining":
+            return
+        bot.state = "failed"
+        self.joinFailuresTotal += 1
+        self.joinFailures[reason] += 1
+        if bot.protocol is not None:
+            _dropConnection(bot.protocol)
+
+    def botClosed(self, bot: Bot, leaving: bool):
+        """
+        A bot's connection is gone.
+
+        @param leaving: C{True} if the bot was leaving on purpose.
+        """
+        if bot.state == "joining":
+            self.joinFailed(bot, "closed")
+        elif bot.state == "joined" and not leaving:
+            self.disconnects += 1
+        if bot.state == "joined":
+            self.slotBots[bot.slot].remove(bot)
+        if bot.state != "failed":
+            bot.state = "closed"
+        self.openConnections -= 1
+
+    def report(self) -> dict:
+        """
+        The figures of the run, over the measuring window where it is a
+        rate.
+
+        @return: a JSON-ready dict with C{clients}, C{joined},
+            C{join_failures}, C{join_failure_reasons}, C{disconnects},
+            C{close_codes}, C{errors}, C{bad_messages}, C{ramp_s},
+            C{duration_s}, C{bytes_per_client_per_s},
+            C{msgs_per_client_per_s}, C{sent_bytes_per_client_per_s},
+            C{sent_msgs_per_client_per_s}, C{steps_sent}, C{echo_ms},
+            C{patch_gap_ms}, C{cpu_percent} and C{url}.
+        """
+        start, end = self._startCounters, self._endCounters
+        if start is None or end is None or self._windowEnd is None:
+            window = 0.0
+            delta = dict.fromkeys(
+                ("received", "receivedFrames", "sent", "sentFrames", "steps", "cpu"), 0
+            )
+        else:
+            window = self._windowEnd - self._windowStart
+            delta = {key: end[key] - start[key] for key in start}
+        perClientSecond = self.measuredClients * window
+
+        def rate(value):
+            return round(value / perClientSecond, 2) if perClientSecond > 0 else 0.0
+
+        return {
+            "url": self.url,
+            "clients": self.clients,
+            "joined": self.joined,
+            "join_failures": self.joinFailuresTotal,
+            "join_failure_reasons": dict(self.joinFailures),
+            "disconnects": self.disconnects,
+            "close_codes": dict(self.closeCodes),
+            "errors": dict(self.errors),
+            "bad_messages": self.badMessages,
+            "ramp_s": round(self.ramp, 3),
+            "duration_s": round(window, 3),
+            "measured_clients": self.measuredClients,
+            "bytes_per_client_per_s": rate(delta["received"]),
+            "msgs_per_client_per_s": rate(delta["receivedFrames"]),
+            "sent_bytes_per_client_per_s": rate(delta["sent"]),
+            "sent_msgs_per_client_per_s": rate(delta["sentFrames"]),
+            "steps_sent": delta["steps"],
+            "echo_ms": self.echoes.summary(),
+            "patch_gap_ms": self.patchGaps.summary(),
+            "cpu_percent": round(100.0 * delta["cpu"] / window, 1) if window > 0 else 0.0,
+        }
+
+
+def humanSummary(report: dict) -> str:
+    """
+    A few lines for a person to read.
+
+    @param report: a L{Swarm.report}.
+    @return: text, without a final newline.
+    """
+    echo = report["echo_ms"]
+    gap = report["patch_gap_ms"]
+    return "\n".join(
+        [
+            "%d/%d bots joined (%d join failures), %d disconnects, %.1f s measured"
+            % (
+                report["joined"],
+                report["clients"],
+                report["join_failures"],
+                report["disconnects"],
+                report["duration_s"],
+            ),
+            "received per bot: %.0f B/s in %.1f msgs/s; sent %.0f B/s"
+            % (
+                report["bytes_per_client_per_s"],
+                report["msgs_per_client_per_s"],
+                report["sent_bytes_per_client_per_s"],
+            ),
+            "echo ms p50 %s p95 %s p99 %s; patch gap ms p50 %s p99 %s"
+            % (echo["p50"], echo["p95"], echo["p99"], gap["p50"], gap["p99"]),
+            "errors %s; bot process CPU %.1f%%"
+            % (report["errors"] or "none", report["cpu_percent"]),
+        ]
+    )
+
+
+class Options(usage.Options):
+    """
+    Command line of C{python -m ark.loadtest}.
+    """
+
+    synopsis = "Usage: python -m ark.loadtest [options]"
+    longdesc = (
+        "Runs bots that join the ark server at --url, random-walk for "
+        "--duration seconds after a ramp, then leave; prints a JSON report "
+        "as the last line."
+    )
+
+    optParameters = [
+        ["url", None, "ws://127.0.0.1:8080/ws", "The server's WebSocket URL (ws://)."],
+        ["clients", "c", 100, "How many bots.", int],
+        ["duration", "d", 30.0, "Seconds measured after all bots joined.", float],
+        ["ramp", None, None, "Seconds the joins are spread over "
+         "(default: min(10, clients / 100)).", float],
+        ["map", None, None, "The map the bots join (default: the server's)."],
+        ["seed", None, None, "Seed of the bots' random walk.", int],
+    ]
+    optFlags = [["json", None, "Print only the JSON report."]]
+
+    def postOptions(self):
+        if not 1 <= self["clients"] <= 100000:
+            raise usage.UsageError("--clients must be from 1 to 100000")
+        if not 0 < self["duration"] <= 86400:
+            raise usage.UsageError("--duration must be above 0 and at most 86400")
+        if self["ramp"] is not None and not 0 <= self["ramp"] <= 3600:
+            raise usage.UsageError("--ramp must be from 0 to 3600")
+        url = urlsplit(self["url"])
+        if url.scheme != "ws":
+            raise usage.UsageError("--url must be a ws:// URL")
+        try:
+            port = url.port or 80
+        except ValueError:
+            raise usage.UsageError("--url has a bad port")
+        if not url.hostname:
+            raise usage.UsageError("--url has no host")
+        self["host"] = url.hostname
+        self["port"] = port
+        self["hostHeader"] = url.netloc
+        self["path"] = (url.path or "/") + ("?" + url.query if url.query else "")
+
+
+def _raiseFileLimit(wanted: int):
+    """
+    Each bot holds a socket; the usual soft limit of 1024 files is too low.
+    """
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def main(argv=None, stdout=None, stderr=None) -> int:
+    """
+    Run the load test from the command line.
+
+    @param argv: the arguments, without the program name.
+    @return: the exit status: 0 when the test ran, whatever it found; 2
+        for bad arguments.
+    """
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    options = Options()
+    try:
+        options.parseOptions(sys.argv[1:] if argv is None else argv)
+    except usage.UsageError as e:
+        stderr.write("%s\n%s: error: %s\n" % (options, "ark.loadtest", e))
+        return 2
+
+    from twisted.internet import reactor
+    from twisted.logger import (
+        FilteringLogObserver,
+        LogLevel,
+        LogLevelFilterPredicate,
+        globalLogBeginner,
+        textFileLogObserver,
+    )
+
+    globalLogBeginner.beginLoggingTo(
+        [
+            FilteringLogObserver(
+                textFileLogObserver(stderr),
+                [LogLevelFilterPredicate(defaultLogLevel=LogLevel.warn)],
+            )
+        ],
+        redirectStandardIO=False,
+    )
+    _raiseFileLimit(options["clients"] + 256)
+    joinTimeout = 10.0
+    swarm = Swarm(
+        reactor,
+        tcpConnector(reactor, options["host"], options["port"], joinTimeout),
+        clients=options["clients"],
+        duration=options["duration"],
+        ramp=options["ramp"],
+        mapName=options["map"],
+        seed=options["seed"],
+        host=options["hostHeader"],
+        path=options["path"],
+        joinTimeout=joinTimeout,
+        url=options["url"],
+    )
+    # Last resort if the reactor itself wedges: the process still ends.
+    limit = swarm.ramp + joinTimeout + swarm.duration + swarm.grace + 30
+    if hasattr(signal, "SIGALRM"):
+
+        def wedged(signum, frame):
+            stderr.write("ark.loadtest: still running after %d s, giving up\n" % limit)
+            stderr.flush()
+            os._exit(1)
+
+        signal.signal(signal.SIGALRM, wedged)
+        signal.alarm(int(limit) + 1)
+
+    reports = []
+
+    def done(report):
+        reports.append(report)
+        if reactor.running:
+            reactor.stop()
+
+    def begin():
+        stderr.write(
+            "ark.loadtest: %d bots joining over %.1f s, then %.1f s measured\n"
+            % (swarm.clients, swarm.ramp, swarm.duration)
+        )
+        swarm.start().addCallback(done)
+
+    reactor.callWhenRunning(begin)
+    reactor.run()
+    if hasattr(signal, "SIGALRM"):
+        signal.alarm(0)
+    if not reports:
+        # The reactor was stopped from outside, e.g. by a signal.
+        swarm._finish()
+        reports.append(swarm._report)
+    report = reports[0]
+    if not options["json"]:
+        stdout.write(humanSummary(report) + "\n")
+    stdout.write(json.dumps(report, sort_keys=True) + "\n")
+    stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""
+The simulation and patch path without sockets: N avatars walking like the
+load bots on a map, stepped at 60 Hz with patches at 20 Hz, as fast as the
+CPU allows.  Prints the cost per tick and per patch round, and the bytes
+each client would receive, so changes to the hot path can be compared
+before and after without the noise of the network.
+
+    python benchmarks/simulate.py --map ../shared/bench/open-3200.tmj --clients 1000 --seconds 20
+"""
+
+import argparse
+import json
+import random
+import statistics
+import time
+
+from ark.net.views import RoomView
+from ark.tiled import loadMap
+from ark.world.movement import DOWN, LEFT, RIGHT, RUN, UP
+from ark.world.room import Room
+
+HEADINGS = [LEFT, RIGHT, UP, DOWN, LEFT | UP, LEFT | DOWN, RIGHT | UP, RIGHT | DOWN]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--map", required=True)
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=20, help="simulated seconds")
+    parser.add_argument("--view-radius", type=int, default=480)
+    parser.add_argument("--seed", type=int, default=1)
+    arguments = parser.parse_args()
+
+    generator = random.Random(arguments.seed)
+    room = Room(loadMap(arguments.map), capacity=arguments.clients)
+    view = RoomView(room, arguments.view_radius)
+    received = [0] * arguments.clients
+    walkers = []
+    for index in range(arguments.clients):
+        avatar = room.addAvatar("bot-%d" % index, "fox", room.spawnBody())
+        bits = generator.choice(HEADINGS)
+
+        def send(patch, index=index):
+            received[index] += len(patch)
+
+        view.attach(avatar, send)
+        walkers.append([avatar, 0, bits])
+
+    tickTimes, patchTimes = [], []
+    rounds = int(arguments.seconds * 20)
+    for _ in range(rounds):
+        for walker in walkers:
+            avatar, seq, bits = walker
+            if generator.random() < 0.05:
+                if generator.random() < 0.1:
+                    bits = 0
+                else:
+                    bits = generator.choice(HEADINGS) | (RUN if generator.random() < 0.3 else 0)
+            if bits:
+                room.queueSteps(avatar, seq, (bits, bits, bits))
+                seq += 3
+            walker[1:] = [seq, bits]
+        for _ in range(3):
+            started = time.perf_counter()
+            room.step()
+            tickTimes.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        view.sendPatches()
+        patchTimes.append(time.perf_counter() - started)
+
+    def quantiles(values):
+        values = sorted(values)
+        return {
+            "p50": round(values[len(values) // 2] * 1000, 3),
+            "p99": round(values[int(len(values) * 0.99)] * 1000, 3),
+        }
+
+    print(json.dumps({
+        "clients": arguments.clients,
+        "tick_ms": quantiles(tickTimes),
+        "patch_round_ms": quantiles(patchTimes),
+        "cpu_share_of_one_core": round(
+            (sum(tickTimes) + sum(patchTimes)) / arguments.seconds, 3),
+        "bytes_per_client_per_s": round(
+            statistics.mean(received) / arguments.seconds, 1),
+    }))
+
+
+if __name__ == "__main__":
+    main()

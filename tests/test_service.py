@@ -1,0 +1,225 @@
+"""
+Tests for what C{twistd ark} builds: options, environment variables, map
+loading at startup, the plugin, and the installed command itself.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+from twisted.application.service import IService, IServiceMaker
+from twisted.internet.task import Clock
+from twisted.plugin import getPlugins
+from twisted.python import usage
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface.verify import verifyObject
+
+from ark.options import Options
+from ark.service import SimulationService, findMapFiles, makeService
+from ark.world.movement import RIGHT
+
+from tests.support import Harness
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEST_MAPS = os.path.join(HERE, "maps")
+
+
+def parse(arguments, environ=None):
+    options = Options(environ=environ or {})
+    options.parseOptions(arguments)
+    return options
+
+
+class OptionsTests(SynchronousTestCase):
+    """
+    Every option has a sane default, an environment variable, and a clear
+    error for a bad value.
+    """
+
+    def test_defaultsRunTheBundledWorld(self):
+        """
+        With no options the server listens on 127.0.0.1:8080 with the
+        bundled maps, SQLite and in-process presence.
+        """
+        options = parse([])
+        self.assertEqual((options["port"], options["interface"]), (8080, "127.0.0.1"))
+        self.assertEqual(options["map"], "town.tmj")
+        self.assertTrue(os.path.isfile(os.path.join(options["maps-dir"], "town.tmj")))
+        self.assertEqual((options["db"], options["redis"]), ("sqlite", None))
+        self.assertEqual(options["reconnect-hold"], 30.0)
+
+    def test_environmentSetsOptions(self):
+        """
+        C{ARK_*} variables set options; the command line wins over them.
+        """
+        environ = {
+            "ARK_PORT": "9000",
+            "ARK_ROOM_CAPACITY": "12",
+            "ARK_VIEW_RADIUS": "300",
+            "ARK_MAPS_DIR": TEST_MAPS,
+            "ARK_MAP": "finite.tmj",
+            "ARK_REDIS": "redis://127.0.0.1:6379/0",
+            "ARK_DB": "postgresql://postgres@127.0.0.1:5432/ark",
+            "ARK_RECONNECT_HOLD": "5",
+        }
+        options = parse(["--port", "9100"], environ)
+        self.assertEqual(options["port"], 9100)
+        self.assertEqual(options["room-capacity"], 12)
+        self.assertEqual(options["view-radius"], 300)
+        self.assertEqual(options["map"], "finite.tmj")
+        self.assertEqual(options["redis"], "redis://127.0.0.1:6379/0")
+        self.assertEqual(options["reconnect-hold"], 5.0)
+
+    def test_badValuesNameTheOption(self):
+        """
+        A bad value stops parsing with a message naming the option.
+        """
+        cases = [
+            (["--port", "http"], "--port"),
+            (["--port", "70000"], "--port"),
+            (["--room-capacity", "0"], "--room-capacity"),
+            (["--view-radius", "ten"], "--view-radius"),
+            (["--reconnect-hold", "-1"], "--reconnect-hold"),
+            (["--db", "mysql://x"], "--db"),
+            (["--redis", "localhost:6379"], "--redis"),
+            (["--map", "../secret.tmj"], "--map"),
+            (["--map", "nowhere.tmj"], "--map"),
+            (["--maps-dir", "/no/such/dir"], "--maps-dir"),
+        ]
+        for arguments, name in cases:
+            error = self.assertRaises(usage.UsageError, parse, arguments)
+            self.assertIn(name, str(error), arguments)
+
+    def test_badEnvironmentValueNamesTheOption(self):
+        """
+        A bad C{ARK_*} value is reported like a bad option.
+        """
+        error = self.assertRaises(usage.UsageError, parse, [], {"ARK_PORT": "eighty"})
+        self.assertIn("--port", str(error))
+
+
+class MakeServiceTests(SynchronousTestCase):
+    """
+    The service loads every map at startup and refuses broken ones.
+    """
+
+    def test_brokenMapStopsStartupWithOneLine(self):
+        """
+        A broken map ends startup with exit status 1 and one line naming
+        the file and the fault.
+        """
+        mapsDir = self.mktemp()
+        os.makedirs(mapsDir)
+        shutil.copy(os.path.join(TEST_MAPS, "finite.tmj"), mapsDir)
+        with open(os.path.join(mapsDir, "broken.tmj"), "w") as f:
+            f.write('{"type": "map", "orientation": "isometric"}')
+        options = parse(["--maps-dir", mapsDir, "--map", "finite.tmj",
+                         "--data-dir", self.mktemp()])
+        errors = []
+        self.patch(sys, "stderr", type("Err", (), {"write": errors.append})())
+        exit = self.assertRaises(SystemExit, makeService, options, Clock())
+        self.assertEqual(exit.code, 1)
+        self.assertEqual(len(errors), 1)
+        self.assertIn("broken.tmj", errors[0])
+        self.assertEqual(errors[0].count("\n"), 1)
+
+    def test_serviceServesEveryMapOfTheDirectory(self):
+        """
+        Maps are every C{.tmj}, plus C{.json} files that are maps (not
+        tilesets).
+        """
+        mapsDir = self.mktemp()
+        os.makedirs(mapsDir)
+        shutil.copy(os.path.join(TEST_MAPS, "finite.tmj"), mapsDir)
+        shutil.copy(os.path.join(TEST_MAPS, "finite.tmj"), os.path.join(mapsDir, "second.json"))
+        shutil.copy(os.path.join(TEST_MAPS, "props.json"), mapsDir)
+        with open(os.path.join(mapsDir, "notes.json"), "w") as f:
+            f.write("not json at all")
+        self.assertEqual(findMapFiles(mapsDir), ["finite.tmj", "second.json"])
+
+    def test_secretIsGeneratedOncePrivately(self):
+        """
+        Without C{--secret}, a secret is generated into the data directory,
+        readable by its owner only, and kept across restarts.
+        """
+        from ark.secret import loadOrCreateSecret
+
+        dataDir = self.mktemp()
+        os.makedirs(dataDir)
+        first = loadOrCreateSecret(dataDir)
+        self.assertEqual(os.stat(os.path.join(dataDir, "secret")).st_mode & 0o777, 0o600)
+        self.assertEqual(loadOrCreateSecret(dataDir), first)
+        self.assertGreaterEqual(len(first), 48)
+        self.assertEqual(loadOrCreateSecret(dataDir, "given"), b"given")
+
+    def test_serviceIsAService(self):
+        """
+        The built service provides IService and stops cleanly.
+        """
+        options = parse(["--maps-dir", TEST_MAPS, "--map", "finite.tmj",
+                         "--data-dir", self.mktemp(), "--port", "0"])
+        top = makeService(options, Clock())
+        self.assertTrue(verifyObject(IService, top))
+
+
+class SimulationServiceTests(SynchronousTestCase):
+    """
+    The loops step rooms at 60 Hz and send patches at 20 Hz on the
+    injected clock.
+    """
+
+    def test_loopsDriveTheRoomsOnTheClock(self):
+        """
+        One second of clock time is sixty ticks and a patch round every
+        fiftieth of it; a long stall catches up at most half a second.
+        """
+        harness = Harness()
+        client = harness.connect()
+        welcome = client.join()
+        simulation = SimulationService(harness.rooms, harness.clock)
+        simulation.startService()
+        self.addCleanup(simulation.stopService)
+        client.walk(0, [RIGHT] * 10)
+        harness.clock.pump([1.0 / 60] * 60)
+        room = next(harness.rooms.views()).room
+        self.assertEqual(room.tick, 60)
+        self.assertEqual(client.last("p")["ack"], 9)
+        self.assertEqual(client.last("p")["me"][0], welcome["me"]["x"] + 10 * 160)
+        harness.clock.advance(10)
+        self.assertEqual(room.tick, 90)
+
+
+class PluginTests(SynchronousTestCase):
+    """
+    twistd finds the C{ark} plugin, from the installed package too.
+    """
+
+    def test_pluginIsDiscovered(self):
+        """
+        The C{ark} service maker is among twistd's plugins.
+        """
+        from twisted import plugins
+
+        makers = {maker.tapname: maker for maker in getPlugins(IServiceMaker, plugins)}
+        self.assertIn("ark", makers)
+        self.assertTrue(verifyObject(IServiceMaker, makers["ark"]))
+
+    def test_installedTwistdListsEveryOption(self):
+        """
+        The C{twistd} of this environment, run from an unrelated directory
+        (so the checkout is not on the path), knows C{ark} and lists every
+        option.
+        """
+        twistd = os.path.join(os.path.dirname(sys.executable), "twistd")
+        elsewhere = self.mktemp()
+        os.makedirs(elsewhere)
+        result = subprocess.run(
+            [twistd, "-n", "ark", "--help"], cwd=elsewhere, capture_output=True,
+            text=True, timeout=60, env=dict(os.environ, PYTHONPATH=""),
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for option in ("--port", "--interface", "--maps-dir", "--map", "--data-dir", "--db",
+                       "--redis", "--secret", "--view-radius", "--room-capacity",
+                       "--reconnect-hold"):
+            self.assertIn(option, result.stdout)

@@ -1,0 +1,130 @@
+"""
+The world over a real socket: Autobahn clients connect to the real site on
+a loopback port and play.
+"""
+
+import cbor2
+
+from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol
+from twisted.internet import defer, endpoints, reactor
+from twisted.trial.unittest import TestCase
+
+from ark.net.protocol import WorldFactory
+from ark.rooms import RoomManager
+from ark.service import SimulationService
+from ark.web import makeSite
+from ark.world.movement import DOWN, RIGHT
+
+from tests.support import openMap, readable
+
+
+class PlayerProtocol(WebSocketClientProtocol):
+    """
+    A test player: records every message and fires Deferreds when a
+    message satisfying a condition arrives.
+    """
+
+    def onOpen(self):
+        self.received = []
+        self.waiting = []
+        self.closed = defer.Deferred()
+        self.factory.connected.callback(self)
+
+    def onClose(self, wasClean, code, reason):
+        if hasattr(self, "closed"):
+            self.closed.callback(code)
+
+    def leave(self):
+        """
+        Leave on purpose, so the server releases the avatar at once.
+        """
+        self.send({"t": "leave"})
+        return self.closed
+
+    def onMessage(self, payload, isBinary):
+        message = readable(cbor2.loads(payload))
+        self.received.append(message)
+        for entry in list(self.waiting):
+            condition, deferred = entry
+            if condition(message):
+                self.waiting.remove(entry)
+                deferred.callback(message)
+
+    def waitFor(self, condition):
+        for message in self.received:
+            if condition(message):
+                return defer.succeed(message)
+        deferred = defer.Deferred()
+        self.waiting.append((condition, deferred))
+        return deferred
+
+    def send(self, message):
+        self.sendMessage(cbor2.dumps(message), isBinary=True)
+
+
+class TwoPlayersTests(TestCase):
+    """
+    Two players on one map see each other move.
+    """
+
+    timeout = 30
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        worldMap = openMap(60, 60, name="open.tmj")
+        rooms = RoomManager({worldMap.name: worldMap}, "open.tmj", capacity=10,
+                            viewRadius=480, holdSeconds=30, clock=reactor)
+        simulation = SimulationService(rooms, reactor)
+        simulation.startService()
+        self.addCleanup(simulation.stopService)
+        factory = WorldFactory(rooms, reactor)
+        site = makeSite(self.mktemp(), self.mktemp(), factory, rooms)
+        endpoint = endpoints.TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1")
+        self.port = yield endpoint.listen(site)
+        self.addCleanup(self.port.stopListening)
+        self.url = "ws://127.0.0.1:%d/ws" % (self.port.getHost().port,)
+
+    @defer.inlineCallbacks
+    def connect(self):
+        factory = WebSocketClientFactory(self.url, reactor=reactor)
+        factory.protocol = PlayerProtocol
+        factory.connected = defer.Deferred()
+        endpoint = endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", self.port.getHost().port)
+        yield endpoint.connect(factory)
+        player = yield factory.connected
+        self.addCleanup(player.leave)
+        return player
+
+    @defer.inlineCallbacks
+    def test_eachSeesTheOtherMove(self):
+        """
+        Alice and Bob join; each walks; each receives the other's motion
+        and its own acknowledgement with the authoritative position.
+        """
+        alice = yield self.connect()
+        bob = yield self.connect()
+        alice.send({"t": "join", "name": "alice", "avatar": "fox"})
+        aliceWelcome = yield alice.waitFor(lambda m: m["t"] == "welcome")
+        bob.send({"t": "join", "name": "bob", "avatar": "owl"})
+        bobWelcome = yield bob.waitFor(lambda m: m["t"] == "welcome")
+        self.assertEqual([e["name"] for e in bobWelcome["entities"]], ["alice"])
+        yield alice.waitFor(
+            lambda m: m["t"] == "p" and any(e["name"] == "bob" for e in m.get("add", []))
+        )
+
+        alice.send({"t": "in", "seq": 0, "steps": [RIGHT] * 3})
+        bob.send({"t": "in", "seq": 0, "steps": [DOWN] * 3})
+
+        aliceMoves = yield bob.waitFor(
+            lambda m: m["t"] == "p"
+            and any(mv[0] == aliceWelcome["id"] and mv[4] == RIGHT for mv in m.get("mv", []))
+        )
+        bobMoves = yield alice.waitFor(
+            lambda m: m["t"] == "p"
+            and any(mv[0] == bobWelcome["id"] and mv[4] == DOWN for mv in m.get("mv", []))
+        )
+        self.assertTrue(aliceMoves and bobMoves)
+
+        ownAck = yield alice.waitFor(lambda m: m["t"] == "p" and m.get("ack") == 2)
+        start = aliceWelcome["me"]
+        self.assertEqual(ownAck["me"][:2], [start["x"] + 3 * 160, start["y"]])
