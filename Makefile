@@ -8,13 +8,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 
-.PHONY: run test setup clean trial node-test
+.PHONY: run test setup clean
 
 run: setup
 	ARK_DATA_DIR=$${ARK_DATA_DIR:-$(CURDIR)/data} $(BIN)/twistd -n ark --port 8080 --interface 127.0.0.1
 
 test: setup
-	$(BIN)/trial --jobs 2 tests
+	$(BIN)/python -m twisted.trial --jobs 2 tests
 	if [ -d web/test ]; then cd web && npm test; fi
 
 setup: $(STAMP) $(WEB_STAMP)

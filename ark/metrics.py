@@ -29,6 +29,10 @@ ticksBehind = Counter(
     "ark_ticks_caught_up_total",
     "Ticks run late, in a burst, because the loop fell behind.",
 )
+ticksSkipped = Counter(
+    "ark_ticks_skipped_total",
+    "Ticks never run because the loop fell more than half a second behind.",
+)
 messagesIn = Counter(
     "ark_messages_in_total", "Messages received from clients, by type.", ["type"]
 )

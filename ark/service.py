@@ -36,36 +36,48 @@ class SimulationService(service.Service):
     """
     Steps every room at C{TICK_RATE} and sends patches at C{PATCH_RATE}.
 
+    Patches go out from the same loop, right after the tick that completes
+    each patch period, so a patch always carries the latest step instead of
+    waiting for a second timer's phase.
+
     @ivar clock: the reactor; tests set a L{task.Clock}.
     """
+
+    TICKS_PER_PATCH = TICK_RATE // PATCH_RATE
 
     def __init__(self, rooms: RoomManager, clock):
         self.rooms = rooms
         self.clock = clock
-        self._ticker = LoopingCall.withCount(self._tick)
-        self._ticker.clock = clock
-        self._patcher = LoopingCall(self._patch)
-        self._patcher.clock = clock
+        self._ticks = 0
+        self._loop = LoopingCall.withCount(self._run)
+        self._loop.clock = clock
 
     def startService(self):
         service.Service.startService(self)
-        self._ticker.start(1.0 / TICK_RATE, now=False)
-        self._patcher.start(1.0 / PATCH_RATE, now=False)
+        self._loop.start(1.0 / TICK_RATE, now=False)
 
     def stopService(self):
         service.Service.stopService(self)
-        for loop in (self._ticker, self._patcher):
-            if loop.running:
-                loop.stop()
+        if self._loop.running:
+            self._loop.stop()
         self.rooms.stop()
 
-    def _tick(self, count: int) -> None:
+    def _run(self, count: int) -> None:
+        if count > MAX_CATCH_UP_TICKS:
+            metrics.ticksSkipped.inc(count - MAX_CATCH_UP_TICKS)
+            count = MAX_CATCH_UP_TICKS
         if count > 1:
             metrics.ticksBehind.inc(count - 1)
-        for _ in range(min(count, MAX_CATCH_UP_TICKS)):
+        patchDue = False
+        for _ in range(count):
             started = time.perf_counter()
             self.rooms.step()
             metrics.tickDuration.observe(time.perf_counter() - started)
+            self._ticks += 1
+            if self._ticks % self.TICKS_PER_PATCH == 0:
+                patchDue = True
+        if patchDue:
+            self._patch()
 
     def _patch(self) -> None:
         started = time.perf_counter()

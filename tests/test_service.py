@@ -171,8 +171,8 @@ class SimulationServiceTests(SynchronousTestCase):
 
     def test_loopsDriveTheRoomsOnTheClock(self):
         """
-        One second of clock time is sixty ticks and a patch round every
-        fiftieth of it; a long stall catches up at most half a second.
+        One second of clock time is sixty ticks; a long stall catches up at
+        most half a second.
         """
         harness = Harness()
         client = harness.connect()
@@ -188,6 +188,23 @@ class SimulationServiceTests(SynchronousTestCase):
         self.assertEqual(client.last("p")["me"][0], welcome["me"]["x"] + 10 * 160)
         harness.clock.advance(10)
         self.assertEqual(room.tick, 90)
+
+    def test_patchFollowsTheTickThatCompletesItsPeriod(self):
+        """
+        Every third tick is followed at once by a patch that includes the
+        step that tick consumed.
+        """
+        harness = Harness()
+        client = harness.connect()
+        client.join()
+        simulation = SimulationService(harness.rooms, harness.clock)
+        simulation.startService()
+        self.addCleanup(simulation.stopService)
+        client.walk(0, [RIGHT] * 3)
+        harness.clock.pump([1.0 / 60] * 2)
+        self.assertEqual(client.messages("p"), [])
+        harness.clock.advance(1.0 / 60)
+        self.assertEqual([p["ack"] for p in client.messages("p")], [2])
 
 
 class PluginTests(SynchronousTestCase):

@@ -31,6 +31,12 @@ class WorldProtocol(WebSocketServerProtocol):
     def _closeWith(self, code: int, reason: str) -> None:
         self.sendClose(code, reason)
 
+    def dataReceived(self, data):
+        # Autobahn's own dataReceived formats a debug line's arguments for
+        # every read even when debug logging is off; skip straight to its
+        # frame processing.
+        self._dataReceived(data)
+
     def onMessageEnd(self):
         # Autobahn's default also fires a "message" event through its
         # observer machinery, a Deferred per message that we never listen
