@@ -1,0 +1,667 @@
+"""
+Build the default world, maps/town.tmj: a Tiled 1.10 JSON map of a small
+town (a square with a fountain, paths, a pond, trees, four houses and an
+office building with several furnished rooms), drawn with the tiles of
+maps/town-tiles.tsj (see tools/make_art.py, which must have been run).
+
+    python tools/make_town.py [--preview PATH]
+
+The map is the same every time.  Its layers, bottom to top:
+
+  - C{ground}: grass, paths, floors and rugs;
+  - C{walls}: walls, doors, water, tree trunks, furniture; what blocks
+    movement is what has the tile property C{collides};
+  - C{start}: hidden; its painted tiles are where players appear;
+  - C{floorLayer}: an empty object layer, where the web client draws
+    avatars;
+  - C{above}: tree tops and roofs, drawn over avatars.
+
+Before writing, the script checks that the spawn tiles are free and that
+nearly every free tile can be walked to from them.  C{--preview} also
+composes the visible layers into a PNG, to look at the town.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from make_art import COLLIDES, MAPS, PNG_NAME, TILE, TILECOUNT, TILES, TSJ_NAME  # noqa: E402
+from make_art import NE, NW, SE, SW, E, N, S, W, maskName, waterName  # noqa: E402
+
+WIDTH, HEIGHT = 60, 40
+MAP_NAME = "town.tmj"
+SOLID = frozenset(TILES[name] for name in COLLIDES)
+NEIGHBOURS = ((0, -1, N), (1, 0, E), (0, 1, S), (-1, 0, W))
+
+
+class Town:
+    """
+    The map being built: one grid of tile names per tile layer, plus what
+    each cell is, to choose the right variant of a tile.
+    """
+
+    def __init__(self):
+        self.rng = random.Random(2024)
+        self.ground = {}
+        self.walls = {}
+        self.above = {}
+        self.start = []
+        self.dirt = set()
+        self.stone = set()
+        self.water = set()
+        self.wet = set()
+        self.wallCells = set()
+        self.doors = {}
+        self.indoors = set()
+        self.outsideFace = {}
+        self.faceDecor = {}
+        self.footprint = set()
+        self.reserved = set()
+
+    @staticmethod
+    def inside(x, y):
+        return 0 <= x < WIDTH and 0 <= y < HEIGHT
+
+    # --- ground -----------------------------------------------------------
+
+    def lawn(self):
+        for y in range(HEIGHT):
+            for x in range(WIDTH):
+                roll = self.rng.random()
+                self.ground[x, y] = "grass_0" if roll < 0.55 else "grass_1" if roll < 0.85 else "grass_2"
+
+    def path(self, x0, y0, x1, y1, kind="dirt"):
+        cells = self.dirt if kind == "dirt" else self.stone
+        for y in range(min(y0, y1), max(y0, y1) + 1):
+            for x in range(min(x0, x1), max(x0, x1) + 1):
+                cells.add((x, y))
+
+    def flowerbed(self, cx, cy, radius, seed):
+        rng = random.Random(seed)
+        for y in range(cy - radius, cy + radius + 1):
+            for x in range(cx - radius, cx + radius + 1):
+                if (x - cx) ** 2 + (y - cy) ** 2 <= radius * radius + 1 and rng.random() < 0.7:
+                    if self.ground.get((x, y), "").startswith("grass"):
+                        self.ground[x, y] = rng.choice(("flowers_0", "flowers_1", "flowers_2"))
+
+    def paveGround(self):
+        paved = self.dirt | self.stone
+        # Doors continue the paths that lead to them.
+        joins = paved | set(self.doors)
+        for x, y in paved:
+            mask = 0
+            for dx, dy, bit in NEIGHBOURS:
+                if (x + dx, y + dy) in joins or not self.inside(x + dx, y + dy):
+                    mask |= bit
+            kind = "dirt" if (x, y) in self.dirt else "stone"
+            name = maskName(kind, mask)
+            if mask == 15:
+                for corner, (dx, dy) in (("ne", (1, -1)), ("se", (1, 1)), ("sw", (-1, 1)), ("nw", (-1, -1))):
+                    if (x + dx, y + dy) not in joins and self.inside(x + dx, y + dy):
+                        name = f"{kind}_in_{corner}"
+                        break
+            self.ground[x, y] = name
+
+    # --- water ------------------------------------------------------------
+
+    def pond(self, blobs, lilies):
+        """
+        Wet the corners of the map's grid inside any of the ellipses
+        C{blobs} (centre x, centre y, radius x, radius y, in tiles), then
+        fill every tile with a wet corner with water.
+
+        @param lilies: open water tiles to cover with lily pads.
+        """
+        for j in range(HEIGHT + 1):
+            for i in range(WIDTH + 1):
+                if any(((i - cx) / rx) ** 2 + ((j - cy) / ry) ** 2 <= 1 for cx, cy, rx, ry in blobs):
+                    self.wet.add((i, j))
+        while True:
+            # A tile wet at two opposite corners only would make two ponds
+            # touch at a point: wet a third corner.
+            saddles = [(x, y) for x, y in self.waterTiles() if self.corners(x, y) in (NW | SE, NE | SW)]
+            if not saddles:
+                break
+            for x, y in saddles:
+                self.wet.add((x, y) if self.corners(x, y) == NE | SW else (x + 1, y))
+        for x, y in self.waterTiles():
+            corners = self.corners(x, y)
+            self.walls[x, y] = "water_lily" if (x, y) in lilies and corners == 15 else waterName(corners)
+            self.water.add((x, y))
+
+    def corners(self, x, y):
+        return (
+            (NW if (x, y) in self.wet else 0) | (NE if (x + 1, y) in self.wet else 0)
+            | (SE if (x + 1, y + 1) in self.wet else 0) | (SW if (x, y + 1) in self.wet else 0)
+        )
+
+    def waterTiles(self):
+        return sorted({(i + dx, j + dy) for i, j in self.wet for dx in (-1, 0) for dy in (-1, 0)
+                       if self.inside(i + dx, j + dy)})
+
+    # --- buildings --------------------------------------------------------
+
+    def building(self, x0, y0, x1, y1, face, floor):
+        """
+        Outer walls around the rectangle from (x0, y0) to (x1, y1): the
+        top and bottom walls are two tiles deep (a wall top, then its
+        face), the sides one.  The bottom face row is y1.
+        """
+        for x in range(x0, x1 + 1):
+            for y in (y0, y0 + 1, y1 - 1, y1):
+                self.wallCells.add((x, y))
+        for y in range(y0, y1 + 1):
+            self.wallCells.add((x0, y))
+            self.wallCells.add((x1, y))
+        for y in range(y0, y1 + 1):
+            for x in range(x0, x1 + 1):
+                self.footprint.add((x, y))
+                if y0 + 1 < y < y1 - 1 and x0 < x < x1:
+                    self.indoors.add((x, y))
+                    self.ground[x, y] = floor
+        for x in range(x0, x1 + 1):
+            self.outsideFace[x, y1] = face
+
+    def hwall(self, x0, x1, y):
+        """An inside wall along row y (its top) and y + 1 (its face)."""
+        for x in range(x0, x1 + 1):
+            self.wallCells |= {(x, y), (x, y + 1)}
+
+    def vwall(self, x, y0, y1):
+        for y in range(y0, y1 + 1):
+            self.wallCells.add((x, y))
+
+    def floor(self, x0, y0, x1, y1, name):
+        for y in range(y0, y1 + 1):
+            for x in range(x0, x1 + 1):
+                self.ground[x, y] = name
+
+    def door(self, x, y, name="door"):
+        """A door in the face row y, through the wall top above it."""
+        self.wallCells.discard((x, y))
+        self.wallCells.discard((x, y - 1))
+        self.doors[x, y] = name
+        self.reserved |= {(x, y - 1), (x, y), (x, y + 1)}
+        if (x, y + 1) in self.indoors or (x, y - 2) in self.indoors:
+            self.ground[x, y - 1] = self.ground.get((x, y - 2), "wood")
+
+    def opening(self, x, y0, y1):
+        """A doorway through a side wall."""
+        for y in range(y0, y1 + 1):
+            self.wallCells.discard((x, y))
+            self.reserved |= {(x - 1, y), (x, y), (x + 1, y)}
+            self.ground[x, y] = self.ground[x - 1, y]
+
+    def roof(self, x0, x1, y0, colour="roof"):
+        """A roof over the wall top at row y0, and the row above it."""
+        for dy, row in ((-1, (0, 1, 2)), (0, (3, 4, 5))):
+            for x in range(x0, x1 + 1):
+                part = row[0] if x == x0 else row[2] if x == x1 else row[1]
+                self.above[x, y0 + dy] = f"{colour}_{part}"
+                self.footprint.add((x, y0 + dy))
+
+    def buildWalls(self):
+        solid = self.wallCells | set(self.doors)
+        for x, y in self.wallCells:
+            if (x, y + 1) in solid:
+                mask = 0
+                for dx, dy, bit in NEIGHBOURS:
+                    if (x + dx, y + dy) in solid:
+                        mask |= bit
+                self.walls[x, y] = maskName("wall", mask)
+                continue
+            if (x, y + 1) in self.indoors:
+                kind = "plaster"
+            else:
+                kind = self.outsideFace.get((x, y), "brick")
+            decor = self.faceDecor.get((x, y))
+            if decor:
+                self.walls[x, y] = decor
+                continue
+            ends = ("" if (x - 1, y) in solid else "l") + ("" if (x + 1, y) in solid else "r")
+            self.walls[x, y] = f"{kind}_{ends}" if ends else kind
+        for (x, y), name in self.doors.items():
+            self.walls[x, y] = name
+            if (x, y) not in self.ground or self.ground[x, y].startswith("grass"):
+                self.ground[x, y] = self.ground.get((x, y - 1), "wood")
+
+    # --- things -----------------------------------------------------------
+
+    def put(self, x, y, name):
+        assert (x, y) not in self.walls, f"{name} on {self.walls[x, y]} at {(x, y)}"
+        assert (x, y) not in self.wallCells and (x, y) not in self.doors, f"{name} in a wall at {(x, y)}"
+        self.walls[x, y] = name
+
+    def row(self, x, y, names):
+        for i, name in enumerate(names):
+            if name:
+                self.put(x + i, y, name)
+
+    def table(self, x, y, length, chairs=True):
+        names = ["table"] if length == 1 else ["table_l"] + ["table_m"] * (length - 2) + ["table_r"]
+        self.row(x, y, names)
+        if chairs:
+            self.row(x, y - 1, ["chair_s"] * length)
+            self.row(x, y + 1, ["chair_n"] * length)
+
+    def canPlant(self, x, y):
+        """Whether a tree's trunk fits at (x, y), its top in the 3x3 above."""
+        if not self.inside(x, y) or (x, y) in self.walls or (x, y) in self.reserved:
+            return False
+        if not self.ground[x, y].startswith(("grass", "flowers")):
+            return False
+        if (x, y) in self.footprint:
+            return False
+        for dy in range(-3, 0):
+            for dx in range(-1, 2):
+                cell = (x + dx, y + dy)
+                if cell in self.above or cell in self.footprint:
+                    return False
+        return True
+
+    def tree(self, x, y, kind=""):
+        if not self.canPlant(x, y):
+            return False
+        self.walls[x, y] = f"trunk{kind}"
+        for i in range(9):
+            cell = (x - 1 + i % 3, y - 3 + i // 3)
+            if self.inside(*cell):
+                self.above[cell] = f"canopy{kind}_{i}"
+        return True
+
+    def canPut(self, x, y):
+        return (
+            self.inside(x, y)
+            and (x, y) not in self.walls
+            and (x, y) not in self.reserved
+            and (x, y) not in self.footprint
+            and self.ground[x, y].startswith(("grass", "flowers"))
+        )
+
+
+def layout(town):
+    t = town
+    t.lawn()
+
+    # The office: six rooms, in two rows of three.
+    t.building(2, 4, 27, 21, face="stonewall", floor="carpet")
+    t.hwall(3, 26, 12)
+    t.vwall(10, 6, 11)
+    t.vwall(19, 6, 11)
+    t.vwall(12, 14, 19)
+    t.vwall(20, 14, 19)
+    t.floor(3, 6, 9, 11, "wood")  # library
+    t.floor(13, 14, 19, 19, "wood")  # lobby
+    t.floor(21, 14, 26, 19, "tiles")  # kitchen
+    t.door(6, 13)
+    t.door(15, 13)
+    t.door(23, 13)
+    t.opening(12, 16, 17)
+    t.opening(20, 16, 17)
+    t.door(14, 21, "door_glass")
+    t.door(15, 21, "door_glass")
+    for x in (4, 8, 11, 18, 21, 25):
+        t.faceDecor[x, 21] = "stonewall_window"
+    t.faceDecor[5, 5] = "plaster_window"
+    t.faceDecor[8, 5] = "plaster_window"
+    t.faceDecor[14, 5] = "plaster_board"
+    t.faceDecor[15, 5] = "plaster_board"
+    t.faceDecor[22, 5] = "plaster_window"
+    t.faceDecor[25, 5] = "plaster_window"
+    t.faceDecor[8, 13] = "plaster_picture"
+    t.faceDecor[17, 13] = "plaster_picture"
+    t.faceDecor[25, 13] = "plaster_window"
+
+    # Houses: a roof over the back wall, a door in the front.
+    houses = [
+        (31, 6, "roofb", 35),   # north of the square
+        (48, 11, "roof", 52),   # east, on the road
+        (45, 27, "roof", 49),   # south-east, on the lane
+        (26, 27, "roofb", 30),  # south, on the lane
+    ]
+    for x0, y0, roof, door in houses:
+        x1, y1 = x0 + 8, y0 + 7
+        t.building(x0, y0, x1, y1, face="brick", floor="wood")
+        t.roof(x0, x1, y0, roof)
+        t.door(door, y1)
+        for x in (x0 + 2, x1 - 2):
+            t.faceDecor[x, y1] = "brick_window"
+        t.faceDecor[x0 + 2, y0 + 1] = "plaster_window"
+        t.faceDecor[x1 - 2, y0 + 1] = "plaster_picture"
+
+    # The square, and the paths out of it.
+    t.path(34, 16, 45, 25, "stone")
+    t.path(14, 22, 15, 24)  # from the office door
+    t.path(14, 23, 33, 24)  # to the square
+    t.path(18, 25, 19, 34)  # down to the lane
+    t.path(18, 35, 59, 36)  # the lane
+    t.path(46, 20, 59, 21)  # the road east
+    t.path(39, 26, 40, 34)  # south from the square
+    t.path(35, 14, 35, 15)  # house north
+    t.path(52, 19, 52, 19)  # house east
+
+    t.pond([(9.5, 30.5, 6.6, 4.2), (13.5, 28.5, 3.2, 2.6), (6, 32, 3.5, 2.6)], lilies={(6, 30), (12, 31), (11, 28)})
+    return t
+
+
+def furnish(t):
+    # Library: shelves along the back wall, a rug and a sofa.
+    t.row(3, 6, ["bookshelf", "bookshelf", None, "plant", None, "bookshelf", "bookshelf"])
+    for y in range(8, 11):
+        for x in range(4, 9):
+            part = ("n" if y == 8 else "s" if y == 10 else "") + ("w" if x == 4 else "e" if x == 8 else "")
+            t.ground[x, y] = f"rug_{part}" if part else "rug"
+    t.row(5, 9, ["sofa_l", "sofa_r"])
+    t.put(7, 9, "table")
+    t.put(9, 11, "plant")
+    t.put(3, 11, "bookshelf")
+
+    # Meeting room: a long table, a whiteboard.
+    t.table(12, 8, 6)
+    t.put(11, 6, "plant")
+    t.put(18, 6, "plant")
+    t.put(11, 11, "plant")
+    t.put(18, 11, "cabinet")
+
+    # Focus room: desks with computers.
+    t.row(21, 6, ["desk_pc", "desk_pc", None, None, "desk_pc", "desk_pc"])
+    t.row(21, 7, ["chair_n", "chair_n", None, None, "chair_n", "chair_n"])
+    t.row(21, 10, ["desk_pc", "desk_pc", None, None, "desk_pc", "desk_pc"])
+    t.row(21, 11, ["chair_n", "chair_n", None, None, "chair_n", "chair_n"])
+    t.put(26, 8, "plant")
+
+    # Open office: two islands of desks.
+    t.row(3, 14, ["plant", None, None, None, "bookshelf", "bookshelf", None, None, "plant"])
+    t.row(4, 16, ["desk_pc", "desk_pc", None, "desk_pc", "desk_pc", "desk_pc"])
+    t.row(4, 18, ["desk_pc", "desk_pc", None, "desk_pc", "desk_pc"])
+    t.row(4, 17, ["chair_n", "chair_n", None, "chair_n", "chair_n", "chair_n"])
+    t.row(4, 19, ["chair_n", "chair_n", None, "chair_n", "chair_n"])
+    t.put(11, 19, "plant")
+
+    # Lobby: a rug, sofas, plants.
+    for y in range(16, 19):
+        for x in range(14, 19):
+            part = ("n" if y == 16 else "s" if y == 18 else "") + ("w" if x == 14 else "e" if x == 18 else "")
+            t.ground[x, y] = f"rug_{part}" if part else "rug"
+    t.put(13, 14, "plant")
+    t.put(19, 14, "plant")
+    t.row(17, 14, ["sofa_l", "sofa_r"])
+    t.put(13, 19, "plant")
+    t.put(19, 19, "plant")
+
+    # Kitchen: counters along the wall, a table.
+    t.row(21, 14, ["cabinet", "counter", None, "counter", "cabinet", "cabinet"])
+    t.table(22, 17, 3)
+    t.put(26, 19, "plant")
+
+    # Houses: a sitting room, a study, a kitchen, a library.
+    for x0, y0 in ((31, 6), (48, 11), (45, 27), (26, 27)):
+        for y in range(y0 + 3, y0 + 6):
+            for x in range(x0 + 2, x0 + 7):
+                part = ("n" if y == y0 + 3 else "s" if y == y0 + 5 else "") + (
+                    "w" if x == x0 + 2 else "e" if x == x0 + 6 else "")
+                t.ground[x, y] = f"rug_{part}" if part else "rug"
+    x0, y0 = 31, 6
+    t.row(x0 + 1, y0 + 2, ["bookshelf", None, "sofa_l", "sofa_r", None, "plant", "bookshelf"])
+    t.put(x0 + 3, y0 + 4, "table")
+    t.put(x0 + 5, y0 + 4, "table")
+    t.put(x0 + 1, y0 + 5, "plant")
+    x0, y0 = 48, 11
+    t.row(x0 + 1, y0 + 2, ["bookshelf", "bookshelf", None, None, "desk_pc", "desk_pc", "plant"])
+    t.row(x0 + 5, y0 + 3, ["chair_n", "chair_n"])
+    t.row(x0 + 2, y0 + 4, ["sofa_l", "sofa_r"])
+    t.put(x0 + 7, y0 + 5, "plant")
+    x0, y0 = 45, 27
+    t.row(x0 + 1, y0 + 2, ["cabinet", "counter", "counter", None, None, "plant", "cabinet"])
+    t.table(x0 + 3, y0 + 4, 3, chairs=False)
+    t.row(x0 + 3, y0 + 3, ["chair_s", "chair_s", "chair_s"])
+    t.put(x0 + 1, y0 + 5, "plant")
+    x0, y0 = 26, 27
+    t.row(x0 + 1, y0 + 2, ["bookshelf", "bookshelf", "bookshelf", None, "bookshelf", "bookshelf", "bookshelf"])
+    t.table(x0 + 3, y0 + 4, 3, chairs=False)
+    t.row(x0 + 3, y0 + 3, ["chair_s", None, "chair_s"])
+    t.put(x0 + 1, y0 + 5, "plant")
+    t.put(x0 + 7, y0 + 5, "plant")
+
+
+def outdoors(t):
+    # The square: a fountain, lamps, benches around it.
+    for i in range(16):
+        t.put(38 + i % 4, 19 + i // 4, f"fountain_{i}")
+    for x, y in ((34, 16), (45, 16), (34, 25), (45, 25)):
+        t.put(x, y, "lamp")
+    for x in (37, 42):
+        t.put(x, 17, "bench")
+        t.put(x, 24, "bench")
+    t.start = [(37, 19), (42, 19), (37, 22), (42, 22), (39, 18), (40, 23), (36, 20), (43, 21)]
+
+    # Lamps along the paths.
+    for x, y in ((13, 22), (16, 22), (26, 22), (38, 10), (41, 5), (47, 19), (57, 19),
+                 (38, 30), (41, 30), (24, 34), (54, 34), (20, 29)):
+        if t.canPut(x, y):
+            t.put(x, y, "lamp")
+
+    # Hedges on either side of the house doors.
+    for x0, y0, door in ((31, 6, 35), (48, 11, 52), (45, 27, 49), (26, 27, 30)):
+        for x in range(x0, x0 + 9):
+            if abs(x - door) > 1 and t.canPut(x, y0 + 8) and (x, y0 + 8) not in t.dirt:
+                if x in (x0, x0 + 8) or abs(x - door) == 2:
+                    t.put(x, y0 + 8, "bush")
+
+    # Flowers.
+    for cx, cy, r, seed in ((31, 18, 2, 1), (49, 24, 2, 2), (22, 28, 2, 3), (8, 37, 2, 4),
+                            (56, 6, 2, 5), (45, 3, 2, 6), (30, 31, 1, 7), (11, 23, 2, 8),
+                            (56, 25, 2, 9), (34, 3, 1, 10), (3, 24, 1, 11)):
+        t.flowerbed(cx, cy, r, seed)
+
+    # Trees: a wood around the edges, a few in the meadows.
+    planted = [
+        (1, 25), (1, 30), (1, 36), (4, 39), (8, 39), (12, 39), (15, 38),
+        (21, 32), (22, 39), (25, 39), (29, 39), (33, 39), (37, 39), (43, 39), (47, 39),
+        (51, 39), (55, 39), (58, 39), (58, 33), (58, 28), (57, 24),
+        (58, 17), (58, 12), (58, 7), (58, 3), (54, 3), (50, 3), (46, 6), (44, 10),
+        (29, 3), (25, 3), (21, 3), (17, 3), (13, 3), (9, 3), (5, 3), (1, 3),
+        (0, 8), (0, 13), (0, 18), (44, 14), (24, 30), (24, 26), (21, 26),
+        (36, 3), (42, 3),
+    ]
+    for i, (x, y) in enumerate(planted):
+        if y == 3 and i % 2:
+            y = 2  # a ragged edge to the wood
+        if not t.tree(x, y, "2" if i % 7 == 3 else ""):
+            print(f"no room for a tree at {(x, y)}", file=sys.stderr)
+    # Reeds on the banks of the pond, a few rocks and stumps.
+    rng = random.Random(11)
+    for x, y in sorted(t.water):
+        for dx, dy in ((0, 1), (1, 0), (-1, 0), (0, -1), (1, 1), (-1, 1)):
+            cell = (x + dx, y + dy)
+            if t.canPut(*cell) and cell not in t.water and rng.random() < 0.2:
+                t.ground[cell] = "reeds"
+    for x, y, name in ((16, 33, "rock"), (2, 34, "stump"), (23, 20, "rock"), (57, 30, "rock"),
+                       (44, 8, "stump"), (28, 13, "rock"), (9, 24, "rock"), (55, 37, "stump")):
+        if t.canPut(x, y):
+            t.put(x, y, name)
+    # Bushes here and there on the grass.
+    rng = random.Random(7)
+    for _ in range(40):
+        x, y = rng.randrange(WIDTH), rng.randrange(HEIGHT)
+        if t.canPut(x, y) and (x, y) not in t.above and not any(
+            (x + dx, y + dy) in t.dirt | t.stone | t.water for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+        ):
+            t.put(x, y, "bush")
+
+
+# --- Checks ---------------------------------------------------------------
+
+
+def reachable(t):
+    """
+    @return: C{(free, reached)}: the tiles nothing solid stands on, and
+        those of them a player can walk to from the first spawn tile.
+    """
+    blocked = set()
+    for layer in (t.ground, t.walls, t.above):
+        blocked |= {cell for cell, name in layer.items() if TILES[name] in SOLID}
+    free = {(x, y) for y in range(HEIGHT) for x in range(WIDTH)} - blocked
+    for cell in t.start:
+        assert cell in free, f"spawn tile {cell} is blocked"
+    reached = {t.start[0]}
+    todo = [t.start[0]]
+    while todo:
+        x, y = todo.pop()
+        for dx, dy, _ in NEIGHBOURS:
+            cell = (x + dx, y + dy)
+            if cell in free and cell not in reached:
+                reached.add(cell)
+                todo.append(cell)
+    return free, reached
+
+
+# --- Output ---------------------------------------------------------------
+
+
+def gids(layer):
+    return [TILES[layer[x, y]] + 1 if (x, y) in layer else 0 for y in range(HEIGHT) for x in range(WIDTH)]
+
+
+def document(t):
+    start = {cell: "stone" for cell in t.start}
+    tileLayers = [("ground", t.ground, True), ("walls", t.walls, True), ("start", start, False)]
+    layers = []
+    for name, cells, visible in tileLayers:
+        layers.append({
+            "data": gids(cells),
+            "height": HEIGHT,
+            "id": len(layers) + 1,
+            "name": name,
+            "opacity": 1,
+            "type": "tilelayer",
+            "visible": visible,
+            "width": WIDTH,
+            "x": 0,
+            "y": 0,
+        })
+    layers.append({
+        "draworder": "topdown",
+        "id": len(layers) + 1,
+        "name": "floorLayer",
+        "objects": [],
+        "opacity": 1,
+        "type": "objectgroup",
+        "visible": True,
+        "x": 0,
+        "y": 0,
+    })
+    layers.append({
+        "data": gids(t.above),
+        "height": HEIGHT,
+        "id": len(layers) + 1,
+        "name": "above",
+        "opacity": 1,
+        "type": "tilelayer",
+        "visible": True,
+        "width": WIDTH,
+        "x": 0,
+        "y": 0,
+    })
+    return {
+        "compressionlevel": -1,
+        "height": HEIGHT,
+        "infinite": False,
+        "layers": layers,
+        "nextlayerid": len(layers) + 1,
+        "nextobjectid": 1,
+        "orientation": "orthogonal",
+        "renderorder": "right-down",
+        "tiledversion": "1.11.2",
+        "tileheight": TILE,
+        "tilesets": [{"firstgid": 1, "source": TSJ_NAME}],
+        "tilewidth": TILE,
+        "type": "map",
+        "version": "1.10",
+        "width": WIDTH,
+    }
+
+
+def serialise(doc):
+    """
+    JSON with each layer's data written one map row per line, as diffs
+    of the map are then readable.
+    """
+    doc = json.loads(json.dumps(doc))
+    rows = {}
+    for layer in doc["layers"]:
+        if "data" in layer:
+            marker = f"@@data{layer['id']}@@"
+            data = layer["data"]
+            rows[marker] = ",\n".join(
+                "    " + ", ".join(str(g) for g in data[r * WIDTH:(r + 1) * WIDTH]) for r in range(HEIGHT)
+            )
+            layer["data"] = marker
+    text = json.dumps(doc, indent=1)
+    for marker, body in rows.items():
+        text = text.replace(f'"{marker}"', "[\n" + body + "\n   ]")
+    return text + "\n"
+
+
+def preview(doc, path):
+    from PIL import Image
+
+    sheet = Image.open(os.path.join(MAPS, PNG_NAME)).convert("RGBA")
+    columns = sheet.width // TILE
+    tiles = {}
+    image = Image.new("RGBA", (WIDTH * TILE, HEIGHT * TILE), (0, 0, 0, 255))
+    for layer in doc["layers"]:
+        if layer["type"] != "tilelayer" or not layer["visible"]:
+            continue
+        for i, gid in enumerate(layer["data"]):
+            if not gid:
+                continue
+            if gid not in tiles:
+                row, column = divmod(gid - 1, columns)
+                tiles[gid] = sheet.crop((column * TILE, row * TILE, (column + 1) * TILE, (row + 1) * TILE))
+            y, x = divmod(i, WIDTH)
+            image.alpha_composite(tiles[gid], (x * TILE, y * TILE))
+    image.save(path)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description="Build maps/town.tmj.")
+    parser.add_argument("--preview", metavar="PATH", help="also draw the map into this PNG")
+    args = parser.parse_args(argv)
+
+    town = Town()
+    layout(town)
+    furnish(town)
+    town.paveGround()
+    town.floor(37, 18, 42, 23, "slabs")
+    town.buildWalls()
+    outdoors(town)
+
+    free, reached = reachable(town)
+    share = len(reached) / len(free)
+    unreached = sorted(free - reached, key=lambda c: (c[1], c[0]))
+    assert share > 0.9, f"only {share:.1%} of the free tiles are reachable: {unreached[:20]}"
+
+    doc = document(town)
+    for layer in doc["layers"]:
+        if layer["type"] == "tilelayer":
+            assert len(layer["data"]) == WIDTH * HEIGHT
+            assert all(0 <= gid <= TILECOUNT for gid in layer["data"])
+    text = serialise(doc)
+    json.loads(text)
+    with open(os.path.join(MAPS, MAP_NAME), "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"wrote {MAP_NAME}: {len(free)} free tiles, {len(reached)} reachable ({share:.1%})")
+    if unreached:
+        print(f"unreachable: {unreached}")
+    if args.preview:
+        preview(doc, args.preview)
+        print(f"preview in {args.preview}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
