@@ -34,6 +34,7 @@ from __future__ import annotations
 import base64
 import collections
 import hashlib
+import io
 import json
 import os
 import random
@@ -223,7 +224,7 @@ def patchAck(payload: bytes) -> Optional[int]:
     head = payload[0]
     if not 0xA0 <= head <= 0xB7:
         return cbor2.loads(payload).get("ack")
-    decoder = cbor2.CBORDecoder(_Reader(payload))
+    decoder = cbor2.CBORDecoder(io.BytesIO(payload))
     decoder.read(1)
     for _ in range(head & 0x1F):
         key = decoder.decode()
@@ -231,24 +232,6 @@ def patchAck(payload: bytes) -> Optional[int]:
         if key == "ack":
             return value
     return None
-
-
-class _Reader:
-    """
-    The least of a file that cbor2's decoder reads from: cheaper to make
-    than a C{BytesIO}.
-    """
-
-    __slots__ = ("data", "position")
-
-    def __init__(self, data: bytes):
-        self.data = data
-        self.position = 0
-
-    def read(self, n: int) -> bytes:
-        start = self.position
-        self.position = start + n
-        return self.data[start : start + n]
 
 
 class WebSocketClientProtocol(Protocol):
@@ -751,7 +734,8 @@ class Histogram:
         self.total += ms * count
         if self.maximum is None or ms > self.maximum:
             self.maximum = ms
-        index = int(ms * self.resolution)
+        # The epsilon keeps float error (49.99999 for 50) out of the bin below.
+        index = int(ms * self.resolution + 1e-6)
         if index < 0:
             index = 0
         if index < len(self.bins):

@@ -83,9 +83,8 @@ class SimulationService(service.Service):
         started = time.perf_counter()
         sent, size = self.rooms.sendPatches()
         metrics.patchDuration.observe(time.perf_counter() - started)
-        if sent:
-            metrics.messagesOut.labels("p").inc(sent)
-            metrics.bytesOut.inc(size)
+        metrics.traffic.messagesOut["p"] += sent
+        metrics.traffic.bytesOut += size
         metrics.rooms.set(sum(1 for _ in self.rooms.views()))
         metrics.heldAvatars.set(self.rooms.heldCount())
 

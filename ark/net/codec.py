@@ -5,7 +5,8 @@ Whole messages are encoded with cbor2.  Patches are assembled instead from
 pieces encoded once per patch and shared by every client that sees them:
 a CBOR array is a length header followed by its items' encodings, so a
 client's array of motions is the header for the total count joined with the
-byte strings of the cells it watches.
+byte strings of the cells it watches, and a map is a header for its number
+of pairs followed by keys and values.
 """
 
 from __future__ import annotations
@@ -41,36 +42,3 @@ def mapHeader(length: int) -> bytes:
 
 def encodeKey(key: str) -> bytes:
     return dumps(key)
-
-
-class Pieces:
-    """
-    Items of a CBOR array, already encoded, with their count.
-    """
-
-    __slots__ = ("count", "chunks")
-
-    def __init__(self):
-        self.count = 0
-        self.chunks = []
-
-    def append(self, encodedItem: bytes) -> None:
-        self.count += 1
-        self.chunks.append(encodedItem)
-
-    def extend(self, other: "Pieces") -> None:
-        self.count += other.count
-        self.chunks.extend(other.chunks)
-
-    def __bool__(self) -> bool:
-        return self.count != 0
-
-    def encode(self) -> bytes:
-        return arrayHeader(self.count) + b"".join(self.chunks)
-
-
-def assembleMap(fields) -> bytes:
-    """
-    Encode a CBOR map from C{(encodedKey, encodedValue)} pairs.
-    """
-    return mapHeader(len(fields)) + b"".join(k + v for k, v in fields)

@@ -11,6 +11,17 @@ from ark.net.messages import HARD_FRAME_LIMIT
 from ark.net.session import CLOSE_GOING_AWAY, Session
 
 
+def unmask(payload: bytes, mask: bytes) -> bytes:
+    """
+    Undo the client-to-server masking of RFC 6455 section 5.3.
+    """
+    length = len(payload)
+    key = (mask * (length // 4 + 1))[:length]
+    return (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(
+        length, "little"
+    )
+
+
 class WorldProtocol(WebSocketServerProtocol):
     """
     One client's WebSocket.
@@ -32,10 +43,40 @@ class WorldProtocol(WebSocketServerProtocol):
         self.sendClose(code, reason)
 
     def dataReceived(self, data):
-        # Autobahn's own dataReceived formats a debug line's arguments for
-        # every read even when debug logging is off; skip straight to its
-        # frame processing.
-        self._dataReceived(data)
+        """
+        Hand small complete binary frames straight to the session; leave
+        everything else (handshake, control frames, fragments, large or
+        partial frames) to Autobahn.
+
+        Input batches are tiny frames arriving twenty times a second from
+        every player, and Autobahn's general frame machinery costs about
+        12 us for each (measured on the reference machine), the biggest
+        single cost of a thousand players; this path costs about 2 us.
+        It takes only frames Autobahn would accept unchanged: final,
+        binary, masked, no extension bits, payload under 126 bytes.
+        """
+        if (
+            self.state != WebSocketServerProtocol.STATE_OPEN
+            or self.data
+            or self.current_frame is not None
+            or self.inside_message
+        ):
+            WebSocketServerProtocol._dataReceived(self, data)
+            return
+        position = 0
+        size = len(data)
+        while size - position >= 6 and self.session is not None:
+            length = data[position + 1] ^ 0x80
+            if data[position] != 0x82 or length > 125:
+                break
+            end = position + 6 + length
+            if end > size:
+                break
+            payload = unmask(data[position + 6:end], data[position + 2:position + 6])
+            position = end
+            self.session.received(payload, True)
+        if position < size:
+            WebSocketServerProtocol._dataReceived(self, data[position:])
 
     def onMessageEnd(self):
         # Autobahn's default also fires a "message" event through its
@@ -58,6 +99,34 @@ class WorldProtocol(WebSocketServerProtocol):
             session.connectionLost()
 
 
+class _ClockTimers:
+    """
+    The timer interface Autobahn expects of its factory's C{_batched_timer},
+    on an injected clock.
+    """
+
+    def __init__(self, clock):
+        self.clock = clock
+
+    def call_later(self, delay, function, *args, **kwargs):
+        return _Timeout(self.clock.callLater(delay, function, *args, **kwargs))
+
+
+class _Timeout:
+    """
+    A delayed call that, like txaio's, may be cancelled after it ran.
+    """
+
+    __slots__ = ("call",)
+
+    def __init__(self, call):
+        self.call = call
+
+    def cancel(self):
+        if self.call.active():
+            self.call.cancel()
+
+
 class WorldFactory(WebSocketServerFactory):
     """
     Makes L{WorldProtocol}s for clients of C{rooms}.
@@ -70,6 +139,10 @@ class WorldFactory(WebSocketServerFactory):
 
     def __init__(self, rooms, clock, url=None, allowedOrigins=("*",)):
         WebSocketServerFactory.__init__(self, url, reactor=clock)
+        # Autobahn schedules its handshake, ping and close timeouts through
+        # txaio's global reactor whatever reactor the factory is given; put
+        # them on our clock too, so time is injected everywhere.
+        self._batched_timer = _ClockTimers(clock)
         self.rooms = rooms
         self.clock = clock
         self.sessions = set()
@@ -85,6 +158,9 @@ class WorldFactory(WebSocketServerFactory):
             closeHandshakeTimeout=2,
             allowedOrigins=list(allowedOrigins),
             perMessageCompressionAccept=lambda offers: None,
+            # Tell a client that broke the framing rules why (1002, 1009)
+            # with a close frame instead of just dropping the TCP connection.
+            failByDrop=False,
         )
 
     def closeAll(self) -> None:

@@ -79,8 +79,8 @@ class Session:
                     "more than %d messages a second; message dropped" % (MESSAGE_RATE,),
                 )
             message = decode(payload)
-            handler, counter = self._handlers[type(message)]
-            counter.inc()
+            handler, kind = self._handlers[type(message)]
+            metrics.traffic.messagesIn[kind] += 1
             handler(self, message)
         except ProtocolError as error:
             self._refuse(error)
@@ -156,7 +156,7 @@ class Session:
             )
         dropped = seat.room.queueSteps(avatar, message.seq, message.steps)
         if dropped:
-            metrics.stepsDropped.inc(dropped)
+            metrics.traffic.stepsDropped += dropped
             now = self.clock.seconds()
             if self._dropNoticeAt is None or now - self._dropNoticeAt >= 1.0:
                 self._dropNoticeAt = now
@@ -173,11 +173,7 @@ class Session:
         self.rooms.leave(seat)
         self.close(CLOSE_NORMAL, "left")
 
-    _handlers = {
-        Join: (_onJoin, metrics.messagesIn.labels("join")),
-        Input: (_onInput, metrics.messagesIn.labels("in")),
-        Leave: (_onLeave, metrics.messagesIn.labels("leave")),
-    }
+    _handlers = {Join: (_onJoin, "join"), Input: (_onInput, "in"), Leave: (_onLeave, "leave")}
 
     def _joined(self, kind: str):
         if self.seat is None:
@@ -214,8 +210,8 @@ class Session:
 
     def _sendMessage(self, message: dict) -> None:
         encoded = dumps(message)
-        metrics.messagesOut.labels(message["t"]).inc()
-        metrics.bytesOut.inc(len(encoded))
+        metrics.traffic.messagesOut[message["t"]] += 1
+        metrics.traffic.bytesOut += len(encoded)
         self.send(encoded)
 
     def _joinTimedOut(self) -> None:

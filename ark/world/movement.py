@@ -101,23 +101,30 @@ class Obstacles:
         Move a body at C{(x, y)} by C{dx} along x, stopping at the first
         blocked column; return the new x.
         """
-        if dx == 0:
-            return x
-        rows = self._rowSpan(y)
+        tileWidth = self.tileWidth
         if dx > 0:
             edge = x + BODY_HALF_WIDTH - 1
-            first = edge // self.tileWidth + 1
-            last = (edge + dx) // self.tileWidth
-            for column in range(first, last + 1):
-                if any(self.isBlocked(column, row) for row in rows):
-                    return column * self.tileWidth - BODY_HALF_WIDTH
-        else:
+            first = edge // tileWidth + 1
+            last = (edge + dx) // tileWidth
+            step = 1
+        elif dx < 0:
             edge = x - BODY_HALF_WIDTH
-            first = edge // self.tileWidth - 1
-            last = (edge + dx) // self.tileWidth
-            for column in range(first, last - 1, -1):
-                if any(self.isBlocked(column, row) for row in rows):
-                    return (column + 1) * self.tileWidth + BODY_HALF_WIDTH
+            first = edge // tileWidth - 1
+            last = (edge + dx) // tileWidth
+            step = -1
+        else:
+            return x
+        if (last - first) * step < 0:
+            # Most steps stay inside the columns the body already touches.
+            return x + dx
+        rows = self._rowSpan(y)
+        isBlocked = self.isBlocked
+        for column in range(first, last + step, step):
+            for row in rows:
+                if isBlocked(column, row):
+                    if step > 0:
+                        return column * tileWidth - BODY_HALF_WIDTH
+                    return (column + 1) * tileWidth + BODY_HALF_WIDTH
         return x + dx
 
     def moveY(self, x: int, y: int, dy: int) -> int:
@@ -125,23 +132,29 @@ class Obstacles:
         Move a body at C{(x, y)} by C{dy} along y, stopping at the first
         blocked row; return the new y.
         """
-        if dy == 0:
-            return y
-        columns = self._columnSpan(x)
+        tileHeight = self.tileHeight
         if dy > 0:
             edge = y + BODY_HALF_HEIGHT - 1
-            first = edge // self.tileHeight + 1
-            last = (edge + dy) // self.tileHeight
-            for row in range(first, last + 1):
-                if any(self.isBlocked(column, row) for column in columns):
-                    return row * self.tileHeight - BODY_HALF_HEIGHT
-        else:
+            first = edge // tileHeight + 1
+            last = (edge + dy) // tileHeight
+            step = 1
+        elif dy < 0:
             edge = y - BODY_HALF_HEIGHT
-            first = edge // self.tileHeight - 1
-            last = (edge + dy) // self.tileHeight
-            for row in range(first, last - 1, -1):
-                if any(self.isBlocked(column, row) for column in columns):
-                    return (row + 1) * self.tileHeight + BODY_HALF_HEIGHT
+            first = edge // tileHeight - 1
+            last = (edge + dy) // tileHeight
+            step = -1
+        else:
+            return y
+        if (last - first) * step < 0:
+            return y + dy
+        columns = self._columnSpan(x)
+        isBlocked = self.isBlocked
+        for row in range(first, last + step, step):
+            for column in columns:
+                if isBlocked(column, row):
+                    if step > 0:
+                        return row * tileHeight - BODY_HALF_HEIGHT
+                    return (row + 1) * tileHeight + BODY_HALF_HEIGHT
         return y + dy
 
     def fits(self, x: int, y: int) -> bool:
@@ -187,6 +200,11 @@ def facingFor(dx: int, dy: int, previous: int) -> int:
     return previous
 
 
+# velocity() and facingFor() for every input, worked out once: step() runs
+# for every moving avatar sixty times a second.
+_MOVES = [velocity(bits) + (facingFor(*velocity(bits), previous=None),) for bits in range(32)]
+
+
 def step(body: Body, bits: int, obstacles: Obstacles) -> Body:
     """
     Apply one fixed step of input C{bits} to C{body}.
@@ -194,8 +212,9 @@ def step(body: Body, bits: int, obstacles: Obstacles) -> Body:
     @return: the new L{Body}; its C{state} is C{IDLE} when the body did not
         move (no keys, or pushing straight into a wall).
     """
-    dx, dy = velocity(bits)
-    facing = facingFor(dx, dy, body.facing)
+    dx, dy, facing = _MOVES[bits]
+    if facing is None:
+        facing = body.facing
     x = obstacles.moveX(body.x, body.y, dx)
     y = obstacles.moveY(x, body.y, dy)
     if x == body.x and y == body.y:
