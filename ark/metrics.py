@@ -40,8 +40,8 @@ ticksSkipped = Counter(
 )
 class Traffic:
     """
-    Message counts by type, bytes sent and steps dropped: bump these
-    attributes directly.
+    Message counts by type, bytes sent, input steps dropped and input
+    underruns: bump these attributes directly.
     """
 
     def __init__(self):
@@ -49,6 +49,7 @@ class Traffic:
         self.messagesOut = _Tally()
         self.bytesOut = 0
         self.stepsDropped = 0
+        self.inputUnderruns = 0
 
 
 traffic = Traffic()
@@ -76,6 +77,11 @@ class _MessageCollector:
             "ark_steps_dropped",
             "Input steps dropped because the player's queue was full.",
             value=traffic.stepsDropped)
+        yield CounterMetricFamily(
+            "ark_input_underruns",
+            "Ticks where a moving avatar had no input step waiting: its player "
+            "stopped, or the input arrived late (jitter).",
+            value=traffic.inputUnderruns)
 
 
 REGISTRY.register(_MessageCollector())

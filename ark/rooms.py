@@ -183,14 +183,13 @@ class RoomManager:
 
     # -- time --------------------------------------------------------------
 
-    def step(self, ticks: int = 1) -> None:
+    def step(self) -> int:
         """
-        Advance every room by C{ticks} ticks.
+        Advance every room by one tick.
+
+        @return: how many moving avatars found no input waiting.
         """
-        for view in list(self.views()):
-            room = view.room
-            for _ in range(ticks):
-                room.step()
+        return sum(view.room.step() for view in list(self.views()))
 
     def sendPatches(self):
         """

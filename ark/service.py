@@ -71,7 +71,7 @@ class SimulationService(service.Service):
         patchDue = False
         for _ in range(count):
             started = time.perf_counter()
-            self.rooms.step()
+            metrics.traffic.inputUnderruns += self.rooms.step()
             metrics.tickDuration.observe(time.perf_counter() - started)
             self._ticks += 1
             if self._ticks % self.TICKS_PER_PATCH == 0:

@@ -68,6 +68,15 @@ class StepTests(SynchronousTestCase):
         self.assertEqual((x, y), (self.start.x + 3 * 160, self.start.y - 240))
         self.assertEqual(facing, movement.FACING_UP)
 
+    def test_stepCountsMovingAvatarsLeftWithoutInput(self):
+        """
+        A tick where a moving avatar finds no step waiting is reported, so
+        operators can see input arriving late; idle avatars are not.
+        """
+        self.room.queueSteps(self.avatar, 0, [RIGHT])
+        self.room.addAvatar("idle", "owl")
+        self.assertEqual([self.room.step() for _ in range(3)], [0, 1, 0])
+
     def test_idleAvatarsProduceNothing(self):
         """
         An avatar with no input produces no changes at all.

@@ -195,7 +195,7 @@ class PatchTests(SynchronousTestCase):
         mover.walk(0, [RIGHT] * 3)
         self.harness.run(3)
         patch = mover.last("p")
-        self.assertEqual(patch["ack"], 2)
+        self.assertEqual((patch["ack"], patch["q"]), (2, 0))
         self.assertEqual(patch["me"], [welcome["me"]["x"] + 3 * 160, welcome["me"]["y"],
                                        movement.FACING_RIGHT, movement.WALK])
         for seq in range(3, 30, 3):
@@ -205,6 +205,17 @@ class PatchTests(SynchronousTestCase):
         self.assertEqual(len(motions), 1)
         self.assertEqual(motions[0][0], welcome["id"])
         self.assertEqual(motions[0][4], RIGHT)
+
+    def test_queuedStepsAreReported(self):
+        """
+        The own patch tells how many sent steps still wait, so the client
+        can tell when its input runs ahead of the server.
+        """
+        mover = self.harness.connect()
+        mover.join("mover")
+        mover.walk(0, [RIGHT] * 8)
+        self.harness.run(3)
+        self.assertEqual((mover.last("p")["ack"], mover.last("p")["q"]), (2, 5))
 
     def test_observersReplayPathsExactly(self):
         """

@@ -29,6 +29,7 @@ _DEL = codec.encodeKey("del")
 _ADD = codec.encodeKey("add")
 _MV = codec.encodeKey("mv")
 _CHG = codec.encodeKey("chg")
+_QUEUED = codec.encodeKey("q")
 
 
 def describe(avatar: Avatar) -> list:
@@ -264,8 +265,9 @@ class RoomView:
             viewer.sentAck = avatar.ackSeq
             viewer.sentBody = body
             parts += (_ACK, dumps(avatar.ackSeq),
-                      _ME, dumps([body.x, body.y, body.facing, body.state]))
-            fields += 2
+                      _ME, dumps([body.x, body.y, body.facing, body.state]),
+                      _QUEUED, dumps(len(avatar.queue)))
+            fields += 3
         if viewer.dels:
             parts += (_DEL, dumps(viewer.dels))
             viewer.dels = []

@@ -197,11 +197,15 @@ class Room:
         avatar.dropped += dropped
         return dropped
 
-    def step(self) -> None:
+    def step(self) -> int:
         """
         Advance the room by one tick: every avatar consumes at most one
         queued step.
+
+        @return: how many moving avatars found no step waiting (their
+            player stopped, or its input is arriving late).
         """
+        underruns = 0
         self.tick += 1
         tick = self.tick
         obstacles = self.obstacles
@@ -217,6 +221,7 @@ class Room:
                 if avatar.bits == 0:
                     continue
                 bits = 0
+                underruns += 1
             old = avatar.body
             body = movement.step(old, bits, obstacles)
             avatar.body = body
@@ -230,6 +235,7 @@ class Room:
                     grid.move(avatar, avatar.cell, cell)
                     avatar.cell = cell
                     crossed.add(avatar)
+        return underruns
 
     def teleport(self, avatar: Avatar, body: Body) -> None:
         """
