@@ -5,6 +5,8 @@ L{Session}.  Nothing here decides anything.
 
 from __future__ import annotations
 
+import struct
+
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 
 from ark.net.messages import HARD_FRAME_LIMIT
@@ -22,6 +24,18 @@ def unmask(payload: bytes, mask: bytes) -> bytes:
     )
 
 
+def frameHeader(length: int) -> bytes:
+    """
+    The header of an unmasked, final, binary server frame carrying
+    C{length} bytes (RFC 6455 section 5.2).
+    """
+    if length < 126:
+        return bytes((0x82, length))
+    if length < 0x10000:
+        return struct.pack(">BBH", 0x82, 126, length)
+    return struct.pack(">BBQ", 0x82, 127, length)
+
+
 class WorldProtocol(WebSocketServerProtocol):
     """
     One client's WebSocket.
@@ -37,7 +51,35 @@ class WorldProtocol(WebSocketServerProtocol):
         self.session.opened()
 
     def _send(self, payload: bytes) -> None:
-        self.sendMessage(payload, isBinary=True)
+        """
+        Send C{payload} as one binary frame.
+
+        Every player receives up to twenty frames a second, so this is the
+        server's busiest path.  Autobahn's sendMessage costs about 3 us a
+        frame in bookkeeping we do not use, and Twisted's buffered write
+        registers and unregisters the socket with epoll for every frame (two
+        system calls); a frame written at once when nothing is buffered
+        skips both.  Whatever does not go out at once, and every frame while
+        anything is buffered, takes Twisted's normal path, so order holds.
+        """
+        if self.state != WebSocketServerProtocol.STATE_OPEN:
+            return
+        frame = frameHeader(len(payload)) + payload
+        transport = self.transport
+        if (
+            getattr(transport, "_tempDataLen", None) == 0
+            and not transport.dataBuffer
+            and transport.connected
+            and not transport.disconnecting
+        ):
+            written = transport.writeSomeData(frame)
+            if not isinstance(written, int):
+                # The connection is lost; Twisted's own path reports it.
+                written = 0
+            if written == len(frame):
+                return
+            frame = frame[written:]
+        transport.write(frame)
 
     def _closeWith(self, code: int, reason: str) -> None:
         self.sendClose(code, reason)
