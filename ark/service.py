@@ -5,6 +5,7 @@ them, and the web site that serves everything on one port.
 
 from __future__ import annotations
 
+import gc
 import glob
 import json
 import os
@@ -31,6 +32,10 @@ __all__ = ["Options", "makeService"]
 # replaying every missed tick in one burst.
 MAX_CATCH_UP_TICKS = TICK_RATE // 2
 
+# Allocations between young-generation collections, and collections between
+# older ones (see SimulationService.startService).
+GC_THRESHOLDS = (20000, 50, 100)
+
 
 class SimulationService(service.Service):
     """
@@ -54,6 +59,13 @@ class SimulationService(service.Service):
 
     def startService(self):
         service.Service.startService(self)
+        # The maps and everything loaded at startup live as long as the
+        # process: move them out of the cyclic collector's sight, and let it
+        # run less often.  With its defaults, a thousand players' garbage
+        # (tuples, lists, byte strings, almost never cycles) triggers a
+        # full collection every few seconds that stalls a tick for ~15 ms.
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         self._loop.start(1.0 / TICK_RATE, now=False)
 
     def stopService(self):

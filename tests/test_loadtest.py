@@ -5,6 +5,7 @@ Tests for L{ark.loadtest}: the parts that need no server.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import random
 import struct
@@ -39,7 +40,8 @@ from ark.loadtest import (
     decodeFrame,
     encodeFrame,
     humanSummary,
-    patchAck,
+    isPatch,
+    patchProgress,
 )
 
 REPORT_KEYS = {
@@ -603,17 +605,16 @@ class BotTests(SynchronousTestCase):
         self.assertEqual((seq, len(steps)), (30, 30))
         self.assertEqual(bot.takeSteps(1.05), (60, [2, 2, 2]))
 
-    def test_walkerAdvancesEveryCall(self):
+    def test_holdingBackShortensTheNextBatch(self):
         """
-        Each call is one 50 ms interval of the walk.
+        After L{Bot.holdBack} the next batch is one step short and the
+        numbering goes on without a gap.
         """
-        bot = Bot(1, random.Random(6))
-        bot.start(0.0)
-        calls = []
-        bot.walker.advance = lambda: calls.append(1)
-        for i in range(1, 5):
-            bot.takeSteps(i * 0.05)
-        self.assertEqual(len(calls), 4)
+        bot = movingBot()
+        self.assertEqual(bot.takeSteps(0.05), (0, [2, 2, 2]))
+        bot.holdBack()
+        self.assertEqual(bot.takeSteps(0.10), (3, [2, 2]))
+        self.assertEqual(bot.takeSteps(0.15), (5, [2, 2, 2]))
 
 
 class EchoTests(SynchronousTestCase):
@@ -673,14 +674,40 @@ class EchoTests(SynchronousTestCase):
 
 class PatchAckTests(SynchronousTestCase):
     """
-    Tests for L{patchAck}.
+    Tests for L{isPatch} and L{patchProgress}.
     """
+
+    def test_patchLayouts(self):
+        """
+        A patch is recognised whether C{"t"} or C{"tick"}, with a value of
+        any integer size, comes first.
+        """
+        for tick in (0, 23, 24, 255, 256, 65536, 2**32):
+            self.assertTrue(isPatch(cbor2.dumps({"tick": tick, "t": "p", "ack": 1})), tick)
+            self.assertTrue(isPatch(cbor2.dumps({"t": "p", "tick": tick})), tick)
+
+    def test_notPatches(self):
+        """
+        Other messages are not taken for patches, even with C{"t": "p"}'s
+        bytes inside them.
+        """
+        for message in (
+            {"t": "welcome", "token": "atap", "ack": -1},
+            {"token": "\x61t\x61p", "t": "welcome"},
+            {"tick": 5, "t": "error", "code": "bad_field"},
+            {"tick": "x", "t": "p"},
+            ["t", "p"],
+        ):
+            self.assertFalse(isPatch(cbor2.dumps(message)), message)
+        self.assertFalse(isPatch(b""))
+        self.assertFalse(isPatch(b"\xa2\x64tick"))
 
     def test_smallPatch(self):
         """
         The C{ack} of a small patch is read.
         """
-        self.assertEqual(patchAck(cbor2.dumps({"t": "p", "tick": 9, "ack": 41})), 41)
+        self.assertEqual(
+            patchProgress(cbor2.dumps({"t": "p", "tick": 9, "ack": 41, "q": 1})), (41, 1))
 
     def test_noAck(self):
         """
@@ -689,17 +716,28 @@ class PatchAckTests(SynchronousTestCase):
         entity = {"id": 3, "name": "ack", "avatar": "bob", "x": 0, "y": 0}
         for adds in (1, 40):
             payload = cbor2.dumps({"t": "p", "tick": 9, "add": [entity] * adds})
-            self.assertIsNone(patchAck(payload))
+            self.assertEqual(patchProgress(payload), (None, None))
+
+    def test_serverLayout(self):
+        """
+        The C{ack} of a patch laid out as the server writes it, C{tick}
+        first and motions after, is read.
+        """
+        motions = [[i, 1, 1000, 2000, 2, 1] for i in range(60)]
+        payload = cbor2.dumps({"tick": 70000, "t": "p", "ack": 12, "me": [1, 2, 0, 1],
+                               "q": 0, "mv": motions})
+        self.assertTrue(isPatch(payload))
+        self.assertEqual(patchProgress(payload), (12, 0))
 
     def test_bigPatch(self):
         """
         The C{ack} of a big patch is read wherever it stands.
         """
         motions = [[i, 1, 1000, 2000, 2, 1] for i in range(60)]
-        early = cbor2.dumps({"t": "p", "tick": 9, "ack": 7, "mv": motions})
-        late = cbor2.dumps({"t": "p", "tick": 9, "mv": motions, "ack": 8})
+        early = cbor2.dumps({"t": "p", "tick": 9, "ack": 7, "q": 3, "mv": motions})
+        late = cbor2.dumps({"t": "p", "tick": 9, "mv": motions, "q": 0, "ack": 8})
         self.assertGreater(len(early), loadtest._SMALL_PATCH)
-        self.assertEqual((patchAck(early), patchAck(late)), (7, 8))
+        self.assertEqual((patchProgress(early), patchProgress(late)), ((7, 3), (8, 0)))
 
 
 class HistogramTests(SynchronousTestCase):
@@ -858,7 +896,10 @@ class SwarmTests(SynchronousTestCase):
             # Walking on without a stop makes the counts exact.
             protocol.bot.walker.heading = loadtest.RIGHT
             protocol.bot.walker.advance = lambda: None
-        self.advance(clock, 2.5, step=0.005, each=server.acknowledgeAll)
+        # The server patches at 20 Hz, a patch every tenth 5 ms step.
+        steps = itertools.count()
+        self.advance(clock, 2.5, step=0.005,
+                     each=lambda: next(steps) % 10 == 9 and server.acknowledgeAll())
         # Two bots will have left; let the connections close.
         self.advance(clock, 1.0)
         self.assertEqual(len(reports), 1)
@@ -871,17 +912,22 @@ class SwarmTests(SynchronousTestCase):
         self.assertEqual(set(report["patch_gap_ms"]) >= {"p50", "p99"}, True)
         self.assertGreater(report["echo_ms"]["samples"], 0)
         self.assertTrue(19.4 <= report["sent_msgs_per_client_per_s"] <= 20.6, report)
-        self.assertEqual(report["steps_sent"], report["echo_ms"]["samples"])
+        # Every step is acknowledged but each bot's last batch, sent in
+        # answer to the window's last patch.
+        unacknowledged = report["steps_sent"] - report["echo_ms"]["samples"]
+        self.assertTrue(0 <= unacknowledged <= 3 * 3, unacknowledged)
         for protocol in server.protocols:
             messages = sentMessages(protocol.transport)
             steps = [m for m in messages if m["t"] == "in"]
             # From the welcome at 0.5 s to the end of the window at 2.5 s:
-            # 40 sends (give or take the one on each edge) of 3 steps,
-            # numbered one apart from 0; the first holds only the ticks
-            # from the welcome to the bot's phase.
-            self.assertIn(len(steps), (39, 40, 41))
-            self.assertIn(steps[0]["steps"], ([2], [2, 2], [2, 2, 2]))
-            self.assertEqual([m["steps"] for m in steps[1:]], [[2, 2, 2]] * (len(steps) - 1))
+            # about 40 sends, on the bot's beat until the first patch and in
+            # answer to patches after, of the 120 ticks' steps numbered one
+            # apart from 0, three a batch but where the rhythm changes.
+            self.assertIn(len(steps), range(38, 43))
+            sizes = [len(m["steps"]) for m in steps]
+            self.assertTrue(all(1 <= size <= 4 for size in sizes), sizes)
+            self.assertGreaterEqual(sizes.count(3), len(sizes) - 3)
+            self.assertIn(sum(sizes), range(117, 124))
             self.assertEqual(steps[0]["seq"], 0)
             for previous, following in zip(steps, steps[1:]):
                 self.assertEqual(following["seq"], previous["seq"] + len(previous["steps"]))
@@ -890,6 +936,34 @@ class SwarmTests(SynchronousTestCase):
             self.assertTrue(protocol.transport.lost)
         json.dumps(report)
         self.assertIn("3/3 bots joined", humanSummary(report))
+
+    def test_patchesSetTheRhythmAndTheQueueDepth(self):
+        """
+        A bot answers a patch acknowledging its steps with the steps taken
+        since, at once; when the patch reports two or more steps still
+        waiting, that batch is one step short.
+        """
+        clock, server, swarm, reports = self.makeSwarm(clients=1, duration=2.0, ramp=0.0)
+        self.advance(clock, 0.01)
+        [protocol] = server.protocols
+        server.welcome(protocol)
+        protocol.bot.walker.heading = loadtest.RIGHT
+        protocol.bot.walker.advance = lambda: None
+        self.advance(clock, 0.2)
+
+        def batches():
+            return [m for m in sentMessages(protocol.transport) if m["t"] == "in"]
+
+        sent = len(batches())
+        last = batches()[-1]
+        acked = last["seq"] + len(last["steps"]) - 1
+        self.advance(clock, 0.02)
+        protocol.dataReceived(serverMessage({"t": "p", "tick": 3, "ack": acked, "q": 0}))
+        self.assertEqual(len(batches()), sent + 1)
+        self.assertEqual(batches()[-1]["seq"], acked + 1)
+        self.advance(clock, 0.05)
+        protocol.dataReceived(serverMessage({"t": "p", "tick": 6, "ack": acked, "q": 3}))
+        self.assertEqual(len(batches()[-1]["steps"]), 2)
 
     def test_refusedCountsAsJoinFailure(self):
         """
