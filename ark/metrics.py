@@ -22,13 +22,8 @@ heldAvatars = Gauge(
 rooms = Gauge("ark_rooms", "Rooms open, overflow shards included.")
 tickDuration = Histogram(
     "ark_tick_duration_seconds",
-    "Time to step every room by one 60 Hz tick.",
+    "Time to step every room by one 60 Hz tick and send the patches due.",
     buckets=(0.0005, 0.001, 0.002, 0.004, 0.008, 0.012, 0.016, 0.025, 0.05, 0.1),
-)
-patchDuration = Histogram(
-    "ark_patch_round_duration_seconds",
-    "Time to build and send one round of patches to every client.",
-    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25),
 )
 ticksBehind = Counter(
     "ark_ticks_caught_up_total",

@@ -183,23 +183,17 @@ class RoomManager:
 
     # -- time --------------------------------------------------------------
 
-    def step(self) -> int:
+    def step(self):
         """
-        Advance every room by one tick.
+        Advance every room by one tick and send the patches due.
 
-        @return: how many moving avatars found no input waiting.
+        @return: C{(underruns, patches, totalBytes)}: how many moving
+            avatars found no input waiting, and the patches sent.
         """
-        return sum(view.room.step() for view in list(self.views()))
-
-    def sendPatches(self):
-        """
-        Send every client its patch.
-
-        @return: C{(patches, totalBytes)} sent.
-        """
-        sent = size = 0
+        underruns = sent = size = 0
         for view in list(self.views()):
-            count, length = view.sendPatches()
+            underruns += view.room.step()
+            count, length = view.advance()
             sent += count
             size += length
-        return sent, size
+        return underruns, sent, size

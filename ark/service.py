@@ -17,7 +17,6 @@ from twisted.internet.task import LoopingCall
 
 from ark import metrics
 from ark.net.protocol import WorldFactory
-from ark.net.views import PATCH_RATE
 from ark.options import Options
 from ark.rooms import RoomManager
 from ark.secret import loadOrCreateSecret
@@ -39,21 +38,15 @@ GC_THRESHOLDS = (20000, 50, 100)
 
 class SimulationService(service.Service):
     """
-    Steps every room at C{TICK_RATE} and sends patches at C{PATCH_RATE}.
-
-    Patches go out from the same loop, right after the tick that completes
-    each patch period, so a patch always carries the latest step instead of
-    waiting for a second timer's phase.
+    Steps every room at C{TICK_RATE}; each tick also sends the patches due
+    (each client gets one every third tick, see L{ark.net.views}).
 
     @ivar clock: the reactor; tests set a L{task.Clock}.
     """
 
-    TICKS_PER_PATCH = TICK_RATE // PATCH_RATE
-
     def __init__(self, rooms: RoomManager, clock):
         self.rooms = rooms
         self.clock = clock
-        self._ticks = 0
         self._loop = LoopingCall.withCount(self._run)
         self._loop.clock = clock
 
@@ -80,23 +73,14 @@ class SimulationService(service.Service):
             count = MAX_CATCH_UP_TICKS
         if count > 1:
             metrics.ticksBehind.inc(count - 1)
-        patchDue = False
+        traffic = metrics.traffic
         for _ in range(count):
             started = time.perf_counter()
-            metrics.traffic.inputUnderruns += self.rooms.step()
+            underruns, sent, size = self.rooms.step()
             metrics.tickDuration.observe(time.perf_counter() - started)
-            self._ticks += 1
-            if self._ticks % self.TICKS_PER_PATCH == 0:
-                patchDue = True
-        if patchDue:
-            self._patch()
-
-    def _patch(self) -> None:
-        started = time.perf_counter()
-        sent, size = self.rooms.sendPatches()
-        metrics.patchDuration.observe(time.perf_counter() - started)
-        metrics.traffic.messagesOut["p"] += sent
-        metrics.traffic.bytesOut += size
+            traffic.inputUnderruns += underruns
+            traffic.messagesOut["p"] += sent
+            traffic.bytesOut += size
         metrics.rooms.set(sum(1 for _ in self.rooms.views()))
         metrics.heldAvatars.set(self.rooms.heldCount())
 

@@ -160,11 +160,9 @@ class Harness:
 
     def run(self, ticks):
         """
-        Run C{ticks} ticks with a round of patches every third tick, as
-        the 60 Hz and 20 Hz loops do.
+        Run C{ticks} ticks, each sending the patches due, as the 60 Hz loop
+        does.
         """
-        for index in range(ticks):
+        for _ in range(ticks):
             self.rooms.step()
             self.clock.advance(1.0 / 60)
-            if index % 3 == 2:
-                self.rooms.sendPatches()

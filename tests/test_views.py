@@ -220,27 +220,35 @@ class PatchTests(SynchronousTestCase):
     def test_observersReplayPathsExactly(self):
         """
         From the snapshot, adds and motions alone, a client reconstructs
-        every other avatar's position at every patch tick exactly as the
-        server has it: walls, stalls, dropped steps and all.
+        every other avatar's position at each of its patch ticks exactly as
+        the server had it: walls, stalls, dropped steps and all, whichever
+        of the three patch phases it is in, and while it walks in and out
+        of view of them.
         """
-        rows = ["#" * 40] + ["#" + "." * 38 + "#" for _ in range(28)] + ["#" * 40]
-        rows[10] = "#" + "." * 10 + "#" * 10 + "." * 18 + "#"
+        rows = ["#" * 60] + ["#" + "." * 58 + "#" for _ in range(38)] + ["#" * 60]
+        rows[10] = "#" + "." * 10 + "#" * 10 + "." * 38 + "#"
         rows[15] = rows[15][:15] + "S" + rows[15][16:]
         worldMap = mapFromRows(rows, name="walls.tmj")
-        harness = Harness({worldMap.name: worldMap}, viewRadius=2000)
-        room = None
+        harness = Harness({worldMap.name: worldMap}, viewRadius=400)
         generator = random.Random(11)
+        headings = [LEFT, RIGHT, UP, DOWN, LEFT | UP, RIGHT | DOWN, LEFT | DOWN, RIGHT | UP]
         walkers = []
-        for index in range(6):
+        for index in range(12):
             client = harness.connect()
             welcome = client.join("w%d" % index)
             walkers.append([client, welcome["id"], 0, RIGHT])
-        observer = harness.connect()
-        replay = ReplayingClient(observer, worldMap)
-        replay.start(observer.join("observer"))
+        observers = []
+        for index in range(3):
+            observer = harness.connect()
+            replay = ReplayingClient(observer, worldMap)
+            welcome = observer.join("observer%d" % index)
+            replay.start(welcome)
+            observers.append(replay)
+            walkers.append([observer, welcome["id"], 0, RIGHT])
         room = next(harness.rooms.views()).room
-        headings = [LEFT, RIGHT, UP, DOWN, LEFT | UP, RIGHT | DOWN, LEFT | DOWN, RIGHT | UP]
-        for _ in range(300):
+        history = {}
+        checked = 0
+        for _ in range(400):
             for walker in walkers:
                 client, entityId, seq, bits = walker
                 if generator.random() < 0.1:
@@ -250,8 +258,24 @@ class PatchTests(SynchronousTestCase):
                 if count:
                     client.walk(seq, [bits] * count)
                 walker[2:] = [seq + count, bits]
-            harness.run(3)
-            replay.update()
-            for client, entityId, seq, bits in walkers:
-                body = room.avatars[entityId].body
-                self.assertEqual(replay.positionAt(entityId, room.tick), (body.x, body.y))
+            for _ in range(3):
+                harness.run(1)
+                history[room.tick] = {
+                    entityId: (avatar.body.x, avatar.body.y)
+                    for entityId, avatar in room.avatars.items()
+                }
+            for replay in observers:
+                replay.update()
+                patches = replay.client.messages("p")
+                if not patches:
+                    continue
+                tick = patches[-1]["tick"]
+                for entityId in replay.entities:
+                    self.assertEqual(
+                        replay.positionAt(entityId, tick), history[tick][entityId],
+                        "entity %d seen by %s at tick %d" % (entityId, replay, tick),
+                    )
+                    checked += 1
+        self.assertGreater(checked, 5000)
+        phases = {replay.client.messages("p")[-1]["tick"] % 3 for replay in observers}
+        self.assertEqual(phases, {0, 1, 2})

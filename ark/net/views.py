@@ -4,13 +4,20 @@ What each client sees of a room, and the patches that keep it up to date.
 A client watches the grid cells its view square overlaps.  It knows an
 avatar exactly when that avatar stands in a watched cell; when either moves
 across a cell edge the client is told to add or delete it.  Everything else
-a client learns is motions (see L{ark.world.room}), and those are encoded
-once per patch per cell: a client's patch joins the pieces of the cells it
-watches, so its cost grows with its neighbours, not with the room.
+a client learns is motions (see L{ark.world.room}).
+
+Every client gets a patch every third tick (20 Hz), but not all on the same
+tick: clients are spread over three phases, so each tick patches a third of
+them and the work, the bytes and the clients' answers come in an even
+stream instead of a burst that would hold up the next ticks.  Each tick,
+the motions of the last three ticks are encoded once per cell; a client's
+patch joins the pieces of the cells it watches, so its cost grows with its
+neighbours, not with the room.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Callable, Dict, List, Set
 
 from ark.net import codec
@@ -19,17 +26,18 @@ from ark.world import movement
 from ark.world.room import Avatar, Room
 
 PATCH_RATE = 20
+TICKS_PER_PATCH = movement.TICK_RATE // PATCH_RATE
 
 _T = codec.encodeKey("t")
 _PATCH_TYPE = codec.encodeKey("p")
 _TICK = codec.encodeKey("tick")
 _ACK = codec.encodeKey("ack")
 _ME = codec.encodeKey("me")
+_QUEUED = codec.encodeKey("q")
 _DEL = codec.encodeKey("del")
 _ADD = codec.encodeKey("add")
 _MV = codec.encodeKey("mv")
 _CHG = codec.encodeKey("chg")
-_QUEUED = codec.encodeKey("q")
 
 
 def describe(avatar: Avatar) -> list:
@@ -53,38 +61,61 @@ def describe(avatar: Avatar) -> list:
 
 class Viewer:
     """
-    One client's view of a room.
+    One client's view of a room, and what it has yet to be told.
 
     @ivar avatar: the client's own avatar.
     @ivar send: called with each encoded patch.
+    @ivar phase: the tick, modulo L{TICKS_PER_PATCH}, of its patches.
     @ivar watched: the cells the client watches.
-    @ivar patchesSent: how many patches went out, for tests and metrics.
+    @ivar adds: avatars to describe in full in the next patch.
+    @ivar dels: ids of avatars to delete in the next patch.
+    @ivar changed: avatars whose connection flag changed since the last
+        patch.
     """
 
     __slots__ = (
         "avatar",
         "send",
+        "phase",
         "watched",
         "centre",
-        "fresh",
         "sentAck",
         "sentBody",
         "adds",
         "dels",
-        "changes",
+        "changed",
     )
 
-    def __init__(self, avatar: Avatar, send: Callable[[bytes], None]):
+    def __init__(self, avatar: Avatar, send: Callable[[bytes], None], phase: int):
         self.avatar = avatar
         self.send = send
+        self.phase = phase
         self.watched: Set = set()
         self.centre = None
-        self.fresh: Set = set()
         self.sentAck = avatar.ackSeq
         self.sentBody = avatar.body
-        self.adds: List[bytes] = []
-        self.dels: List[int] = []
-        self.changes: List[bytes] = []
+        self.adds: Dict[Avatar, None] = {}
+        self.dels: Dict[int, None] = {}
+        self.changed: Set[Avatar] = set()
+
+    def learn(self, avatar: Avatar) -> None:
+        """
+        The client is to be told about C{avatar} in full.
+        """
+        self.adds[avatar] = None
+
+    def forget(self, avatar: Avatar) -> None:
+        """
+        The client is to forget C{avatar}.  If it was only going to be
+        told about it, it never hears of it.
+        """
+        if avatar in self.adds:
+            del self.adds[avatar]
+            # Deleted, added again and deleted again before one patch: the
+            # client still knows it from before, so the delete stands.
+            if avatar.entityId not in self.dels:
+                return
+        self.dels[avatar.entityId] = None
 
 
 class RoomView:
@@ -101,7 +132,9 @@ class RoomView:
         self.viewers: Dict[Avatar, Viewer] = {}
         self._watchers: Dict[tuple, Set[Viewer]] = {}
         self._knownBy: Dict[Avatar, Set[Viewer]] = {}
-        self._fullCache: Dict[Avatar, bytes] = {}
+        # The motions of the last ticks, by tick: {cell: [motion, ...]}.
+        self._recent: deque = deque(maxlen=TICKS_PER_PATCH)
+        self._phases = 0
 
     # -- who watches what --------------------------------------------------
 
@@ -110,14 +143,19 @@ class RoomView:
         Start sending patches about the room to a client whose avatar is
         C{avatar}.
 
-        @return: the snapshot the client starts from: C{me} and the
+        @return: the snapshot the client starts from: C{me}, C{ack} and the
             C{entities} it can see, as in the protocol's welcome.
         """
         self.detach(avatar)
-        viewer = Viewer(avatar, send)
+        viewer = Viewer(avatar, send, self._phases % TICKS_PER_PATCH)
+        self._phases += 1
         self.viewers[avatar] = viewer
         self._knownBy.setdefault(avatar, set()).add(viewer)
-        self._watch(viewer, fillFresh=False)
+        self._watch(viewer)
+        # The snapshot describes everything it watches now, so nothing
+        # queued by the watch needs telling again.
+        viewer.adds.clear()
+        viewer.dels.clear()
         grid = self.room.grid
         entities = [
             describe(other)
@@ -143,7 +181,7 @@ class RoomView:
         for knowers in self._knownBy.values():
             knowers.discard(viewer)
 
-    def _watch(self, viewer: Viewer, fillFresh: bool) -> None:
+    def _watch(self, viewer: Viewer) -> None:
         """
         Bring C{viewer}'s watched cells in line with its avatar's position,
         queueing adds and deletes for what comes into and leaves its view.
@@ -161,8 +199,7 @@ class RoomView:
                 knowers = knownBy.setdefault(other, set())
                 if viewer not in knowers:
                     knowers.add(viewer)
-                    if fillFresh:
-                        viewer.adds.append(self._full(other))
+                    viewer.learn(other)
         for cell in previous - watched:
             watchers = self._watchers[cell]
             watchers.discard(viewer)
@@ -172,52 +209,41 @@ class RoomView:
                 knowers = knownBy.get(other)
                 if knowers is not None and viewer in knowers:
                     knowers.discard(viewer)
-                    viewer.dels.append(other.entityId)
-        viewer.fresh = watched - previous if fillFresh else set()
+                    viewer.forget(other)
         viewer.watched = watched
 
-    # -- patches -----------------------------------------------------------
+    # -- each tick ---------------------------------------------------------
 
-    def _full(self, avatar: Avatar) -> bytes:
-        encoded = self._fullCache.get(avatar)
-        if encoded is None:
-            encoded = self._fullCache[avatar] = dumps(describe(avatar))
-        return encoded
-
-    def sendPatches(self):
+    def advance(self):
         """
-        Send every client the patch of what changed in its view since the
-        last call.  Clients for whom nothing changed are sent nothing.
+        Take in what the room's last step changed, and send their patches
+        to the clients whose turn it is.  Call after every L{Room.step}.
 
         @return: C{(patches, totalBytes)} sent.
         """
         room = self.room
         changes = room.drainChanges()
-        tick = room.tick
-        self._fullCache = {}
         knownBy = self._knownBy
         watchers = self._watchers
 
-        # Motions, encoded once per cell: (count, the items' bytes joined).
-        byCell: Dict[tuple, list] = {}
+        motions: Dict[tuple, list] = {}
         for avatar in changes.moved:
-            items = byCell.get(avatar.cell)
-            if items is None:
-                items = byCell[avatar.cell] = []
             entityId = avatar.entityId
-            for motionTick, x, y, bits, facing in avatar.motions:
-                items.append(dumps([entityId, tick - motionTick, x, y, bits, facing]))
+            cellMotions = motions.get(avatar.cell)
+            if cellMotions is None:
+                cellMotions = motions[avatar.cell] = []
+            for tick, x, y, bits, facing in avatar.motions:
+                cellMotions.append((entityId, tick, x, y, bits, facing))
         room.clearMotions(changes)
-        cellMotions = {cell: (len(items), b"".join(items)) for cell, items in byCell.items()}
+        self._recent.append(motions)
 
         for avatar in changes.removed:
             for viewer in knownBy.pop(avatar, ()):
-                viewer.dels.append(avatar.entityId)
-
-        # Clients whose own view moved to other cells.
-        for viewer in self.viewers.values():
-            if viewer.avatar.cell != viewer.centre:
-                self._watch(viewer, fillFresh=True)
+                viewer.forget(avatar)
+        for avatar in changes.crossed:
+            viewer = self.viewers.get(avatar)
+            if viewer is not None and avatar.cell != viewer.centre:
+                self._watch(viewer)
 
         # Avatars that arrived or crossed a cell edge.
         arrivals = set(changes.added)
@@ -229,33 +255,57 @@ class RoomView:
             cell = avatar.cell
             for viewer in [v for v in knowers if cell not in v.watched]:
                 knowers.discard(viewer)
-                viewer.dels.append(avatar.entityId)
+                viewer.forget(avatar)
             for viewer in watchers.get(cell, ()):
                 if viewer not in knowers:
                     knowers.add(viewer)
-                    viewer.adds.append(self._full(avatar))
+                    viewer.learn(avatar)
 
         for avatar in changes.connection:
-            item = dumps([avatar.entityId, {"c": avatar.connected}])
             for viewer in knownBy.get(avatar, ()):
                 if viewer.avatar is not avatar:
-                    viewer.changes.append(item)
+                    viewer.changed.add(avatar)
 
+        return self._sendPatches(room.tick % TICKS_PER_PATCH)
+
+    def _windowMotions(self, tick: int) -> Dict[tuple, tuple]:
+        """
+        The motions of the last L{TICKS_PER_PATCH} ticks, encoded once per
+        cell for every patch sent at C{tick}: C{{cell: (count, bytes)}}.
+        """
+        byCell: Dict[tuple, List[bytes]] = {}
+        for motions in self._recent:
+            for cell, cellMotions in motions.items():
+                items = byCell.get(cell)
+                if items is None:
+                    items = byCell[cell] = []
+                for entityId, motionTick, x, y, bits, facing in cellMotions:
+                    items.append(dumps([entityId, tick - motionTick, x, y, bits, facing]))
+        return {cell: (len(items), b"".join(items)) for cell, items in byCell.items()}
+
+    def _sendPatches(self, phase: int):
+        tick = self.room.tick
+        cellMotions = None
         encodedTick = dumps(tick)
+        described: Dict[Avatar, bytes] = {}
         sent = size = 0
         for viewer in self.viewers.values():
-            patch = self._assemble(viewer, cellMotions, encodedTick)
+            if viewer.phase != phase:
+                continue
+            if cellMotions is None:
+                cellMotions = self._windowMotions(tick)
+            patch = self._assemble(viewer, cellMotions, encodedTick, described)
             if patch is not None:
                 viewer.send(patch)
                 sent += 1
                 size += len(patch)
         return sent, size
 
-    def _assemble(self, viewer: Viewer, cellMotions, encodedTick: bytes):
+    def _assemble(self, viewer: Viewer, cellMotions, encodedTick: bytes, described):
         """
         The patch for C{viewer}, or C{None} when it has nothing to learn.
         Runs for every client twenty times a second: it joins byte strings
-        encoded once per patch and encodes only what is the client's own.
+        encoded once per tick and encodes only what is the client's own.
         """
         parts = []
         fields = 0
@@ -269,33 +319,38 @@ class RoomView:
                       _QUEUED, dumps(len(avatar.queue)))
             fields += 3
         if viewer.dels:
-            parts += (_DEL, dumps(viewer.dels))
-            viewer.dels = []
+            parts += (_DEL, dumps(list(viewer.dels)))
+            viewer.dels = {}
             fields += 1
-        if viewer.adds:
-            parts += (_ADD, codec.arrayHeader(len(viewer.adds)), *viewer.adds)
-            viewer.adds = []
+        adds = viewer.adds
+        if adds:
+            parts += (_ADD, codec.arrayHeader(len(adds)))
+            for other in adds:
+                encoded = described.get(other)
+                if encoded is None:
+                    encoded = described[other] = dumps(describe(other))
+                parts.append(encoded)
             fields += 1
         if cellMotions:
             count = 0
             chunks = []
-            fresh = viewer.fresh
             for cell in viewer.watched:
                 motions = cellMotions.get(cell)
-                if motions is not None and cell not in fresh:
+                if motions is not None:
                     count += motions[0]
                     chunks.append(motions[1])
             if count:
                 parts += (_MV, codec.arrayHeader(count), *chunks)
                 fields += 1
-            viewer.fresh = _NOTHING
-        if viewer.changes:
-            parts += (_CHG, codec.arrayHeader(len(viewer.changes)), *viewer.changes)
-            viewer.changes = []
-            fields += 1
+        if viewer.changed:
+            changed = [[other.entityId, {"c": other.connected}]
+                       for other in viewer.changed if other not in adds]
+            if changed:
+                parts += (_CHG, dumps(changed))
+                fields += 1
+            viewer.changed = set()
+        if adds:
+            viewer.adds = {}
         if not fields:
             return None
         return b"".join((codec.mapHeader(fields + 2), _TICK, encodedTick, _T, _PATCH_TYPE, *parts))
-
-
-_NOTHING: Set = frozenset()
