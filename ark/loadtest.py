@@ -892,7 +892,7 @@ class BotProtocol(WebSocketClientProtocol):
             bot.acknowledge(ack, now, None)
         self.lastPatchAt = now
         if ack is not None and bot.walker is not None and swarm.sending:
-            if isinstance(queued, int) and queued >= 3:
+            if isinstance(queued, int) and queued >= 2:
                 bot.holdBack()
             swarm.sendSteps(bot, now)
 
