@@ -51,7 +51,7 @@ def openMap(columns, rows, name="open.tmj", tileSize=32):
 
 
 # The order of an entity's fields on the wire (docs/protocol.md).
-ENTITY_FIELDS = ("id", "name", "avatar", "x", "y", "f", "k", "c")
+ENTITY_FIELDS = ("id", "name", "avatar", "c", "tick", "x", "y", "k", "f")
 
 
 def entity(fields):

@@ -6,7 +6,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from ark.world import movement
 from ark.world.movement import LEFT, RIGHT, RUN, UP
-from ark.world.room import MAX_QUEUED_STEPS, Room
+from ark.world.room import MAX_QUEUED_STEPS, MOVED, STILL, Room
 
 from tests.support import mapFromRows, openMap
 
@@ -52,8 +52,9 @@ class StepTests(SynchronousTestCase):
     def test_motionsRecordOnlyChangesOfInput(self):
         """
         Observers are told when an avatar's input changes, not while it
-        keeps walking the same way; running out of queued steps is a change
-        (the avatar stops).
+        keeps walking the same way; running out of queued steps is a stop,
+        told one tick later, once a second empty tick shows it is not
+        just late input.
         """
         self.room.queueSteps(self.avatar, 0, [RIGHT, RIGHT, RIGHT, UP | RUN])
         for _ in range(6):
@@ -61,12 +62,30 @@ class StepTests(SynchronousTestCase):
         changes = self.room.drainChanges()
         self.assertEqual(changes.moved, {self.avatar})
         self.assertEqual(
-            [(tick, bits) for tick, x, y, bits, facing in self.avatar.motions],
-            [(1, RIGHT), (4, UP | RUN), (5, 0)],
+            [(tick, kind, bits) for tick, kind, bits, x, y, facing in self.avatar.motions],
+            [(1, MOVED, RIGHT), (4, MOVED, UP | RUN), (5, STILL, 0)],
         )
-        tick, x, y, bits, facing = self.avatar.motions[1]
+        tick, kind, bits, x, y, facing = self.avatar.motions[1]
         self.assertEqual((x, y), (self.start.x + 3 * 160, self.start.y - 240))
         self.assertEqual(facing, movement.FACING_UP)
+        self.assertEqual(self.avatar.anchor, self.avatar.motions[-1])
+
+    def test_lateInputIsOneStillTick(self):
+        """
+        A step arriving one tick late leaves the avatar standing for that
+        tick, told as one motion: stood still, then went on.
+        """
+        self.room.queueSteps(self.avatar, 0, [RIGHT])
+        self.room.step()
+        self.room.step()
+        self.room.queueSteps(self.avatar, 1, [RIGHT, RIGHT])
+        self.room.step()
+        self.room.step()
+        self.assertEqual(
+            [(tick, kind, bits, x) for tick, kind, bits, x, y, facing in self.avatar.motions],
+            [(1, MOVED, RIGHT, self.start.x + 160), (2, STILL, RIGHT, self.start.x + 160)],
+        )
+        self.assertEqual(self.avatar.body.x, self.start.x + 3 * 160)
 
     def test_stepCountsMovingAvatarsLeftWithoutInput(self):
         """

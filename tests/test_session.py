@@ -60,15 +60,15 @@ class JoinTests(SynchronousTestCase):
 
     def test_entitiesAreCompactArrays(self):
         """
-        On the wire an entity is the array C{[id, name, avatar, x, y,
-        facing, bits, connected]}.
+        On the wire an entity is the array C{[id, name, avatar, connected,
+        tick, x, y, bits, facing]}.
         """
         client = self.harness.connect()
         client.sendMessage({"t": "join", "name": "ada", "avatar": "fox"})
         me = cbor2.loads(client.frames[-1])["me"]
         room = next(self.harness.rooms.views()).room
         body = room.avatars[me[0]].body
-        self.assertEqual(me, [me[0], "ada", "fox", body.x, body.y, 0, 0, True])
+        self.assertEqual(me, [me[0], "ada", "fox", True, room.tick, body.x, body.y, 0, 0])
 
     def test_nameIsTrimmedAndNormalised(self):
         """

@@ -8,6 +8,7 @@ import random
 from twisted.trial.unittest import SynchronousTestCase
 
 from ark.world import movement
+from ark.net.views import STILL_FLAG
 from ark.world.movement import DOWN, LEFT, RIGHT, RUN, UP, Body, Obstacles
 
 from tests.support import Harness, mapFromRows, openMap
@@ -16,7 +17,7 @@ from tests.support import Harness, mapFromRows, openMap
 class ReplayingClient:
     """
     What a client does with patches: keeps each known entity's last
-    motion, and replays it with the movement rule to place the entity at
+    motion, and replays the movement rule from it to place the entity at
     any later tick.
     """
 
@@ -26,35 +27,56 @@ class ReplayingClient:
         self.entities = {}
         self.read = 0
 
-    def _track(self, tick, description):
+    def _track(self, description):
         self.entities[description["id"]] = (
-            tick, description["x"], description["y"], description["k"], description["f"])
+            description["tick"], description["x"], description["y"],
+            description["k"], description["f"])
 
     def start(self, welcome):
         for entity in welcome["entities"]:
-            self._track(welcome["tick"], entity)
+            self._track(entity)
         self.read = len(self.client.frames)
 
     def update(self):
         for patch in self.client.messages()[self.read:]:
             if patch["t"] != "p":
                 continue
-            tick = patch["tick"]
             for entityId in patch.get("del", []):
                 del self.entities[entityId]
             for entity in patch.get("add", []):
-                self._track(tick, entity)
-            for entityId, age, x, y, bits, facing in patch.get("mv", []):
-                known = self.entities.get(entityId)
-                if known is not None and tick - age >= known[0]:
-                    self.entities[entityId] = (tick - age, x, y, bits, facing)
+                self._track(entity)
+            for motion in patch.get("mv", []):
+                self._apply(patch["tick"], motion)
         self.read = len(self.client.frames)
 
-    def positionAt(self, entityId, tick):
+    def _apply(self, patchTick, motion):
+        entityId, age = motion[0], motion[1]
+        tick = patchTick - age
+        known = self.entities.get(entityId)
+        if known is None or tick <= known[0]:
+            return
+        if len(motion) == 6:
+            bits, facing, x, y = motion[2:]
+            self.entities[entityId] = (tick, x, y, bits, facing)
+            return
+        before = self.bodyAt(entityId, tick - 1)
+        bits = motion[2]
+        if bits & STILL_FLAG:
+            bits &= ~STILL_FLAG
+            self.entities[entityId] = (tick, before.x, before.y, bits, before.facing)
+        else:
+            after = movement.step(before, bits, self.obstacles)
+            self.entities[entityId] = (tick, after.x, after.y, bits, after.facing)
+
+    def bodyAt(self, entityId, tick):
         since, x, y, bits, facing = self.entities[entityId]
         body = Body(x, y, facing)
         for _ in range(tick - since):
             body = movement.step(body, bits, self.obstacles)
+        return body
+
+    def positionAt(self, entityId, tick):
+        body = self.bodyAt(entityId, tick)
         return (body.x, body.y)
 
 
@@ -204,7 +226,7 @@ class PatchTests(SynchronousTestCase):
         motions = [m for p in watcher.messages("p") for m in p.get("mv", [])]
         self.assertEqual(len(motions), 1)
         self.assertEqual(motions[0][0], welcome["id"])
-        self.assertEqual(motions[0][4], RIGHT)
+        self.assertEqual(motions[0][2], RIGHT)
 
     def test_queuedStepsAreReported(self):
         """
@@ -246,7 +268,10 @@ class PatchTests(SynchronousTestCase):
             observers.append(replay)
             walkers.append([observer, welcome["id"], 0, RIGHT])
         room = next(harness.rooms.views()).room
-        history = {}
+        history = {room.tick: {
+            entityId: (avatar.body.x, avatar.body.y)
+            for entityId, avatar in room.avatars.items()
+        }}
         checked = 0
         for _ in range(400):
             for walker in walkers:
@@ -269,8 +294,10 @@ class PatchTests(SynchronousTestCase):
                 patches = replay.client.messages("p")
                 if not patches:
                     continue
-                tick = patches[-1]["tick"]
-                for entityId in replay.entities:
+                for entityId, known in replay.entities.items():
+                    # An entity added in a patch may be described as of a
+                    # tick after the patch's.
+                    tick = max(patches[-1]["tick"], known[0])
                     self.assertEqual(
                         replay.positionAt(entityId, tick), history[tick][entityId],
                         "entity %d seen by %s at tick %d" % (entityId, replay, tick),
@@ -278,4 +305,9 @@ class PatchTests(SynchronousTestCase):
                     checked += 1
         self.assertGreater(checked, 5000)
         phases = {replay.client.messages("p")[-1]["tick"] % 3 for replay in observers}
+        # Stalls and restated positions were both exercised.
+        motions = [m for replay in observers for p in replay.client.messages("p")
+                   for m in p.get("mv", [])]
+        self.assertTrue(any(len(m) == 3 and m[2] & STILL_FLAG for m in motions))
+        self.assertTrue(any(len(m) == 6 for m in motions))
         self.assertEqual(phases, {0, 1, 2})

@@ -117,11 +117,11 @@ class TwoPlayersTests(TestCase):
 
         aliceMoves = yield bob.waitFor(
             lambda m: m["t"] == "p"
-            and any(mv[0] == aliceWelcome["id"] and mv[4] == RIGHT for mv in m.get("mv", []))
+            and any(mv[0] == aliceWelcome["id"] and mv[2] == RIGHT for mv in m.get("mv", []))
         )
         bobMoves = yield alice.waitFor(
             lambda m: m["t"] == "p"
-            and any(mv[0] == bobWelcome["id"] and mv[4] == DOWN for mv in m.get("mv", []))
+            and any(mv[0] == bobWelcome["id"] and mv[2] == DOWN for mv in m.get("mv", []))
         )
         self.assertTrue(aliceMoves and bobMoves)
 

@@ -17,16 +17,23 @@ neighbours, not with the room.
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Callable, Dict, List, Set
 
 from ark.net import codec
 from ark.net.codec import dumps
 from ark.world import movement
-from ark.world.room import Avatar, Room
+from ark.world.room import MOVED, PLACED, STILL, Avatar, Room
 
 PATCH_RATE = 20
 TICKS_PER_PATCH = movement.TICK_RATE // PATCH_RATE
+
+# A motion an observer can work out with the movement rule is sent without
+# its position; every so many, one is sent with it anyway, so that a client
+# whose replay went wrong is put right within seconds.
+RESTATE_EVERY = 8
+
+# On the wire, the input bits of a STILL motion carry this flag.
+STILL_FLAG = 32
 
 _T = codec.encodeKey("t")
 _PATCH_TYPE = codec.encodeKey("p")
@@ -42,21 +49,24 @@ _CHG = codec.encodeKey("chg")
 
 def describe(avatar: Avatar) -> list:
     """
-    The full description of an avatar that a client needs to show it:
-    C{[id, name, avatar, x, y, facing, bits, connected]}.  An array, not a
-    map, because entering entities are a third of what clients receive.
+    The full description of an avatar that a client needs to show it,
+    with its last motion to replay it from: C{[id, name, avatar,
+    connected, tick, x, y, bits, facing]}.  An array, not a map, because
+    entering entities are a large share of what clients receive.
+    """
+    tick, kind, bits, x, y, facing = avatar.anchor
+    return [avatar.entityId, avatar.name, avatar.avatar, avatar.connected,
+            tick, x, y, bits, facing]
+
+
+def describeNow(avatar: Avatar, tick: int) -> list:
+    """
+    Like L{describe}, but where the avatar stands at C{tick}, the room's
+    latest: what its own player starts from.
     """
     body = avatar.body
-    return [
-        avatar.entityId,
-        avatar.name,
-        avatar.avatar,
-        body.x,
-        body.y,
-        body.facing,
-        avatar.bits,
-        avatar.connected,
-    ]
+    return [avatar.entityId, avatar.name, avatar.avatar, avatar.connected,
+            tick, body.x, body.y, avatar.bits, body.facing]
 
 
 class Viewer:
@@ -132,8 +142,11 @@ class RoomView:
         self.viewers: Dict[Avatar, Viewer] = {}
         self._watchers: Dict[tuple, Set[Viewer]] = {}
         self._knownBy: Dict[Avatar, Set[Viewer]] = {}
-        # The motions of the last ticks, by tick: {cell: [motion, ...]}.
-        self._recent: deque = deque(maxlen=TICKS_PER_PATCH)
+        # Motions of the last ticks by their tick, then by cell, as
+        # (entityId, tick, wire kind, bits, x, y, facing).
+        self._motions: Dict[int, Dict[tuple, list]] = {}
+        # Motions sent without a position since each avatar's last one with.
+        self._unstated: Dict[Avatar, int] = {}
         self._phases = 0
 
     # -- who watches what --------------------------------------------------
@@ -163,7 +176,11 @@ class RoomView:
             for other in grid.members(cell)
             if other is not avatar
         ]
-        return {"me": describe(avatar), "ack": avatar.ackSeq, "entities": entities}
+        return {
+            "me": describeNow(avatar, self.room.tick),
+            "ack": avatar.ackSeq,
+            "entities": entities,
+        }
 
     def detach(self, avatar: Avatar) -> None:
         """
@@ -226,18 +243,11 @@ class RoomView:
         knownBy = self._knownBy
         watchers = self._watchers
 
-        motions: Dict[tuple, list] = {}
-        for avatar in changes.moved:
-            entityId = avatar.entityId
-            cellMotions = motions.get(avatar.cell)
-            if cellMotions is None:
-                cellMotions = motions[avatar.cell] = []
-            for tick, x, y, bits, facing in avatar.motions:
-                cellMotions.append((entityId, tick, x, y, bits, facing))
+        self._collectMotions(changes.moved, room.tick)
         room.clearMotions(changes)
-        self._recent.append(motions)
 
         for avatar in changes.removed:
+            self._unstated.pop(avatar, None)
             for viewer in knownBy.pop(avatar, ()):
                 viewer.forget(avatar)
         for avatar in changes.crossed:
@@ -268,32 +278,73 @@ class RoomView:
 
         return self._sendPatches(room.tick % TICKS_PER_PATCH)
 
-    def _windowMotions(self, tick: int) -> Dict[tuple, tuple]:
+    def _collectMotions(self, moved, tick: int) -> None:
         """
-        The motions of the last L{TICKS_PER_PATCH} ticks, encoded once per
-        cell for every patch sent at C{tick}: C{{cell: (count, bytes)}}.
+        File the motions of C{moved} avatars by tick and cell, deciding
+        once for each whether it goes with its position, and forget those
+        too old to be sent again.
         """
-        byCell: Dict[tuple, List[bytes]] = {}
-        for motions in self._recent:
-            for cell, cellMotions in motions.items():
+        buckets = self._motions
+        unstated = self._unstated
+        for avatar in moved:
+            entityId = avatar.entityId
+            cell = avatar.cell
+            for motionTick, kind, bits, x, y, facing in avatar.motions:
+                if kind != PLACED:
+                    count = unstated.get(avatar, 0) + 1
+                    if count >= RESTATE_EVERY:
+                        kind = PLACED
+                    else:
+                        unstated[avatar] = count
+                if kind == PLACED:
+                    unstated[avatar] = 0
+                byCell = buckets.get(motionTick)
+                if byCell is None:
+                    byCell = buckets[motionTick] = {}
                 items = byCell.get(cell)
                 if items is None:
                     items = byCell[cell] = []
-                for entityId, motionTick, x, y, bits, facing in cellMotions:
-                    items.append(dumps([entityId, tick - motionTick, x, y, bits, facing]))
+                items.append((entityId, motionTick, kind, bits, x, y, facing))
+        for old in [t for t in buckets if t <= tick - 2 * TICKS_PER_PATCH]:
+            del buckets[old]
+
+    def _windowMotions(self, last: int) -> Dict[tuple, tuple]:
+        """
+        The motions of the L{TICKS_PER_PATCH} ticks up to C{last}, encoded
+        once per cell for every patch describing C{last}:
+        C{{cell: (count, bytes)}}.
+        """
+        byCell: Dict[tuple, List[bytes]] = {}
+        for motionTick in range(last - TICKS_PER_PATCH + 1, last + 1):
+            for cell, motions in self._motions.get(motionTick, {}).items():
+                items = byCell.get(cell)
+                if items is None:
+                    items = byCell[cell] = []
+                for entityId, _, kind, bits, x, y, facing in motions:
+                    age = last - motionTick
+                    if kind == MOVED:
+                        item = [entityId, age, bits]
+                    elif kind == STILL:
+                        item = [entityId, age, bits | STILL_FLAG]
+                    else:
+                        item = [entityId, age, bits, facing, x, y]
+                    items.append(dumps(item))
         return {cell: (len(items), b"".join(items)) for cell, items in byCell.items()}
 
     def _sendPatches(self, phase: int):
-        tick = self.room.tick
+        # Whether a moving avatar stood still at the latest tick is only
+        # known a tick later, so patches describe the world up to the tick
+        # before; observers draw others a little in the past anyway.
+        last = self.room.tick - 1
         cellMotions = None
-        encodedTick = dumps(tick)
+        encodedTick = dumps(last)
         described: Dict[Avatar, bytes] = {}
         sent = size = 0
         for viewer in self.viewers.values():
             if viewer.phase != phase:
                 continue
             if cellMotions is None:
-                cellMotions = self._windowMotions(tick)
+                cellMotions = self._windowMotions(last)
             patch = self._assemble(viewer, cellMotions, encodedTick, described)
             if patch is not None:
                 viewer.send(patch)

@@ -29,11 +29,16 @@ MAX_SEQ = 2**53 - 1
 
 
 # A motion is a change in how an avatar moves, as observers must learn it:
-# (tick, x, y, bits, facing).  At that tick the avatar consumed a step of
-# input bits and ended at (x, y) facing that way; until its next motion it
-# applies the same bits every tick, so an observer replays its path exactly
-# from motions alone and nothing needs sending while it keeps its heading.
-Motion = Tuple[int, int, int, int, int]
+# (tick, kind, bits, x, y, facing).  At the end of that tick the avatar
+# stands at (x, y) facing that way, and from the next tick on it applies
+# input bits every tick until its next motion; so an observer replays its
+# path exactly from motions alone, and nothing needs sending while it keeps
+# its heading.  The kind tells how the tick itself went, which lets an
+# observer who replays the rule work the position out without being told:
+MOVED = 0  # the avatar consumed a step of the new bits at that tick;
+STILL = 1  # no input had arrived in time: it stood still at that tick;
+PLACED = 2  # it was put at (x, y): it arrived, or was teleported.
+Motion = Tuple[int, int, int, int, int, int]
 
 
 class Avatar:
@@ -42,11 +47,14 @@ class Avatar:
 
     @ivar entityId: small integer naming the avatar in this room.
     @ivar body: the L{movement.Body} after the last step.
-    @ivar bits: the input consumed in the last step (0 when none was
-        waiting).
+    @ivar bits: the input it applies every tick: the last consumed, or 0
+        once it has stopped.
+    @ivar stalled: whether no step was waiting at the last tick although
+        it was moving; the next tick tells a late step from a stop.
     @ivar lastSeq: the highest step number received.
     @ivar ackSeq: the step number of the last step consumed.
     @ivar motions: motions since the last L{Room.drainChanges}.
+    @ivar anchor: the last motion: where observers replay it from.
     @ivar cell: the grid cell the avatar stands in.
     """
 
@@ -56,6 +64,8 @@ class Avatar:
         "avatar",
         "body",
         "bits",
+        "stalled",
+        "anchor",
         "queue",
         "lastSeq",
         "ackSeq",
@@ -71,6 +81,8 @@ class Avatar:
         self.avatar = avatar
         self.body = body
         self.bits = 0
+        self.stalled = False
+        self.anchor: Motion = (0, PLACED, 0, body.x, body.y, body.facing)
         self.queue: deque = deque()
         self.lastSeq = -1
         self.ackSeq = -1
@@ -153,6 +165,7 @@ class Room:
         self._nextEntityId += 1
         cell = self.grid.cellAt(body.x, body.y)
         added = Avatar(entityId, name, avatar, body, cell)
+        added.anchor = (self.tick, PLACED, 0, body.x, body.y, body.facing)
         self.avatars[entityId] = added
         self.grid.add(added, cell)
         self._changes.added.append(added)
@@ -202,6 +215,11 @@ class Room:
         Advance the room by one tick: every avatar consumes at most one
         queued step.
 
+        A moving avatar that finds no step waiting stands still for the
+        tick; whether it stopped or its input is late is only known at the
+        next tick, so the motion telling observers about that tick is
+        recorded then.
+
         @return: how many moving avatars found no step waiting (their
             player stopped, or its input is arriving late).
         """
@@ -217,17 +235,43 @@ class Room:
             if queue:
                 seq, bits = queue.popleft()
                 avatar.ackSeq = seq
+                if avatar.stalled:
+                    # Late, not stopped: it stood still last tick, and
+                    # applies these bits from this one on.
+                    avatar.stalled = False
+                    still = avatar.body
+                    motion = (tick - 1, STILL, bits, still.x, still.y, still.facing)
+                    avatar.motions.append(motion)
+                    avatar.anchor = motion
+                    avatar.bits = bits
+                    moved.add(avatar)
+                    changed = False
+                else:
+                    changed = bits != avatar.bits
+            elif avatar.bits == 0:
+                continue
+            elif avatar.stalled:
+                # Two ticks without input: it stopped where it stood.
+                avatar.stalled = False
+                avatar.bits = 0
+                still = avatar.body = avatar.body._replace(state=movement.IDLE)
+                motion = (tick - 1, STILL, 0, still.x, still.y, still.facing)
+                avatar.motions.append(motion)
+                avatar.anchor = motion
+                moved.add(avatar)
+                continue
             else:
-                if avatar.bits == 0:
-                    continue
-                bits = 0
+                avatar.stalled = True
                 underruns += 1
+                continue
             old = avatar.body
             body = movement.step(old, bits, obstacles)
             avatar.body = body
-            if bits != avatar.bits:
+            if changed:
                 avatar.bits = bits
-                avatar.motions.append((tick, body.x, body.y, bits, body.facing))
+                motion = (tick, MOVED, bits, body.x, body.y, body.facing)
+                avatar.motions.append(motion)
+                avatar.anchor = motion
                 moved.add(avatar)
             if body.x != old.x or body.y != old.y:
                 cell = grid.cellAt(body.x, body.y)
@@ -242,7 +286,10 @@ class Room:
         Put C{avatar} at C{body} at once, telling observers.
         """
         avatar.body = body
-        avatar.motions.append((self.tick, body.x, body.y, avatar.bits, body.facing))
+        avatar.stalled = False
+        motion = (self.tick, PLACED, avatar.bits, body.x, body.y, body.facing)
+        avatar.motions.append(motion)
+        avatar.anchor = motion
         self._changes.moved.add(avatar)
         cell = self.grid.cellAt(body.x, body.y)
         if cell != avatar.cell:
