@@ -7,7 +7,7 @@ Run C{python -m ark.loadtest --url ws://127.0.0.1:8080/ws --clients 1000
 C{bot-<n>}, random-walks by sending numbered 60 Hz input steps in batches
 as the protocol advises a client to (docs/protocol.md, "Keeping input on
 time": at once in answer to each patch that acknowledges its steps, else
-every 50 ms, one step short when the server reports two or more waiting),
+every 50 ms, one step short when the server keeps reporting two or more waiting),
 and times how long the server takes to acknowledge each step.  Joins are spread over a ramp; the measuring window
 of C{--duration} seconds starts once every bot has joined (or failed to),
 and then every bot sends C{leave} and closes.  The last line printed is one
@@ -75,6 +75,9 @@ log = Logger()
 TICK_RATE = 60
 SEND_INTERVAL = 0.05
 MAX_STEPS_PER_MESSAGE = 30
+# How many queue reports (half a second of patches) a bot looks at before
+# deciding its step clock runs ahead of the server's.
+QUEUE_WINDOW = 10
 
 # Walk policy: checked at every send, i.e. every 50 ms.
 REPICK_PROBABILITY = 0.05
@@ -694,17 +697,29 @@ class Bot:
         self.origin = now
         self.seqBase = max(ack + 1, 0)
         self.ticksTaken = 0
+        self.lowestQueued = None
+        self.queueReports = 0
         # As if a batch had just gone out, so the bot's first beat sends.
         self.lastSentAt = now - SEND_INTERVAL
         self.walker = Walker(self.rng)
 
-    def holdBack(self):
+    def queueReported(self, queued: int):
         """
-        Let the step clock lose one tick, as the protocol asks when the
-        server reports two or more of our steps still waiting: the next
-        batch is a step shorter, and the server's queue drains by one.
+        Take in how many of our steps the server reports still waiting.
+        Batches hold two to four steps as our clock and the server's drift
+        past each other, so one report says little; when even the lowest
+        of L{QUEUE_WINDOW} reports shows two or more waiting, our clock is
+        ahead of the server's: it loses one tick, the next batch is a step
+        shorter, and the server's queue drains by one.
         """
-        self.origin += 1.0 / TICK_RATE
+        if self.lowestQueued is None or queued < self.lowestQueued:
+            self.lowestQueued = queued
+        self.queueReports += 1
+        if self.queueReports >= QUEUE_WINDOW:
+            if self.lowestQueued >= 2:
+                self.origin += 1.0 / TICK_RATE
+            self.lowestQueued = None
+            self.queueReports = 0
 
     def takeSteps(self, now: float):
         """
@@ -892,8 +907,8 @@ class BotProtocol(WebSocketClientProtocol):
             bot.acknowledge(ack, now, None)
         self.lastPatchAt = now
         if ack is not None and bot.walker is not None and swarm.sending:
-            if isinstance(queued, int) and queued >= 2:
-                bot.holdBack()
+            if isinstance(queued, int):
+                bot.queueReported(queued)
             swarm.sendSteps(bot, now)
 
     def welcomeReceived(self, message: dict):
