@@ -114,7 +114,7 @@ WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 # "t": "p" and "tick" in CBOR, for recognising a patch without decoding it.
 _PATCH_TYPE = b"\x61t\x61p"
 _TICK_KEY = b"\x64tick"
-_ACK_KEY = b"\x63ack"
+_ME_KEY = b"\x62me"
 # Bytes that follow the initial byte of an unsigned integer, by that byte.
 _UINT_SIZES = {0x18: 1, 0x19: 2, 0x1A: 4, 0x1B: 8}
 # Below this size cbor2's C decoder reads the whole patch faster than it
@@ -250,37 +250,37 @@ def isPatch(payload: bytes) -> bool:
 
 def patchProgress(payload: bytes):
     """
-    Read the C{ack} and C{q} of a patch, decoding no more of it than needed.
+    Read the C{ack} and C{q} of a patch (the first two items of C{me}),
+    decoding no more of it than needed.
 
-    Most patches either carry no C{ack} (a cheap substring test says so) or
+    Most patches either carry no C{me} (a cheap substring test says so) or
     are small, and cbor2 decodes a small map in C faster than anything
     else; a big patch (many motions, entities added) is walked key by key
-    with cbor2's decoder and left as soon as both are read.
+    with cbor2's decoder and left as soon as C{me} is read.
 
     @param payload: a patch message, CBOR.
     @return: C{(ack, queued)}: the acknowledged step number and how many
         steps still wait, each C{None} if the patch has none.
     @raise cbor2.CBORDecodeError: for malformed CBOR.
     """
-    if _ACK_KEY not in payload:
+    if _ME_KEY not in payload:
         return None, None
     head = payload[0]
     if len(payload) <= _SMALL_PATCH or not 0xA0 <= head <= 0xB7:
-        message = cbor2.loads(payload)
-        return message.get("ack"), message.get("q")
-    decoder = cbor2.CBORDecoder(io.BytesIO(payload))
-    decoder.read(1)
-    ack = queued = None
-    for _ in range(head & 0x1F):
-        key = decoder.decode()
-        value = decoder.decode()
-        if key == "ack":
-            ack = value
-        elif key == "q":
-            queued = value
-        if ack is not None and queued is not None:
-            break
-    return ack, queued
+        me = cbor2.loads(payload).get("me")
+    else:
+        me = None
+        decoder = cbor2.CBORDecoder(io.BytesIO(payload))
+        decoder.read(1)
+        for _ in range(head & 0x1F):
+            key = decoder.decode()
+            value = decoder.decode()
+            if key == "me":
+                me = value
+                break
+    if not isinstance(me, list) or len(me) < 2:
+        return None, None
+    return me[0], me[1]
 
 
 class WebSocketClientProtocol(Protocol):

@@ -49,6 +49,9 @@ class SimulationService(service.Service):
         self.clock = clock
         self._loop = LoopingCall.withCount(self._run)
         self._loop.clock = clock
+        # Read when Prometheus scrapes, not worked out every tick.
+        metrics.rooms.set_function(lambda: sum(1 for _ in rooms.views()))
+        metrics.heldAvatars.set_function(rooms.heldCount)
 
     def startService(self):
         service.Service.startService(self)
@@ -81,8 +84,6 @@ class SimulationService(service.Service):
             traffic.inputUnderruns += underruns
             traffic.messagesOut["p"] += sent
             traffic.bytesOut += size
-        metrics.rooms.set(sum(1 for _ in self.rooms.views()))
-        metrics.heldAvatars.set(self.rooms.heldCount())
 
 
 class ClosingFactoryService(service.Service):

@@ -69,8 +69,13 @@ def readable(message):
     if message.get("t") == "welcome":
         message["me"] = entity(message["me"])
         message["entities"] = [entity(e) for e in message["entities"]]
-    elif message.get("t") == "p" and "add" in message:
-        message["add"] = [entity(e) for e in message["add"]]
+    elif message.get("t") == "p":
+        if "add" in message:
+            message["add"] = [entity(e) for e in message["add"]]
+        if "me" in message:
+            # [ack, q, x, y, f, s] on the wire.
+            message["ack"], message["q"] = message["me"][:2]
+            message["me"] = message["me"][2:]
     return message
 
 

@@ -712,13 +712,13 @@ class PatchAckTests(SynchronousTestCase):
         The C{ack} of a small patch is read.
         """
         self.assertEqual(
-            patchProgress(cbor2.dumps({"t": "p", "tick": 9, "ack": 41, "q": 1})), (41, 1))
+            patchProgress(cbor2.dumps({"t": "p", "tick": 9, "me": [41, 1, 0, 0, 0, 1]})), (41, 1))
 
     def test_noAck(self):
         """
-        A patch without C{ack} has none, even where a name contains "ack".
+        A patch without C{me} has no C{ack}, even where a name is "me".
         """
-        entity = {"id": 3, "name": "ack", "avatar": "bob", "x": 0, "y": 0}
+        entity = [3, "me", "bob", True, 5, 0, 0, 0, 0]
         for adds in (1, 40):
             payload = cbor2.dumps({"t": "p", "tick": 9, "add": [entity] * adds})
             self.assertEqual(patchProgress(payload), (None, None))
@@ -729,8 +729,8 @@ class PatchAckTests(SynchronousTestCase):
         first and motions after, is read.
         """
         motions = [[i, 1, 1000, 2000, 2, 1] for i in range(60)]
-        payload = cbor2.dumps({"tick": 70000, "t": "p", "ack": 12, "me": [1, 2, 0, 1],
-                               "q": 0, "mv": motions})
+        payload = cbor2.dumps({"tick": 70000, "t": "p", "me": [12, 0, 1, 2, 0, 1],
+                               "mv": motions})
         self.assertTrue(isPatch(payload))
         self.assertEqual(patchProgress(payload), (12, 0))
 
@@ -739,8 +739,8 @@ class PatchAckTests(SynchronousTestCase):
         The C{ack} of a big patch is read wherever it stands.
         """
         motions = [[i, 1, 1000, 2000, 2, 1] for i in range(60)]
-        early = cbor2.dumps({"t": "p", "tick": 9, "ack": 7, "q": 3, "mv": motions})
-        late = cbor2.dumps({"t": "p", "tick": 9, "mv": motions, "q": 0, "ack": 8})
+        early = cbor2.dumps({"t": "p", "tick": 9, "me": [7, 3, 0, 0, 0, 1], "mv": motions})
+        late = cbor2.dumps({"t": "p", "tick": 9, "mv": motions, "me": [8, 0, 0, 0, 0, 1]})
         self.assertGreater(len(early), loadtest._SMALL_PATCH)
         self.assertEqual((patchProgress(early), patchProgress(late)), ((7, 3), (8, 0)))
 
@@ -831,7 +831,8 @@ class FakeServer:
                 steps = [m for m in sentMessages(protocol.transport) if m["t"] == "in"]
                 patch = {"t": "p", "tick": 1}
                 if steps:
-                    patch["ack"] = steps[-1]["seq"] + len(steps[-1]["steps"]) - 1
+                    acked = steps[-1]["seq"] + len(steps[-1]["steps"]) - 1
+                    patch["me"] = [acked, 0, 0, 0, 0, 1]
                 protocol.dataReceived(serverMessage(patch))
 
 
@@ -962,7 +963,7 @@ class SwarmTests(SynchronousTestCase):
         last = batches()[-1]
         acked = last["seq"] + len(last["steps"]) - 1
         self.advance(clock, 0.02)
-        protocol.dataReceived(serverMessage({"t": "p", "tick": 3, "ack": acked, "q": 0}))
+        protocol.dataReceived(serverMessage({"t": "p", "tick": 3, "me": [acked, 0, 0, 0, 0, 1]}))
         self.assertEqual(len(batches()), sent + 1)
         self.assertEqual(batches()[-1]["seq"], acked + 1)
 

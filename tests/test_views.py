@@ -5,6 +5,8 @@ what changed, and can replay every avatar's path exactly.
 
 import random
 
+import cbor2
+
 from twisted.trial.unittest import SynchronousTestCase
 
 from ark.world import movement
@@ -218,6 +220,9 @@ class PatchTests(SynchronousTestCase):
         self.harness.run(3)
         patch = mover.last("p")
         self.assertEqual((patch["ack"], patch["q"]), (2, 0))
+        # On the wire, all of it is one array: [ack, q, x, y, f, s].
+        self.assertEqual(cbor2.loads(mover.frames[-1])["me"][:3],
+                         [2, 0, welcome["me"]["x"] + 3 * 160])
         self.assertEqual(patch["me"], [welcome["me"]["x"] + 3 * 160, welcome["me"]["y"],
                                        movement.FACING_RIGHT, movement.WALK])
         for seq in range(3, 30, 3):

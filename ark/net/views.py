@@ -38,9 +38,7 @@ STILL_FLAG = 32
 _T = codec.encodeKey("t")
 _PATCH_TYPE = codec.encodeKey("p")
 _TICK = codec.encodeKey("tick")
-_ACK = codec.encodeKey("ack")
 _ME = codec.encodeKey("me")
-_QUEUED = codec.encodeKey("q")
 _DEL = codec.encodeKey("del")
 _ADD = codec.encodeKey("add")
 _MV = codec.encodeKey("mv")
@@ -262,14 +260,12 @@ class RoomView:
             if avatar.entityId not in room.avatars:
                 continue
             knowers = knownBy.setdefault(avatar, set())
-            cell = avatar.cell
-            for viewer in [v for v in knowers if cell not in v.watched]:
-                knowers.discard(viewer)
+            watching = watchers.get(avatar.cell, _NOBODY)
+            for viewer in knowers - watching:
                 viewer.forget(avatar)
-            for viewer in watchers.get(cell, ()):
-                if viewer not in knowers:
-                    knowers.add(viewer)
-                    viewer.learn(avatar)
+            for viewer in watching - knowers:
+                viewer.learn(avatar)
+            knownBy[avatar] = set(watching)
 
         for avatar in changes.connection:
             for viewer in knownBy.get(avatar, ()):
@@ -365,10 +361,9 @@ class RoomView:
         if avatar.ackSeq != viewer.sentAck or body != viewer.sentBody:
             viewer.sentAck = avatar.ackSeq
             viewer.sentBody = body
-            parts += (_ACK, dumps(avatar.ackSeq),
-                      _ME, dumps([body.x, body.y, body.facing, body.state]),
-                      _QUEUED, dumps(len(avatar.queue)))
-            fields += 3
+            parts += (_ME, dumps([avatar.ackSeq, len(avatar.queue),
+                                  body.x, body.y, body.facing, body.state]))
+            fields += 1
         if viewer.dels:
             parts += (_DEL, dumps(list(viewer.dels)))
             viewer.dels = {}
@@ -383,15 +378,10 @@ class RoomView:
                 parts.append(encoded)
             fields += 1
         if cellMotions:
-            count = 0
-            chunks = []
-            for cell in viewer.watched:
-                motions = cellMotions.get(cell)
-                if motions is not None:
-                    count += motions[0]
-                    chunks.append(motions[1])
-            if count:
-                parts += (_MV, codec.arrayHeader(count), *chunks)
+            found = [cellMotions[cell] for cell in viewer.watched if cell in cellMotions]
+            if found:
+                parts += (_MV, codec.arrayHeader(sum(count for count, _ in found)))
+                parts += [chunk for _, chunk in found]
                 fields += 1
         if viewer.changed:
             changed = [[other.entityId, {"c": other.connected}]
@@ -405,3 +395,6 @@ class RoomView:
         if not fields:
             return None
         return b"".join((codec.mapHeader(fields + 2), _TICK, encodedTick, _T, _PATCH_TYPE, *parts))
+
+
+_NOBODY: Set[Viewer] = frozenset()
