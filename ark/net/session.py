@@ -41,7 +41,6 @@ class Session:
     @param send: sends one binary message to the client.
     @param close: closes the connection with a code and a reason.
     @param clock: an L{IReactorTime}.
-    @param settings: the numbers the welcome reports (view radius...).
     """
 
     def __init__(self, rooms, send: Callable[[bytes], None],

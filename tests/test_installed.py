@@ -1,0 +1,132 @@
+"""
+The installed C{twistd ark}, run as operators run it: a real process,
+started from an unrelated directory, serving the bundled world.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import cbor2
+
+from autobahn.twisted.websocket import WebSocketClientFactory
+from twisted.internet import defer, endpoints, protocol, reactor
+from twisted.trial.unittest import TestCase
+from twisted.web.client import Agent, readBody
+
+from tests.test_websocket import PlayerProtocol
+
+TWISTD = os.path.join(os.path.dirname(sys.executable), "twistd")
+
+
+class ServerProcess(protocol.ProcessProtocol):
+    """
+    A C{twistd -n ark} child: fires C{listening} with the port once the
+    site logs that it started, and C{ended} with how the process ended.
+    """
+
+    def __init__(self):
+        self.output = b""
+        self.listening = defer.Deferred()
+        self.ended = defer.Deferred()
+
+    def outReceived(self, data):
+        self.output += data
+        if not self.listening.called and b"Site starting on " in self.output:
+            line = self.output.split(b"Site starting on ", 1)[1].split(b"\n", 1)[0]
+            self.listening.callback(int(line.strip()))
+
+    errReceived = outReceived
+
+    def processEnded(self, reason):
+        if not self.listening.called:
+            self.listening.errback(AssertionError(self.output.decode("utf-8", "replace")))
+        self.ended.callback(reason.value)
+
+
+class InstalledServerTests(TestCase):
+    """
+    The installed package serves the web client, the maps and the world.
+    """
+
+    timeout = 60
+
+    def startServer(self, *arguments):
+        workdir = self.mktemp()
+        os.makedirs(workdir)
+        server = ServerProcess()
+        environment = dict(os.environ, PYTHONPATH="", ARK_DATA_DIR=os.path.abspath(workdir))
+        reactor.spawnProcess(
+            server, TWISTD, [TWISTD, "-n", "--pidfile=", "ark", "--port", "0"] + list(arguments),
+            env=environment, path=workdir,
+        )
+        return server
+
+    @defer.inlineCallbacks
+    def test_bundledWorldIsServed(self):
+        """
+        From a directory that is not the checkout, the default options
+        serve the web client, the default map and the WebSocket, and the
+        process stops cleanly on SIGTERM.
+        """
+        server = self.startServer()
+        port = yield server.listening
+        agent = Agent(reactor)
+        base = "http://127.0.0.1:%d" % (port,)
+
+        response = yield agent.request(b"GET", (base + "/").encode())
+        self.assertEqual(response.code, 200)
+        self.assertIn(b"<html", (yield readBody(response)))
+
+        response = yield agent.request(b"GET", (base + "/maps/town.tmj").encode())
+        self.assertEqual(response.code, 200)
+        townMap = json.loads((yield readBody(response)))
+        self.assertEqual(townMap["type"], "map")
+        tileset = townMap["tilesets"][0]["source"]
+        response = yield agent.request(b"GET", (base + "/maps/" + tileset).encode())
+        self.assertEqual(response.code, 200)
+        yield readBody(response)
+
+        factory = WebSocketClientFactory("ws://127.0.0.1:%d/ws" % (port,), reactor=reactor)
+        factory.protocol = PlayerProtocol
+        factory.connected = defer.Deferred()
+        yield endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port).connect(factory)
+        player = yield factory.connected
+        player.send({"t": "join", "name": "operator", "avatar": "fox"})
+        welcome = yield player.waitFor(lambda m: m["t"] == "welcome")
+        self.assertEqual(welcome["map"], "town.tmj")
+        yield player.leave()
+
+        os.kill(server.transport.pid, signal.SIGTERM)
+        ended = yield server.ended
+        # twistd shuts down in order, then ends by the signal it received,
+        # as a well-behaved Unix program does.
+        self.assertIn(b"Server Shut Down.", server.output)
+        self.assertEqual((ended.exitCode, ended.signal), (None, signal.SIGTERM))
+
+    def test_brokenMapStopsStartupWithOneLine(self):
+        """
+        A broken map makes C{twistd ark} exit with status 1 and one line
+        naming the file and the fault, not a traceback.
+        """
+        mapsDir = os.path.abspath(self.mktemp())
+        os.makedirs(mapsDir)
+        with open(os.path.join(mapsDir, "world.tmj"), "w") as f:
+            json.dump({"type": "map", "orientation": "hexagonal", "width": 2, "height": 2,
+                       "tilewidth": 32, "tileheight": 32, "layers": [], "tilesets": []}, f)
+        workdir = self.mktemp()
+        os.makedirs(workdir)
+        result = subprocess.run(
+            [TWISTD, "-n", "--pidfile=", "ark", "--maps-dir", mapsDir, "--map", "world.tmj",
+             "--data-dir", os.path.abspath(workdir)],
+            cwd=workdir, capture_output=True, text=True, timeout=60,
+            env=dict(os.environ, PYTHONPATH=""),
+        )
+        self.assertEqual(result.returncode, 1)
+        lines = (result.stdout + result.stderr).strip().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("world.tmj", lines[0])
+        self.assertIn("hexagonal", lines[0])
+        self.assertNotIn("Traceback", result.stderr)
