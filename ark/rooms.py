@@ -9,9 +9,14 @@ from __future__ import annotations
 import secrets
 from typing import Dict, List, Optional
 
+from twisted.logger import Logger
+
 from ark.net.messages import ProtocolError
 from ark.net.views import RoomView
 from ark.world.room import Avatar, Room
+
+
+log = Logger()
 
 
 class Seat:
@@ -192,8 +197,13 @@ class RoomManager:
         """
         underruns = sent = size = 0
         for view in list(self.views()):
-            underruns += view.room.step()
-            count, length = view.advance()
+            try:
+                underruns += view.room.step()
+                count, length = view.advance()
+            except Exception:
+                # A bug must not freeze every room: log it and go on.
+                log.failure("stepping room {room}", room=self._roomNames.get(view))
+                continue
             sent += count
             size += length
         return underruns, sent, size

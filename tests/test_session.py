@@ -362,3 +362,51 @@ class LifecycleTests(SynchronousTestCase):
         harness.run(3)
         self.assertEqual(stayer.last("p")["del"], [leaverId])
         self.assertEqual(len(harness.rooms.views().__next__().room.avatars), 1)
+
+
+class FaultTests(SynchronousTestCase):
+    """
+    A fault of the server's own is logged, reported without detail, and
+    does not end the connection or the world.
+    """
+
+    def test_serverFaultIsReportedWithoutDetail(self):
+        """
+        When handling a message raises, the client gets C{internal_error}
+        with no traceback, the fault is logged, and the session goes on.
+        """
+        harness = Harness()
+        client = harness.connect()
+        client.join()
+
+        def broken(*args):
+            raise RuntimeError("secret internals")
+
+        self.patch(harness.rooms.views().__next__().room, "queueSteps", broken)
+        client.walk(0, [RIGHT])
+        error = client.last("error")
+        self.assertEqual(error["code"], "internal_error")
+        self.assertNotIn("secret", error["message"])
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        self.assertIsNone(client.closedWith)
+
+    def test_faultInOneRoomLeavesTheOthersRunning(self):
+        """
+        A room whose step raises is skipped and logged; other rooms keep
+        stepping.
+        """
+        from tests.support import openMap
+
+        maps = {name: openMap(20, 20, name=name) for name in ("a.tmj", "b.tmj")}
+        harness = Harness(maps, defaultMap="a.tmj")
+        harness.connect().join("x")
+        harness.connect().join("y", map="b.tmj")
+        rooms = {harness.rooms.roomName(v): v.room for v in harness.rooms.views()}
+
+        def broken():
+            raise RuntimeError("bug")
+
+        self.patch(rooms["a.tmj"], "step", broken)
+        harness.run(3)
+        self.assertEqual(rooms["b.tmj"].tick, 3)
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 3)

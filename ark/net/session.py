@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
+from twisted.logger import Logger
+
 from ark import metrics
 from ark.net.codec import dumps
 from ark.net.messages import Input, Join, Leave, ProtocolError, decode
 from ark.net.views import PATCH_RATE
 from ark.world import movement
 from ark.world.room import MAX_QUEUED_STEPS
+
+log = Logger()
 
 JOIN_TIMEOUT = 10.0
 
@@ -83,6 +87,11 @@ class Session:
             handler(self, message)
         except ProtocolError as error:
             self._refuse(error)
+        except Exception:
+            # A bug of ours, not the client's fault: log it for us, tell the
+            # client something went wrong (never what), and carry on.
+            log.failure("handling a client message")
+            self._sendError("internal_error", "the server failed to handle this message", None)
 
     def connectionLost(self) -> None:
         """
