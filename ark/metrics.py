@@ -23,7 +23,8 @@ rooms = Gauge("ark_rooms", "Rooms open, overflow shards included.")
 tickDuration = Histogram(
     "ark_tick_duration_seconds",
     "Time to step every room by one 60 Hz tick and send the patches due.",
-    buckets=(0.0005, 0.001, 0.002, 0.004, 0.008, 0.012, 0.016, 0.025, 0.05, 0.1),
+    buckets=(0.0005, 0.001, 0.002, 0.004, 0.006, 0.008, 0.010, 0.012, 0.014, 0.016,
+             0.020, 0.025, 0.05, 0.1),
 )
 ticksBehind = Counter(
     "ark_ticks_caught_up_total",

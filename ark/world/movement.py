@@ -96,66 +96,25 @@ class Obstacles:
         right = (x + BODY_HALF_WIDTH - 1) // self.tileWidth
         return range(left, right + 1)
 
+    def _columnBlocked(self, column: int, y: int) -> bool:
+        return any(self.isBlocked(column, row) for row in self._rowSpan(y))
+
+    def _rowBlocked(self, row: int, x: int) -> bool:
+        return any(self.isBlocked(column, row) for column in self._columnSpan(x))
+
     def moveX(self, x: int, y: int, dx: int) -> int:
         """
         Move a body at C{(x, y)} by C{dx} along x, stopping at the first
         blocked column; return the new x.
         """
-        tileWidth = self.tileWidth
-        if dx > 0:
-            edge = x + BODY_HALF_WIDTH - 1
-            first = edge // tileWidth + 1
-            last = (edge + dx) // tileWidth
-            step = 1
-        elif dx < 0:
-            edge = x - BODY_HALF_WIDTH
-            first = edge // tileWidth - 1
-            last = (edge + dx) // tileWidth
-            step = -1
-        else:
-            return x
-        if (last - first) * step < 0:
-            # Most steps stay inside the columns the body already touches.
-            return x + dx
-        rows = self._rowSpan(y)
-        isBlocked = self.isBlocked
-        for column in range(first, last + step, step):
-            for row in rows:
-                if isBlocked(column, row):
-                    if step > 0:
-                        return column * tileWidth - BODY_HALF_WIDTH
-                    return (column + 1) * tileWidth + BODY_HALF_WIDTH
-        return x + dx
+        return _sweep(x, dx, BODY_HALF_WIDTH, self.tileWidth, self._columnBlocked, y)
 
     def moveY(self, x: int, y: int, dy: int) -> int:
         """
         Move a body at C{(x, y)} by C{dy} along y, stopping at the first
         blocked row; return the new y.
         """
-        tileHeight = self.tileHeight
-        if dy > 0:
-            edge = y + BODY_HALF_HEIGHT - 1
-            first = edge // tileHeight + 1
-            last = (edge + dy) // tileHeight
-            step = 1
-        elif dy < 0:
-            edge = y - BODY_HALF_HEIGHT
-            first = edge // tileHeight - 1
-            last = (edge + dy) // tileHeight
-            step = -1
-        else:
-            return y
-        if (last - first) * step < 0:
-            return y + dy
-        columns = self._columnSpan(x)
-        isBlocked = self.isBlocked
-        for row in range(first, last + step, step):
-            for column in columns:
-                if isBlocked(column, row):
-                    if step > 0:
-                        return row * tileHeight - BODY_HALF_HEIGHT
-                    return (row + 1) * tileHeight + BODY_HALF_HEIGHT
-        return y + dy
+        return _sweep(y, dy, BODY_HALF_HEIGHT, self.tileHeight, self._rowBlocked, x)
 
     def fits(self, x: int, y: int) -> bool:
         """
@@ -166,6 +125,39 @@ class Obstacles:
             for column in self._columnSpan(x)
             for row in self._rowSpan(y)
         )
+
+
+def _sweep(position: int, delta: int, half: int, size: int, lineBlocked, across: int) -> int:
+    """
+    Move a body along one axis: from C{position} by C{delta}, its extent
+    on that axis being C{position} plus or minus C{half}, through lines
+    (columns or rows) C{size} units apart; C{lineBlocked(line, across)}
+    says whether the body, at C{across} on the other axis, may not enter
+    a line.
+
+    @return: the new position: C{position + delta}, or flush against the
+        first blocked line on the way.
+    """
+    if delta > 0:
+        edge = position + half - 1
+        first = edge // size + 1
+        last = (edge + delta) // size
+        if first > last:
+            # Most steps stay inside the lines the body already touches.
+            return position + delta
+        for line in range(first, last + 1):
+            if lineBlocked(line, across):
+                return line * size - half
+    elif delta < 0:
+        edge = position - half
+        first = edge // size - 1
+        last = (edge + delta) // size
+        if first < last:
+            return position + delta
+        for line in range(first, last - 1, -1):
+            if lineBlocked(line, across):
+                return (line + 1) * size + half
+    return position + delta
 
 
 def velocity(bits: int):
