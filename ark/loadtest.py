@@ -709,15 +709,17 @@ class Bot:
         Batches hold two to four steps as our clock and the server's drift
         past each other, so one report says little; when even the lowest
         of L{QUEUE_WINDOW} reports shows two or more waiting, our clock is
-        ahead of the server's: it loses one tick, the next batch is a step
-        shorter, and the server's queue drains by one.
+        ahead of the server's: it loses all but one of those ticks, the next
+        batch is that much shorter, and the server's queue drains to one.
         """
         if self.lowestQueued is None or queued < self.lowestQueued:
             self.lowestQueued = queued
         self.queueReports += 1
         if self.queueReports >= QUEUE_WINDOW:
             if self.lowestQueued >= 2:
-                self.origin += 1.0 / TICK_RATE
+                # Keep one step in hand against late batches; give up the
+                # rest at once.
+                self.origin += (self.lowestQueued - 1) / TICK_RATE
             self.lowestQueued = None
             self.queueReports = 0
 

@@ -608,8 +608,9 @@ class BotTests(SynchronousTestCase):
     def test_steadyBacklogShortensTheNextBatch(self):
         """
         When every report of half a second shows two or more steps waiting,
-        the next batch is one step short and the numbering goes on without
-        a gap; a backlog that comes and goes changes nothing.
+        the next batches are short by all but one of the lowest backlog and
+        the numbering goes on without a gap; a backlog that comes and goes
+        changes nothing.
         """
         bot = movingBot()
         self.assertEqual(bot.takeSteps(0.05), (0, [2, 2, 2]))
@@ -620,6 +621,11 @@ class BotTests(SynchronousTestCase):
             bot.queueReported(queued)
         self.assertEqual(bot.takeSteps(0.15), (6, [2, 2]))
         self.assertEqual(bot.takeSteps(0.20), (8, [2, 2, 2]))
+        for queued in [6, 5, 7, 5, 6, 5, 8, 6, 5, 5]:
+            bot.queueReported(queued)
+        # A backlog of five gives up four ticks at once.
+        self.assertIsNone(bot.takeSteps(0.25))
+        self.assertEqual(bot.takeSteps(0.30), (11, [2, 2]))
 
 
 class EchoTests(SynchronousTestCase):
