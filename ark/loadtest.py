@@ -78,6 +78,8 @@ MAX_STEPS_PER_MESSAGE = 30
 # How many queue reports (half a second of patches) a bot looks at before
 # deciding its step clock runs ahead of the server's.
 QUEUE_WINDOW = 10
+# How many windows a one-step backlog must last before a bot gives it up.
+SETTLE_WINDOWS = 4
 
 # Walk policy: checked at every send, i.e. every 50 ms.
 REPICK_PROBABILITY = 0.05
@@ -699,6 +701,7 @@ class Bot:
         self.ticksTaken = 0
         self.lowestQueued = None
         self.queueReports = 0
+        self.settledWindows = 0
         # As if a batch had just gone out, so the bot's first beat sends.
         self.lastSentAt = now - SEND_INTERVAL
         self.walker = Walker(self.rng)
@@ -706,22 +709,34 @@ class Bot:
     def queueReported(self, queued: int):
         """
         Take in how many of our steps the server reports still waiting.
+
         Batches hold two to four steps as our clock and the server's drift
-        past each other, so one report says little; when even the lowest
-        of L{QUEUE_WINDOW} reports shows two or more waiting, our clock is
-        ahead of the server's: it loses all but one of those ticks, the next
-        batch is that much shorter, and the server's queue drains to one.
+        past each other, so one report says little; the lowest of
+        L{QUEUE_WINDOW} reports (half a second) is what stays in hand.  Two
+        or more: our clock is ahead of the server's, and it gives up all
+        but one of those ticks at once (the next batch is that much
+        shorter).  One, for L{SETTLE_WINDOWS} windows in a row: input has
+        been on time for a while, and the last step is given up too, since
+        every step waiting at a patch is acknowledged a patch later.
         """
         if self.lowestQueued is None or queued < self.lowestQueued:
             self.lowestQueued = queued
         self.queueReports += 1
-        if self.queueReports >= QUEUE_WINDOW:
-            if self.lowestQueued >= 2:
-                # Keep one step in hand against late batches; give up the
-                # rest at once.
-                self.origin += (self.lowestQueued - 1) / TICK_RATE
-            self.lowestQueued = None
-            self.queueReports = 0
+        if self.queueReports < QUEUE_WINDOW:
+            return
+        lowest = self.lowestQueued
+        self.lowestQueued = None
+        self.queueReports = 0
+        if lowest >= 2:
+            self.origin += (lowest - 1) / TICK_RATE
+            self.settledWindows = 0
+        elif lowest == 1:
+            self.settledWindows += 1
+            if self.settledWindows >= SETTLE_WINDOWS:
+                self.origin += 1.0 / TICK_RATE
+                self.settledWindows = 0
+        else:
+            self.settledWindows = 0
 
     def takeSteps(self, now: float):
         """

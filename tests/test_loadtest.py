@@ -627,6 +627,20 @@ class BotTests(SynchronousTestCase):
         self.assertIsNone(bot.takeSteps(0.25))
         self.assertEqual(bot.takeSteps(0.30), (11, [2, 2]))
 
+    def test_lastStepInHandIsGivenUpWhenInputKeepsOnTime(self):
+        """
+        A backlog of one step is kept through three windows, and given up
+        after the fourth.
+        """
+        bot = movingBot()
+        self.assertEqual(bot.takeSteps(0.05), (0, [2, 2, 2]))
+        for _ in range(3 * loadtest.QUEUE_WINDOW):
+            bot.queueReported(1)
+        self.assertEqual(bot.takeSteps(0.10), (3, [2, 2, 2]))
+        for _ in range(loadtest.QUEUE_WINDOW):
+            bot.queueReported(1)
+        self.assertEqual(bot.takeSteps(0.15), (6, [2, 2]))
+
 
 class EchoTests(SynchronousTestCase):
     """
