@@ -173,6 +173,52 @@ class InterestTests(SynchronousTestCase):
             self.fail("the stander never came into view")
 
 
+class ViewSquareTests(SynchronousTestCase):
+    """
+    A client always knows every avatar inside its view square.
+    """
+
+    def test_everyoneInsideTheSquareIsKnown(self):
+        """
+        As a client and others wander, after each of its patches it knows
+        every avatar whose position is within the view radius on both axes
+        (and, at cell granularity, perhaps a few more).
+        """
+        worldMap = openMap(100, 100, name="open.tmj")
+        harness = Harness({worldMap.name: worldMap}, viewRadius=300)
+        generator = random.Random(5)
+        headings = [LEFT, RIGHT, UP, DOWN, LEFT | UP, RIGHT | DOWN, LEFT | DOWN, RIGHT | UP]
+        clients = []
+        for index in range(30):
+            client = harness.connect()
+            client.join("w%d" % index)
+            clients.append([client, 0, generator.choice(headings) | RUN])
+        watcher = clients[0][0]
+        replay = ReplayingClient(watcher, worldMap)
+        room = next(harness.rooms.views()).room
+        me = next(a for a in room.avatars.values() if a.name == "w0")
+        radius = 300 * movement.UNITS_PER_PIXEL
+        checked = 0
+        for _ in range(300):
+            for entry in clients:
+                client, seq, bits = entry
+                if generator.random() < 0.05:
+                    bits = generator.choice(headings) | RUN
+                client.walk(seq, [bits] * 3)
+                entry[1:] = [seq + 3, bits]
+            harness.run(3)
+            replay.update()
+            near = {
+                avatar.entityId for avatar in room.avatars.values()
+                if avatar is not me
+                and abs(avatar.body.x - me.body.x) <= radius
+                and abs(avatar.body.y - me.body.y) <= radius
+            }
+            self.assertEqual(near - set(replay.entities), set())
+            checked += len(near)
+        self.assertGreater(checked, 300)
+
+
 class PatchTests(SynchronousTestCase):
     """
     Patches carry exactly what changed.

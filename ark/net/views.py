@@ -75,6 +75,7 @@ class Viewer:
     @ivar send: called with each encoded patch.
     @ivar phase: the tick, modulo L{TICKS_PER_PATCH}, of its patches.
     @ivar watched: the cells the client watches.
+    @ivar span: the same cells as C{(left, top, right, bottom)}.
     @ivar adds: avatars to describe in full in the next patch.
     @ivar dels: ids of avatars to delete in the next patch.
     @ivar changed: avatars whose connection flag changed since the last
@@ -86,7 +87,7 @@ class Viewer:
         "send",
         "phase",
         "watched",
-        "centre",
+        "span",
         "sentAck",
         "sentBody",
         "adds",
@@ -99,7 +100,7 @@ class Viewer:
         self.send = send
         self.phase = phase
         self.watched: Set = set()
-        self.centre = None
+        self.span = None
         self.sentAck = avatar.ackSeq
         self.sentBody = avatar.body
         self.adds: Dict[Avatar, None] = {}
@@ -162,7 +163,7 @@ class RoomView:
         self._phases += 1
         self.viewers[avatar] = viewer
         self._knownBy.setdefault(avatar, set()).add(viewer)
-        self._watch(viewer)
+        self._watch(viewer, self._spanOf(avatar))
         # The snapshot describes everything it watches now, so nothing
         # queued by the watch needs telling again.
         viewer.adds.clear()
@@ -196,17 +197,19 @@ class RoomView:
         for knowers in self._knownBy.values():
             knowers.discard(viewer)
 
-    def _watch(self, viewer: Viewer) -> None:
-        """
-        Bring C{viewer}'s watched cells in line with its avatar's position,
-        queueing adds and deletes for what comes into and leaves its view.
-        """
-        avatar = viewer.avatar
-        viewer.centre = avatar.cell
+    def _spanOf(self, avatar: Avatar):
         body = avatar.body
+        return self.room.grid.spanAround(body.x, body.y, self.viewRadius)
+
+    def _watch(self, viewer: Viewer, span) -> None:
+        """
+        Make C{viewer} watch the cells of C{span}, queueing adds and
+        deletes for what comes into and leaves its view.
+        """
         grid = self.room.grid
         previous = viewer.watched
-        watched = set(grid.cellsAround(body.x, body.y, self.viewRadius))
+        watched = set(grid.cellsIn(span))
+        viewer.span = span
         knownBy = self._knownBy
         for cell in watched - previous:
             self._watchers.setdefault(cell, set()).add(viewer)
@@ -248,10 +251,6 @@ class RoomView:
             self._unstated.pop(avatar, None)
             for viewer in knownBy.pop(avatar, ()):
                 viewer.forget(avatar)
-        for avatar in changes.crossed:
-            viewer = self.viewers.get(avatar)
-            if viewer is not None and avatar.cell != viewer.centre:
-                self._watch(viewer)
 
         # Avatars that arrived or crossed a cell edge.
         arrivals = set(changes.added)
@@ -332,27 +331,42 @@ class RoomView:
         # known a tick later, so patches describe the world up to the tick
         # before; observers draw others a little in the past anyway.
         last = self.room.tick - 1
-        cellMotions = None
+        window = None
         encodedTick = dumps(last)
         described: Dict[Avatar, bytes] = {}
+        # Clients that watch the same cells share their motions' bytes.
+        motionsBySpan: Dict[tuple, list] = {}
         sent = size = 0
         for viewer in self.viewers.values():
             if viewer.phase != phase:
                 continue
-            if cellMotions is None:
-                cellMotions = self._windowMotions(last)
-            patch = self._assemble(viewer, cellMotions, encodedTick, described)
+            span = self._spanOf(viewer.avatar)
+            if span != viewer.span:
+                self._watch(viewer, span)
+            motions = motionsBySpan.get(span)
+            if motions is None:
+                if window is None:
+                    window = self._windowMotions(last)
+                found = [window[cell] for cell in viewer.watched if cell in window]
+                motions = motionsBySpan[span] = (
+                    [_MV, codec.arrayHeader(sum(count for count, _ in found))]
+                    + [chunk for _, chunk in found]
+                    if found else None
+                )
+            patch = self._assemble(viewer, motions, encodedTick, described)
             if patch is not None:
                 viewer.send(patch)
                 sent += 1
                 size += len(patch)
         return sent, size
 
-    def _assemble(self, viewer: Viewer, cellMotions, encodedTick: bytes, described):
+    def _assemble(self, viewer: Viewer, motions, encodedTick: bytes, described):
         """
         The patch for C{viewer}, or C{None} when it has nothing to learn.
         Runs for every client twenty times a second: it joins byte strings
-        encoded once per tick and encodes only what is the client's own.
+        encoded once per tick (C{motions}: the key and value of C{mv} for
+        the cells it watches, or C{None}) and encodes only what is the
+        client's own.
         """
         parts = []
         fields = 0
@@ -377,12 +391,9 @@ class RoomView:
                     encoded = described[other] = dumps(describe(other))
                 parts.append(encoded)
             fields += 1
-        if cellMotions:
-            found = [cellMotions[cell] for cell in viewer.watched if cell in cellMotions]
-            if found:
-                parts += (_MV, codec.arrayHeader(sum(count for count, _ in found)))
-                parts += [chunk for _, chunk in found]
-                fields += 1
+        if motions is not None:
+            parts += motions
+            fields += 1
         if viewer.changed:
             changed = [[other.entityId, {"c": other.connected}]
                        for other in viewer.changed if other not in adds]

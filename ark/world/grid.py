@@ -46,16 +46,22 @@ class Grid:
         """
         return self._members.get(cell, _EMPTY)
 
-    def cellsAround(self, x: int, y: int, radius: int) -> Iterable[Cell]:
+    def spanAround(self, x: int, y: int, radius: int) -> Tuple[int, int, int, int]:
         """
-        Every cell that overlaps the square of half-side C{radius} centred
-        on C{(x, y)}.
+        The cells that overlap the square of half-side C{radius} centred on
+        C{(x, y)}, as C{(left, top, right, bottom)} columns and rows, all
+        included.
         """
         size = self.cellSize
-        left = (x - radius) // size
-        right = (x + radius) // size
-        top = (y - radius) // size
-        bottom = (y + radius) // size
+        return ((x - radius) // size, (y - radius) // size,
+                (x + radius) // size, (y + radius) // size)
+
+    @staticmethod
+    def cellsIn(span: Tuple[int, int, int, int]) -> Iterable[Cell]:
+        """
+        Every cell of C{span} (see L{spanAround}).
+        """
+        left, top, right, bottom = span
         return [
             (column, row)
             for row in range(top, bottom + 1)
