@@ -121,10 +121,10 @@ class WorldProtocol(WebSocketServerProtocol):
             WebSocketServerProtocol._dataReceived(self, data[position:])
 
     def onMessageEnd(self):
+        # Messages that do not take the path in dataReceived end here.
         # Autobahn's default also fires a "message" event through its
-        # observer machinery, a Deferred per message that we never listen
-        # to; at 20 inputs a second per player that is most of the cost of
-        # receiving, so hand the payload straight over instead.
+        # observer machinery, a Deferred per message that nothing here
+        # listens to; hand the payload straight over instead.
         if not self.failedByMe:
             payload = b"".join(self.message_data)
             self.message_data = None
