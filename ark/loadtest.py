@@ -80,6 +80,8 @@ MAX_STEPS_PER_MESSAGE = 30
 QUEUE_WINDOW = 10
 # How many windows a one-step backlog must last before a bot gives it up.
 SETTLE_WINDOWS = 4
+# How long a bot expecting a patch waits for it before sending on its own.
+PATCH_OVERDUE = 1.5 * SEND_INTERVAL
 
 # Walk policy: checked at every send, i.e. every 50 ms.
 REPICK_PROBABILITY = 0.05
@@ -1202,14 +1204,18 @@ class Swarm:
     def _sendSlot(self, slot: int, now: float):
         """
         The 50 ms beat of the bots in C{slot}: each may pick a new heading,
-        and sends its steps unless a patch made it send them lately (then
-        the next patch will).
+        and sends its steps if it has not lately.  A bot waiting for steps
+        it sent to be acknowledged leaves sending to the patch that will
+        acknowledge them, unless it is overdue: a beat that happened to come
+        just before each patch would otherwise send every batch a little
+        too early for the server's next tick, a patch period late.
         """
         for bot in self.slotBots[slot]:
             if bot.walker is None:
                 continue
             bot.walker.advance()
-            if now - bot.lastSentAt >= SEND_INTERVAL * 0.9:
+            wait = PATCH_OVERDUE if bot.pending else SEND_INTERVAL * 0.9
+            if now - bot.lastSentAt >= wait:
                 self.sendSteps(bot, now)
 
     def sendSteps(self, bot: Bot, now: float):
