@@ -32,7 +32,7 @@ def main():
     arguments = parser.parse_args()
 
     generator = random.Random(arguments.seed)
-    room = Room(loadMap(arguments.map), capacity=arguments.clients)
+    room = Room(loadMap(arguments.map), capacity=arguments.clients, seed=arguments.seed)
     view = RoomView(room, arguments.view_radius)
     received = [0] * arguments.clients
     walkers = []

@@ -192,6 +192,9 @@ def facingFor(dx: int, dy: int, previous: int) -> int:
     return previous
 
 
+# Body(...) without the keyword handling of a named tuple's constructor.
+_newBody = tuple.__new__
+
 # velocity() and facingFor() for every input, worked out once: step() runs
 # for every moving avatar sixty times a second.
 _MOVES = [velocity(bits) + (facingFor(*velocity(bits), previous=None),) for bits in range(32)]
@@ -205,15 +208,18 @@ def step(body: Body, bits: int, obstacles: Obstacles) -> Body:
         move (no keys, or pushing straight into a wall).
     """
     dx, dy, facing = _MOVES[bits]
+    oldX, oldY, oldFacing, _ = body
     if facing is None:
-        facing = body.facing
-    x = obstacles.moveX(body.x, body.y, dx)
-    y = obstacles.moveY(x, body.y, dy)
-    if x == body.x and y == body.y:
+        facing = oldFacing
+    # Obstacles.moveX and moveY, called directly: this runs for every
+    # moving avatar sixty times a second.
+    x = _sweep(oldX, dx, BODY_HALF_WIDTH, obstacles.tileWidth, obstacles._columnBlocked, oldY)
+    y = _sweep(oldY, dy, BODY_HALF_HEIGHT, obstacles.tileHeight, obstacles._rowBlocked, x)
+    if x == oldX and y == oldY:
         state = IDLE
     else:
         state = RUN_STATE if bits & RUN else WALK
-    return Body(x, y, facing, state)
+    return _newBody(Body, (x, y, facing, state))
 
 
 def toUnits(pixels: float) -> int:

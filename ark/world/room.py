@@ -228,6 +228,7 @@ class Room:
         tick = self.tick
         obstacles = self.obstacles
         grid = self.grid
+        cellSize = grid.cellSize
         moved = self._changes.moved
         crossed = self._changes.crossed
         for avatar in self.avatars.values():
@@ -274,7 +275,7 @@ class Room:
                 avatar.anchor = motion
                 moved.add(avatar)
             if body.x != old.x or body.y != old.y:
-                cell = grid.cellAt(body.x, body.y)
+                cell = (body.x // cellSize, body.y // cellSize)
                 if cell != avatar.cell:
                     grid.move(avatar, avatar.cell, cell)
                     avatar.cell = cell
