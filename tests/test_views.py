@@ -16,6 +16,9 @@ from ark.world.movement import DOWN, LEFT, RIGHT, RUN, UP, Body, Obstacles
 from tests.support import Harness, mapFromRows, openMap
 
 
+HEADINGS = [LEFT, RIGHT, UP, DOWN, LEFT | UP, RIGHT | DOWN, LEFT | DOWN, RIGHT | UP]
+
+
 class ReplayingClient:
     """
     What a client does with patches: keeps each known entity's last
@@ -187,12 +190,11 @@ class ViewSquareTests(SynchronousTestCase):
         worldMap = openMap(100, 100, name="open.tmj")
         harness = Harness({worldMap.name: worldMap}, viewRadius=300)
         generator = random.Random(5)
-        headings = [LEFT, RIGHT, UP, DOWN, LEFT | UP, RIGHT | DOWN, LEFT | DOWN, RIGHT | UP]
         clients = []
         for index in range(30):
             client = harness.connect()
             client.join("w%d" % index)
-            clients.append([client, 0, generator.choice(headings) | RUN])
+            clients.append([client, 0, generator.choice(HEADINGS) | RUN])
         watcher = clients[0][0]
         replay = ReplayingClient(watcher, worldMap)
         room = next(harness.rooms.views()).room
@@ -203,7 +205,7 @@ class ViewSquareTests(SynchronousTestCase):
             for entry in clients:
                 client, seq, bits = entry
                 if generator.random() < 0.05:
-                    bits = generator.choice(headings) | RUN
+                    bits = generator.choice(HEADINGS) | RUN
                 client.walk(seq, [bits] * 3)
                 entry[1:] = [seq + 3, bits]
             harness.run(3)
@@ -304,7 +306,6 @@ class PatchTests(SynchronousTestCase):
         worldMap = mapFromRows(rows, name="walls.tmj")
         harness = Harness({worldMap.name: worldMap}, viewRadius=400)
         generator = random.Random(11)
-        headings = [LEFT, RIGHT, UP, DOWN, LEFT | UP, RIGHT | DOWN, LEFT | DOWN, RIGHT | UP]
         walkers = []
         for index in range(12):
             client = harness.connect()
@@ -328,7 +329,7 @@ class PatchTests(SynchronousTestCase):
             for walker in walkers:
                 client, entityId, seq, bits = walker
                 if generator.random() < 0.1:
-                    bits = generator.choice(headings) | (RUN if generator.random() < 0.3 else 0)
+                    bits = generator.choice(HEADINGS) | (RUN if generator.random() < 0.3 else 0)
                 # Irregular batches: sometimes late, sometimes too many.
                 count = generator.choice([0, 2, 3, 3, 3, 4, 6, 14])
                 if count:
