@@ -37,7 +37,7 @@ ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 ) &
 watcher=$!
 
-.venv/bin/python -m ark.loadtest --url "ws://127.0.0.1:$port/ws" --clients "$clients" \
+${ARK_BENCH_BOTS_PREFIX:-} .venv/bin/python -m ark.loadtest --url "ws://127.0.0.1:$port/ws" --clients "$clients" \
     --duration "$seconds" --ramp "$ramp" --json | tail -1 > "$data/bots.json"
 wait $watcher
 curl -s "http://127.0.0.1:$port/metrics" > "$data/metrics.txt"
