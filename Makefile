@@ -15,13 +15,13 @@ run: setup
 
 test: setup
 	$(BIN)/python -m twisted.trial --jobs 2 tests
-	if [ -d web/test ]; then cd web && npm test; fi
+	cd web && npm test
 
 setup: $(STAMP) $(WEB_STAMP)
 
 # A plain (not editable) install, as operators do it: that is the install
 # in which twistd finds twisted/plugins/ark_plugin.py.
-$(STAMP): setup.cfg pyproject.toml $(shell find ark twisted -name '*.py') $(wildcard maps/*) $(wildcard web/*.html web/*.js web/*.css)
+$(STAMP): setup.cfg pyproject.toml $(shell find ark twisted -name '*.py') $(wildcard maps/*) $(wildcard web/*.html web/*.js web/*.css web/src/*.js)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet '.[dev]'
 	touch $@
