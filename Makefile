@@ -21,7 +21,8 @@ setup: $(STAMP) $(WEB_STAMP)
 
 # A plain (not editable) install, as operators do it: that is the install
 # in which twistd finds twisted/plugins/ark_plugin.py.
-$(STAMP): setup.cfg pyproject.toml $(shell find ark twisted -name '*.py') $(wildcard maps/*) $(wildcard web/*.html web/*.js web/*.css web/src/*.js)
+# The web client's npm modules are installed first: the package ships them.
+$(STAMP): $(WEB_STAMP) setup.cfg pyproject.toml $(shell find ark twisted -name '*.py') $(wildcard maps/*) $(wildcard web/*.html web/*.js web/*.css web/src/*.js)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet '.[dev]'
 	touch $@

@@ -1,15 +1,22 @@
 """
 The one HTTP site ark serves: the web client at C{/}, maps at C{/maps/},
-the WebSocket at C{/ws}, JSON at C{/api/} and metrics at C{/metrics}.
+the WebSocket at C{/ws}, JSON at C{/api/}, the client's npm modules at
+C{/vendor/} and metrics at C{/metrics}.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 
 from autobahn.twisted.resource import WebSocketResource
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from twisted.web import resource, server, static
+
+# ark's metrics register themselves when their module is first imported;
+# the site exposes them whatever else has been imported yet.
+from ark import metrics  # noqa: F401
 
 _CONTENT_TYPES = {
     ".tmj": "application/json",
@@ -107,12 +114,66 @@ class API(resource.Resource):
     def __init__(self, rooms):
         resource.Resource.__init__(self)
         self.putChild(b"rooms", JSONResource(lambda: describeRooms(rooms)))
+        self.putChild(b"maps", MapsAPI(rooms.maps))
 
     def getChild(self, path, request):
         return JSONError(404, "not_found", "no such API endpoint")
 
     def render(self, request):
         return JSONError(404, "not_found", "no such API endpoint").render(request)
+
+
+class MapsAPI(resource.Resource):
+    """
+    C{/api/maps/<name>}: what the server made of a map, so the client moves
+    against exactly the same walls: size, tile size, and the blocked tiles
+    (one byte per tile, row by row, base64).
+    """
+
+    def __init__(self, maps):
+        resource.Resource.__init__(self)
+        self.maps = maps
+
+    def getChild(self, path, request):
+        worldMap = self.maps.get(path.decode("utf-8", "replace"))
+        if worldMap is None:
+            return JSONError(404, "unknown_map", "no map of that name here")
+        return JSONResource(lambda: describeMap(worldMap))
+
+    def render(self, request):
+        return _json(request, {"maps": sorted(self.maps)})
+
+
+def describeMap(worldMap) -> dict:
+    return {
+        "name": worldMap.name,
+        "width": worldMap.width,
+        "height": worldMap.height,
+        "tileWidth": worldMap.tileWidth,
+        "tileHeight": worldMap.tileHeight,
+        "blocked": base64.b64encode(worldMap.blocked).decode("ascii"),
+    }
+
+
+class VendorFiles(resource.Resource):
+    """
+    C{/vendor/<package>/...}: the browser modules the client imports, from
+    the npm packages pinned in C{web/package.json}: in a checkout straight
+    from C{web/node_modules}, once installed from the copies the package
+    ships in C{web/vendor}.
+    """
+
+    PACKAGES = {b"phaser": "phaser/dist", b"cbor-x": "cbor-x"}
+
+    def __init__(self, webDirectory: str):
+        resource.Resource.__init__(self)
+        for name, inModules in self.PACKAGES.items():
+            checkout = os.path.join(webDirectory, "node_modules", inModules)
+            installed = os.path.join(webDirectory, "vendor", name.decode("ascii"))
+            self.putChild(name, StaticFiles(checkout if os.path.isdir(checkout) else installed))
+
+    def getChild(self, path, request):
+        return JSONError(404, "not_found", "no such file")
 
 
 def describeRooms(rooms) -> dict:
@@ -141,6 +202,7 @@ def makeSite(webDirectory: str, mapsDirectory: str, webSocketFactory, rooms) -> 
     root.putChild(b"maps", StaticFiles(mapsDirectory))
     root.putChild(b"ws", WebSocketResource(webSocketFactory))
     root.putChild(b"api", API(rooms))
+    root.putChild(b"vendor", VendorFiles(webDirectory))
     root.putChild(b"metrics", Metrics())
     site = server.Site(root)
     site.displayTracebacks = False

@@ -89,6 +89,12 @@ class InstalledServerTests(TestCase):
         self.assertEqual(response.code, 200)
         yield readBody(response)
 
+        for module in ("/vendor/phaser/phaser.esm.js", "/vendor/cbor-x/index.js",
+                       "/src/movement.js", "/api/maps/town.tmj"):
+            response = yield agent.request(b"GET", (base + module).encode())
+            self.assertEqual(response.code, 200, module)
+            yield readBody(response)
+
         factory = WebSocketClientFactory("ws://127.0.0.1:%d/ws" % (port,), reactor=reactor)
         factory.protocol = PlayerProtocol
         factory.connected = defer.Deferred()

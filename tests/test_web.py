@@ -78,6 +78,41 @@ class SiteTests(SynchronousTestCase):
                      b"ark_messages_in_total", b"ark_messages_out_total", b"ark_bytes_out_total"):
             self.assertIn(name, body)
 
+    def test_mapCollisionsAreServed(self):
+        """
+        C{GET /api/maps/<name>} gives the map's size and blocked tiles as
+        the server loaded them, so the client collides with the same walls.
+        """
+        import base64
+
+        request, body = render(self.site, b"/api/maps/open.tmj")
+        described = json.loads(body)
+        worldMap = self.harness.rooms.maps["open.tmj"]
+        self.assertEqual((described["width"], described["height"], described["tileWidth"]),
+                         (worldMap.width, worldMap.height, worldMap.tileWidth))
+        self.assertEqual(base64.b64decode(described["blocked"]), worldMap.blocked)
+        request, body = render(self.site, b"/api/maps/nowhere.tmj")
+        self.assertEqual(request.responseCode, 404)
+        self.assertEqual(json.loads(body)["error"], "unknown_map")
+        request, body = render(self.site, b"/api/maps")
+        self.assertEqual(json.loads(body), {"maps": ["open.tmj"]})
+
+    def test_clientModulesAreServed(self):
+        """
+        The npm modules the client imports are served under C{/vendor/};
+        nothing else of C{node_modules} is.
+        """
+        from ark import resources
+
+        site = makeSite(resources.bundled("web"), self.mktemp(), None, self.harness.rooms)
+        request, body = render(site, b"/vendor/phaser/phaser.esm.js")
+        self.assertGreater(len(body), 500000)
+        self.assertIn(b"export", body[-5000:])
+        request, body = render(site, b"/vendor/cbor-x/index.js")
+        self.assertIn(b"export", body)
+        request, body = render(site, b"/vendor/left-pad/index.js")
+        self.assertEqual(request.responseCode, 404)
+
     def test_tracebacksAreNeverShown(self):
         """
         The site never shows a traceback to a client.
