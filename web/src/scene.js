@@ -1,0 +1,297 @@
+// The world scene: draws the map and the avatars, samples input at the
+// fixed 60 Hz step, predicts the player's avatar, and draws others where
+// the patches put them, a little in the past.
+
+import Phaser from "phaser";
+import { decode, encode } from "cbor-x";
+
+import { ServerClock, positionAt } from "./clock.js";
+import { Connection } from "./connection.js";
+import { Batcher, InputClock } from "./input.js";
+import { DOWN, IDLE, LEFT, Obstacles, RIGHT, RUN, UNITS_PER_PIXEL, UP } from "./movement.js";
+import { Predictor } from "./prediction.js";
+import { World } from "./world.js";
+
+const FACINGS = ["down", "left", "right", "up"];
+const STATES = ["idle", "walk", "run"];
+const AVATAR_DEPTH = 1000;
+
+// Tiled keeps tilesets in separate files; Phaser wants them in the map.
+async function fetchMapWithTilesets(mapUrl) {
+  const map = await (await fetch(mapUrl)).json();
+  const base = new URL(mapUrl, window.location.href);
+  for (const tileset of map.tilesets) {
+    if (tileset.source) {
+      const tilesetUrl = new URL(tileset.source, base);
+      const loaded = await (await fetch(tilesetUrl)).json();
+      delete tileset.source;
+      Object.assign(tileset, loaded, { firstgid: tileset.firstgid });
+      tileset.image = new URL(loaded.image, tilesetUrl).pathname;
+    } else if (tileset.image) {
+      tileset.image = new URL(tileset.image, base).pathname;
+    }
+  }
+  return map;
+}
+
+// The map's layers in drawing order, groups flattened.
+function flattenLayers(layers, into = []) {
+  for (const layer of layers) {
+    if (layer.type === "group") flattenLayers(layer.layers ?? [], into);
+    else into.push(layer);
+  }
+  return into;
+}
+
+function obstaclesFrom(described) {
+  const blocked = Uint8Array.from(atob(described.blocked), (c) => c.charCodeAt(0));
+  const { width, height } = described;
+  return new Obstacles(
+    (column, row) => column < 0 || row < 0 || column >= width || row >= height ||
+      blocked[row * width + column] !== 0,
+    described.tileWidth,
+    described.tileHeight,
+  );
+}
+
+export class WorldScene extends Phaser.Scene {
+  init({ profile, manifest }) {
+    this.profile = profile;
+    this.manifest = manifest;
+    this.sprites = new Map();
+    this.serverClock = new ServerClock();
+    this.ready = false;
+  }
+
+  create() {
+    this.keys = this.input.keyboard.addKeys("W,A,S,D,UP,DOWN,LEFT,RIGHT,SHIFT");
+    this.connection = new Connection({
+      url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
+      codec: { encode, decode },
+      WebSocket,
+      storage: localStorage,
+      timers: window,
+      onMessage: (message) => this.received(message),
+      onStatus: (status) => this.statusChanged(status),
+    });
+    this.connection.join({ name: this.profile.name, avatar: this.profile.avatar });
+    this.scale.on("resize", () => this.fitZoom());
+  }
+
+  statusChanged(status) {
+    const banner = document.getElementById("status");
+    const text = document.getElementById("status-text");
+    const rejoin = document.getElementById("status-rejoin");
+    rejoin.hidden = true;
+    if (status.state === "connected") {
+      banner.hidden = true;
+      return;
+    }
+    banner.hidden = false;
+    if (status.state === "reconnecting") {
+      text.textContent = `Reconnecting… (attempt ${status.attempt})`;
+    } else if (status.state === "closed" && status.code === 4003) {
+      text.textContent = "You joined from another tab.";
+    } else {
+      text.textContent = status.reason ? `Disconnected: ${status.reason}` : "Disconnected.";
+      rejoin.hidden = false;
+      rejoin.onclick = () => location.reload();
+    }
+  }
+
+  async received(message) {
+    if (message.t === "welcome") {
+      await this.enter(message);
+    } else if (message.t === "p" && this.ready) {
+      this.patched(message);
+    }
+  }
+
+  // A welcome: (re)load the map if it changed, and start from the snapshot.
+  async enter(welcome) {
+    this.ready = false;
+    if (this.mapName !== welcome.map) {
+      await this.loadMap(welcome);
+    }
+    this.world = new World(this.obstacles);
+    this.world.welcome(welcome);
+    for (const sprite of this.sprites.values()) sprite.destroy();
+    this.sprites.clear();
+    const [id, name, avatar, , , x, y, , facing] = welcome.me;
+    this.selfId = id;
+    this.predictor = new Predictor(this.obstacles, { x, y, facing, state: IDLE }, welcome.ack);
+    this.inputClock = new InputClock(performance.now());
+    this.batcher = new Batcher(performance.now());
+    this.me = this.makeAvatar(id, name, avatar);
+    this.cameras.main.startFollow(this.me, true);
+    for (const entity of this.world.entities.values()) this.addEntitySprite(entity);
+    this.serverClock.observe(welcome.tick, performance.now());
+    this.ready = true;
+    document.getElementById("loading").hidden = true;
+  }
+
+  loadMap(welcome) {
+    const fill = document.getElementById("loading-fill");
+    return Promise.all([
+      fetchMapWithTilesets(welcome.mapUrl),
+      fetch(`/api/maps/${encodeURIComponent(welcome.map)}`).then((r) => r.json()),
+    ]).then(([mapData, described]) => new Promise((resolve) => {
+      this.obstacles = obstaclesFrom(described);
+      const key = `map:${welcome.map}`;
+      this.cache.tilemap.add(key, { format: Phaser.Tilemaps.Formats.TILED_JSON, data: mapData });
+      for (const tileset of mapData.tilesets) this.load.image(`tiles:${tileset.name}`, tileset.image);
+      for (const avatar of this.manifest.avatars) {
+        if (!this.textures.exists(`avatar:${avatar.name}`)) {
+          this.load.spritesheet(`avatar:${avatar.name}`, `/assets/avatars/${avatar.file}`, {
+            frameWidth: this.manifest.frameWidth, frameHeight: this.manifest.frameHeight,
+          });
+        }
+      }
+      this.load.on("progress", (share) => { fill.style.width = `${Math.round(share * 100)}%`; });
+      this.load.once("complete", () => {
+        this.buildMap(key, mapData);
+        this.makeAnimations();
+        this.mapName = welcome.map;
+        resolve();
+      });
+      this.load.start();
+    }));
+  }
+
+  buildMap(key, mapData) {
+    if (this.tilemap) this.tilemap.destroy();
+    const map = this.make.tilemap({ key });
+    const tilesets = mapData.tilesets.map((t) => map.addTilesetImage(t.name, `tiles:${t.name}`));
+    let depth = 0;
+    let aboveAvatars = false;
+    for (const layer of flattenLayers(mapData.layers)) {
+      if (layer.name === "floorLayer") aboveAvatars = true;
+      if (layer.type !== "tilelayer" || layer.visible === false) continue;
+      const drawn = map.createLayer(layer.name, tilesets);
+      if (drawn) drawn.setDepth(aboveAvatars ? AVATAR_DEPTH * 3 + depth : depth);
+      depth++;
+    }
+    this.tilemap = map;
+    this.cameras.main.setBounds(0, 0, map.widthInPixels, map.heightInPixels);
+    this.fitZoom();
+  }
+
+  // Crisp pixels: the largest whole zoom that still shows a useful area.
+  fitZoom() {
+    const { width, height } = this.scale.gameSize;
+    const zoom = Math.max(1, Math.min(4, Math.floor(Math.min(width / 480, height / 320))));
+    this.cameras.main.setZoom(zoom);
+  }
+
+  makeAnimations() {
+    const { animations } = this.manifest;
+    const columns = 10;
+    for (const avatar of this.manifest.avatars) {
+      const texture = `avatar:${avatar.name}`;
+      FACINGS.forEach((facing, row) => {
+        for (const state of STATES) {
+          const key = `${avatar.name}-${state}-${facing}`;
+          if (this.anims.exists(key)) continue;
+          const { start, frames, fps } = animations[state];
+          this.anims.create({
+            key,
+            frames: this.anims.generateFrameNumbers(texture, {
+              start: row * columns + start, end: row * columns + start + frames - 1,
+            }),
+            frameRate: fps,
+            repeat: -1,
+          });
+        }
+      });
+    }
+  }
+
+  makeAvatar(id, name, avatar) {
+    const known = this.manifest.avatars.some((a) => a.name === avatar);
+    const texture = `avatar:${known ? avatar : this.manifest.avatars[0].name}`;
+    const sprite = this.add.sprite(0, 0, texture, 0);
+    sprite.setOrigin(this.manifest.originX / this.manifest.frameWidth,
+      this.manifest.originY / this.manifest.frameHeight);
+    sprite.avatarName = known ? avatar : this.manifest.avatars[0].name;
+    sprite.label = this.add.text(0, 0, name, {
+      fontFamily: "system-ui, sans-serif", fontSize: "10px", color: "#ffffff",
+      stroke: "#1d2330", strokeThickness: 3, resolution: 4,
+    }).setOrigin(0.5, 1);
+    sprite.on("destroy", () => sprite.label.destroy());
+    return sprite;
+  }
+
+  addEntitySprite(entity) {
+    const sprite = this.makeAvatar(entity.id, entity.name, entity.avatar);
+    this.sprites.set(entity.id, sprite);
+  }
+
+  patched(patch) {
+    const { added, removed } = this.world.applyPatch(patch);
+    for (const id of removed) {
+      this.sprites.get(id)?.destroy();
+      this.sprites.delete(id);
+    }
+    for (const id of added) {
+      if (id !== this.selfId && !this.sprites.has(id)) this.addEntitySprite(this.world.entities.get(id));
+    }
+    const now = performance.now();
+    this.serverClock.observe(patch.tick, now);
+    if (patch.me) {
+      const [ack, queued, x, y, facing, state] = patch.me;
+      this.predictor.acknowledge(ack, { x, y, facing, state });
+      this.inputClock.queueReported(queued);
+      if (this.predictor.pending.length === 0) this.batcher.settled();
+      this.flush(now, true);
+    }
+  }
+
+  inputBits() {
+    const k = this.keys;
+    let bits = 0;
+    if (k.LEFT.isDown || k.A.isDown) bits |= LEFT;
+    if (k.RIGHT.isDown || k.D.isDown) bits |= RIGHT;
+    if (k.UP.isDown || k.W.isDown) bits |= UP;
+    if (k.DOWN.isDown || k.S.isDown) bits |= DOWN;
+    if (bits && k.SHIFT.isDown) bits |= RUN;
+    return bits;
+  }
+
+  flush(now, patchArrived) {
+    for (const message of this.batcher.take(now, patchArrived)) this.connection.send(message);
+  }
+
+  update(time, delta) {
+    if (!this.ready) return;
+    const now = performance.now();
+    for (let due = this.inputClock.due(now); due > 0; due--) {
+      const bits = this.inputBits();
+      const seq = this.predictor.sample(bits);
+      this.batcher.add(seq, bits);
+    }
+    this.flush(now, false);
+
+    const [x, y] = this.predictor.drawnPosition();
+    this.place(this.me, x, y, this.predictor.body.facing, this.predictor.body.state, true);
+
+    const renderTick = this.serverClock.renderTick(now, delta);
+    for (const [id, sprite] of this.sprites) {
+      const entity = this.world.entities.get(id);
+      const drawn = positionAt(entity, renderTick, this.obstacles);
+      this.place(sprite, drawn.x, drawn.y, drawn.facing, drawn.state, entity.connected);
+    }
+  }
+
+  place(sprite, x, y, facing, state, connected) {
+    const px = x / UNITS_PER_PIXEL;
+    const py = y / UNITS_PER_PIXEL;
+    sprite.setPosition(px, py);
+    sprite.setDepth(AVATAR_DEPTH + py / 10000);
+    sprite.setAlpha(connected ? 1 : 0.45);
+    const key = `${sprite.avatarName}-${STATES[state] ?? "idle"}-${FACINGS[facing] ?? "down"}`;
+    if (sprite.anims.currentAnim?.key !== key) sprite.play(key, true);
+    sprite.label.setPosition(px, py - this.manifest.frameHeight + 4);
+    sprite.label.setDepth(AVATAR_DEPTH * 2);
+    sprite.label.setAlpha(connected ? 1 : 0.6);
+  }
+}
