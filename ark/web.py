@@ -29,6 +29,7 @@ _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".ogg": "audio/ogg",
     ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
 }
 
 

@@ -1,24 +1,34 @@
 """
-Build the default world, maps/town.tmj: a Tiled 1.10 JSON map of a small
-town (a square with a fountain, paths, a pond, trees, four houses and an
-office building with several furnished rooms), drawn with the tiles of
+Build the default world: maps/town.tmj, a Tiled 1.10 JSON map of a small
+town (a square with a fountain, paths, a pond, trees, four houses, a café
+and an office building with several furnished rooms), and maps/cafe.tmj,
+the inside of the café.  Both are drawn with the tiles of
 maps/town-tiles.tsj (see tools/make_art.py, which must have been run).
 
     python tools/make_town.py [--preview PATH]
 
-The map is the same every time.  Its layers, bottom to top:
+The maps are the same every time.  Their layers, bottom to top:
 
   - C{ground}: grass, paths, floors and rugs;
   - C{walls}: walls, doors, water, tree trunks, furniture; what blocks
     movement is what has the tile property C{collides};
   - C{start}: hidden; its painted tiles are where players appear;
+  - other hidden start layers (property C{startLayer}), where players
+    arrive from the other map: C{from-cafe} in the town, C{from-town} in
+    the café;
+  - C{zones}: a hidden object layer of rectangles whose custom properties
+    (WorkAdventure's names) make zones: the meeting rooms (C{jitsiRoom},
+    C{jitsiTrigger}), the library (C{silent}), the lounge and its music
+    (C{playAudio}, maps/lounge.wav from tools/make_sound.py), the agents'
+    corner (C{agentId}) and the doors between the maps (C{exitUrl});
   - C{floorLayer}: an empty object layer, where the web client draws
     avatars;
   - C{above}: tree tops and roofs, drawn over avatars.
 
-Before writing, the script checks that the spawn tiles are free and that
-nearly every free tile can be walked to from them.  C{--preview} also
-composes the visible layers into a PNG, to look at the town.
+Before writing, the script checks that the spawn tiles are free, that every
+free tile can be walked to from them, and that each room's zone covers
+exactly that room's floor.  C{--preview} also composes the visible layers
+into PNGs, with the spawn tiles and the zones marked, to look at the maps.
 """
 
 import argparse
@@ -31,9 +41,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from make_art import COLLIDES, MAPS, PNG_NAME, TILE, TILECOUNT, TILES, TSJ_NAME  # noqa: E402
 from make_art import NE, NW, SE, SW, E, N, S, W, maskName, waterName  # noqa: E402
+from make_sound import SOUND_NAME  # noqa: E402
 
 WIDTH, HEIGHT = 60, 40
 MAP_NAME = "town.tmj"
+CAFE_NAME = "cafe.tmj"
+CAFE_WIDTH, CAFE_HEIGHT = 24, 18
+# The door of the café in the town, and the doors of the café's map.
+CAFE_DOOR = (52, 7)
+CAFE_EXIT = ((11, 17), (12, 17))
 SOLID = frozenset(TILES[name] for name in COLLIDES)
 NEIGHBOURS = ((0, -1, N), (1, 0, E), (0, 1, S), (-1, 0, W))
 
@@ -44,8 +60,10 @@ class Town:
     each cell is, to choose the right variant of a tile.
     """
 
-    def __init__(self):
-        self.rng = random.Random(2024)
+    def __init__(self, width=WIDTH, height=HEIGHT, seed=2024):
+        self.width = width
+        self.height = height
+        self.rng = random.Random(seed)
         self.ground = {}
         self.walls = {}
         self.above = {}
@@ -61,16 +79,20 @@ class Town:
         self.faceDecor = {}
         self.footprint = set()
         self.reserved = set()
+        # Hidden start layers besides C{start}: {name: [cell]}.
+        self.entries = {}
+        # Zone objects: (name, (x0, y0, x1, y1) in tiles, inclusive,
+        # [(property, value)], whether it is a whole room).
+        self.zones = []
 
-    @staticmethod
-    def inside(x, y):
-        return 0 <= x < WIDTH and 0 <= y < HEIGHT
+    def inside(self, x, y):
+        return 0 <= x < self.width and 0 <= y < self.height
 
     # --- ground -----------------------------------------------------------
 
     def lawn(self):
-        for y in range(HEIGHT):
-            for x in range(WIDTH):
+        for y in range(self.height):
+            for x in range(self.width):
                 roll = self.rng.random()
                 self.ground[x, y] = "grass_0" if roll < 0.55 else "grass_1" if roll < 0.85 else "grass_2"
 
@@ -116,8 +138,8 @@ class Town:
 
         @param lilies: open water tiles to cover with lily pads.
         """
-        for j in range(HEIGHT + 1):
-            for i in range(WIDTH + 1):
+        for j in range(self.height + 1):
+            for i in range(self.width + 1):
                 if any(((i - cx) / rx) ** 2 + ((j - cy) / ry) ** 2 <= 1 for cx, cy, rx, ry in blobs):
                     self.wet.add((i, j))
         while True:
@@ -195,6 +217,30 @@ class Town:
             self.wallCells.discard((x, y))
             self.reserved |= {(x - 1, y), (x, y), (x + 1, y)}
             self.ground[x, y] = self.ground[x - 1, y]
+
+    def shop(self, x0, y0, x1, door, face="brick", colour="roof"):
+        """
+        A building seen from outside only, its inside being another map: a
+        roof two rows deep over walls, then the front face (row y0 + 2)
+        with a door that leads nowhere on this map.
+        """
+        y1 = y0 + 2
+        self.building(x0, y0, x1, y1, face=face, floor="wood")
+        self.floor(x0, y0, x1, y1, "wood")
+        self.roof(x0, x1, y0 + 1, colour)
+        self.door(door, y1, "door_glass")
+        # Nothing behind the door: the wall under the roof stays.
+        self.wallCells.add((door, y1 - 1))
+
+    def zone(self, name, x0, y0, x1, y1, properties, room=False):
+        """
+        A zone object over the tiles from (x0, y0) to (x1, y1).
+
+        @param properties: C{[(name, value)]}, in the order to write them.
+        @param room: whether the zone is a whole room, which the checks
+            then hold to covering exactly the room's floor.
+        """
+        self.zones.append((name, (x0, y0, x1, y1), properties, room))
 
     def roof(self, x0, x1, y0, colour="roof"):
         """A roof over the wall top at row y0, and the row above it."""
@@ -310,7 +356,8 @@ def layout(town):
     t.faceDecor[8, 5] = "plaster_window"
     t.faceDecor[14, 5] = "plaster_board"
     t.faceDecor[15, 5] = "plaster_board"
-    t.faceDecor[22, 5] = "plaster_window"
+    t.faceDecor[21, 5] = "plaster_window"
+    t.faceDecor[23, 5] = "plaster_board"
     t.faceDecor[25, 5] = "plaster_window"
     t.faceDecor[8, 13] = "plaster_picture"
     t.faceDecor[17, 13] = "plaster_picture"
@@ -333,6 +380,12 @@ def layout(town):
         t.faceDecor[x0 + 2, y0 + 1] = "plaster_window"
         t.faceDecor[x1 - 2, y0 + 1] = "plaster_picture"
 
+    # The café, whose inside is maps/cafe.tmj: a shop front with a lane
+    # down to the road.
+    t.shop(48, 5, 56, CAFE_DOOR[0], colour="roofb")
+    for x in (49, 50, 54, 55):
+        t.faceDecor[x, 7] = "brick_window"
+
     # The square, and the paths out of it.
     t.path(34, 16, 45, 25, "stone")
     t.path(14, 22, 15, 24)  # from the office door
@@ -343,6 +396,8 @@ def layout(town):
     t.path(39, 26, 40, 34)  # south from the square
     t.path(35, 14, 35, 15)  # house north
     t.path(52, 19, 52, 19)  # house east
+    t.path(46, 8, 52, 9)  # from the café door
+    t.path(46, 10, 47, 19)  # down to the road
 
     t.pond([(9.5, 30.5, 6.6, 4.2), (13.5, 28.5, 3.2, 2.6), (6, 32, 3.5, 2.6)], lilies={(6, 30), (12, 31), (11, 28)})
     return t
@@ -367,19 +422,26 @@ def furnish(t):
     t.put(11, 11, "plant")
     t.put(18, 11, "cabinet")
 
-    # Focus room: desks with computers.
-    t.row(21, 6, ["desk_pc", "desk_pc", None, None, "desk_pc", "desk_pc"])
-    t.row(21, 7, ["chair_n", "chair_n", None, None, "chair_n", "chair_n"])
-    t.row(21, 10, ["desk_pc", "desk_pc", None, None, "desk_pc", "desk_pc"])
-    t.row(21, 11, ["chair_n", "chair_n", None, None, "chair_n", "chair_n"])
-    t.put(26, 8, "plant")
+    # Small meeting room: a table for ten, under a whiteboard.
+    t.table(21, 8, 5)
+    t.put(20, 6, "plant")
+    t.put(26, 6, "plant")
+    t.put(20, 11, "plant")
+    t.put(26, 11, "cabinet")
 
-    # Open office: two islands of desks.
+    # Open office: two islands of desks, and the agents' corner, where
+    # the guide waits on a sofa by a rug.
     t.row(3, 14, ["plant", None, None, None, "bookshelf", "bookshelf", None, None, "plant"])
-    t.row(4, 16, ["desk_pc", "desk_pc", None, "desk_pc", "desk_pc", "desk_pc"])
-    t.row(4, 18, ["desk_pc", "desk_pc", None, "desk_pc", "desk_pc"])
-    t.row(4, 17, ["chair_n", "chair_n", None, "chair_n", "chair_n", "chair_n"])
-    t.row(4, 19, ["chair_n", "chair_n", None, "chair_n", "chair_n"])
+    t.row(7, 16, ["desk_pc", "desk_pc", "desk_pc", "desk_pc"])
+    t.row(7, 17, ["chair_n", "chair_n", "chair_n", "chair_n"])
+    t.row(7, 18, ["desk_pc", "desk_pc", "desk_pc", "desk_pc"])
+    t.row(7, 19, ["chair_n", "chair_n", "chair_n", "chair_n"])
+    for y in range(17, 20):
+        for x in range(3, 6):
+            part = ("n" if y == 17 else "s" if y == 19 else "") + ("w" if x == 3 else "e" if x == 5 else "")
+            t.ground[x, y] = f"rug_{part}" if part else "rug"
+    t.row(3, 16, ["sofa_l", "sofa_r", "plant"])
+    t.put(3, 19, "desk_pc")
     t.put(11, 19, "plant")
 
     # Lobby: a rug, sofas, plants.
@@ -390,6 +452,7 @@ def furnish(t):
     t.put(13, 14, "plant")
     t.put(19, 14, "plant")
     t.row(17, 14, ["sofa_l", "sofa_r"])
+    t.put(16, 17, "table")
     t.put(13, 19, "plant")
     t.put(19, 19, "plant")
 
@@ -440,7 +503,7 @@ def outdoors(t):
     t.start = [(37, 19), (42, 19), (37, 22), (42, 22), (39, 18), (40, 23), (36, 20), (43, 21)]
 
     # Lamps along the paths.
-    for x, y in ((13, 22), (16, 22), (26, 22), (38, 10), (41, 5), (47, 19), (57, 19),
+    for x, y in ((13, 22), (16, 22), (26, 22), (38, 10), (41, 5), (47, 7), (53, 8), (57, 19),
                  (38, 30), (41, 30), (24, 34), (54, 34), (20, 29)):
         if t.canPut(x, y):
             t.put(x, y, "lamp")
@@ -494,6 +557,121 @@ def outdoors(t):
             t.put(x, y, "bush")
 
 
+def townZones(t):
+    """
+    The town's zones, with WorkAdventure's property names, and the way
+    back from the café.
+    """
+    t.zone("meeting-room-1", 11, 6, 18, 11, [
+        ("jitsiRoom", "ark-meeting-1"),
+        ("jitsiTrigger", "onenter"),
+    ], room=True)
+    t.zone("meeting-room-2", 20, 6, 26, 11, [
+        ("jitsiRoom", "ark-meeting-2"),
+        ("jitsiTrigger", "onaction"),
+        ("jitsiTriggerMessage", "Press E to join the meeting"),
+    ], room=True)
+    t.zone("library", 3, 6, 9, 11, [("silent", True)], room=True)
+    t.zone("lounge", 13, 14, 19, 19, [
+        ("playAudio", SOUND_NAME),
+        ("audioVolume", 0.4),
+        ("audioLoop", True),
+    ], room=True)
+    t.zone("agents-corner", 3, 16, 5, 19, [
+        ("agentId", "guide"),
+        ("agentTrigger", "onaction"),
+        ("triggerMessage", "Press E to talk to the guide"),
+    ])
+    x, y = CAFE_DOOR
+    t.zone("cafe-door", x, y, x, y, [("exitUrl", f"{CAFE_NAME}#from-town")])
+    t.entries["from-cafe"] = [(x, y + 1), (x - 1, y + 1), (x, y + 2), (x - 1, y + 2)]
+
+
+def makeTown():
+    town = Town()
+    layout(town)
+    furnish(town)
+    town.paveGround()
+    town.floor(37, 18, 42, 23, "slabs")
+    town.buildWalls()
+    outdoors(town)
+    townZones(town)
+    return town
+
+
+# --- The café -------------------------------------------------------------
+
+
+def makeCafe():
+    """
+    The inside of the café: a counter with the coffee machines behind it,
+    small tables under the windows, a long table, a sofa corner on a rug,
+    and a glass door back to the town.
+    """
+    t = Town(CAFE_WIDTH, CAFE_HEIGHT, seed=7)
+    t.floor(0, 0, t.width - 1, t.height - 1, "wood")
+    t.building(0, 0, t.width - 1, t.height - 1, face="brick", floor="wood")
+    # Behind the counter: tiles.
+    t.floor(1, 2, 8, 4, "tiles")
+    for x, y in CAFE_EXIT:
+        t.door(x, y, "door_glass")
+    for x in (3, 4, 5):
+        t.faceDecor[x, 1] = "plaster_board"  # the menu
+    for x in (11, 15, 19):
+        t.faceDecor[x, 1] = "plaster_window"
+    t.faceDecor[8, 1] = "plaster_picture"
+    t.faceDecor[21, 1] = "plaster_picture"
+    for x in (3, 6, 17, 20):
+        t.faceDecor[x, t.height - 1] = "brick_window"
+
+    # The counter, with a way round its east end.
+    t.row(1, 2, ["cabinet", "counter", "counter", "cabinet", "counter", "cabinet", "bookshelf"])
+    t.row(1, 5, ["counter", "table_l", "table_m", "table_m", "table_m", "table_m", "table_r"])
+    t.put(8, 2, "plant")
+
+    # Tables for two under the windows.
+    for x in (11, 15, 19):
+        t.put(x, 4, "table")
+        t.put(x, 3, "chair_s")
+        t.put(x, 5, "chair_n")
+    # A rug in the middle, with a long table on it.
+    for y in range(7, 12):
+        for x in range(12, 20):
+            part = ("n" if y == 7 else "s" if y == 11 else "") + ("w" if x == 12 else "e" if x == 19 else "")
+            t.ground[x, y] = f"rug_{part}" if part else "rug"
+    t.table(13, 9, 6)
+    # The sofa corner.
+    for y in range(10, 15):
+        for x in range(1, 7):
+            part = ("n" if y == 10 else "s" if y == 14 else "") + ("w" if x == 1 else "e" if x == 6 else "")
+            t.ground[x, y] = f"rug_{part}" if part else "rug"
+    t.row(2, 11, ["sofa_l", "sofa_r", None, "sofa_l", "sofa_r"])
+    t.put(2, 13, "table")
+    t.put(5, 13, "table")
+    t.put(1, 14, "bookshelf")
+    t.put(6, 14, "plant")
+    # Tables by the east wall, plants by the door and in the corners.
+    for y in (8, 12):
+        t.put(22, y, "table")
+        t.put(22, y - 1, "chair_s")
+        t.put(22, y + 1, "chair_n")
+    # Tables for two by the door.
+    for x in (16, 20):
+        t.put(x, 13, "table")
+        t.put(x, 12, "chair_s")
+        t.put(x, 14, "chair_n")
+    for x, y in ((1, 7), (10, 15), (13, 15), (22, 15), (22, 2), (9, 2), (18, 15)):
+        t.put(x, y, "plant")
+    t.buildWalls()
+
+    t.start = [(4, 7), (5, 7), (6, 7), (4, 6), (5, 6)]
+    x0, x1 = CAFE_EXIT[0][0], CAFE_EXIT[-1][0]
+    y = CAFE_EXIT[0][1]
+    t.zone("door", x0, y, x1, y, [("exitUrl", f"{MAP_NAME}#from-cafe")])
+    t.entries["from-town"] = [(x0, y - 2), (x1, y - 2), (x0, y - 3), (x1, y - 3)]
+    return t
+
+
 # --- Checks ---------------------------------------------------------------
 
 
@@ -505,8 +683,9 @@ def reachable(t):
     blocked = set()
     for layer in (t.ground, t.walls, t.above):
         blocked |= {cell for cell, name in layer.items() if TILES[name] in SOLID}
-    free = {(x, y) for y in range(HEIGHT) for x in range(WIDTH)} - blocked
-    for cell in t.start:
+    free = {(x, y) for y in range(t.height) for x in range(t.width)} - blocked
+    spawns = list(t.start) + [cell for cells in t.entries.values() for cell in cells]
+    for cell in spawns:
         assert cell in free, f"spawn tile {cell} is blocked"
     reached = {t.start[0]}
     todo = [t.start[0]]
@@ -517,33 +696,98 @@ def reachable(t):
             if cell in free and cell not in reached:
                 reached.add(cell)
                 todo.append(cell)
+    for cell in spawns:
+        assert cell in reached, f"spawn tile {cell} cannot be reached"
     return free, reached
+
+
+def checkZones(t, free, reached):
+    """
+    Check that every zone lies on the map, that players can walk into it,
+    and that a room's zone covers exactly its floor: no wall inside it, and
+    walls (or doorways) all round it.
+    """
+    walls = t.wallCells | set(t.doors)
+    for name, (x0, y0, x1, y1), _, room in t.zones:
+        cells = {(x, y) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)}
+        assert all(t.inside(*cell) for cell in cells), f"zone {name} is off the map"
+        assert cells & reached, f"zone {name} cannot be walked into"
+        if not room:
+            continue
+        assert not cells & walls, f"zone {name} covers walls: {sorted(cells & walls)}"
+        ring = {(x, y) for x in range(x0 - 1, x1 + 2) for y in (y0 - 1, y1 + 1)}
+        ring |= {(x, y) for y in range(y0, y1 + 1) for x in (x0 - 1, x1 + 1)}
+        ring -= {(x0 - 1, y0 - 1), (x1 + 1, y0 - 1), (x0 - 1, y1 + 1), (x1 + 1, y1 + 1)}
+        open_ = {cell for cell in ring - walls if cell not in t.reserved}
+        assert not open_, f"zone {name} is not the whole room: {sorted(open_)}"
 
 
 # --- Output ---------------------------------------------------------------
 
 
-def gids(layer):
-    return [TILES[layer[x, y]] + 1 if (x, y) in layer else 0 for y in range(HEIGHT) for x in range(WIDTH)]
+def gids(t, layer):
+    return [TILES[layer[x, y]] + 1 if (x, y) in layer else 0 for y in range(t.height) for x in range(t.width)]
+
+
+def propertyList(pairs):
+    """Tiled's custom properties, typed."""
+    types = {bool: "bool", int: "int", float: "float", str: "string"}
+    return [{"name": name, "type": types[type(value)], "value": value} for name, value in pairs]
 
 
 def document(t):
     start = {cell: "stone" for cell in t.start}
-    tileLayers = [("ground", t.ground, True), ("walls", t.walls, True), ("start", start, False)]
+    tileLayers = [
+        ("ground", t.ground, True, None),
+        ("walls", t.walls, True, None),
+        ("start", start, False, None),
+    ]
+    for name, cells in t.entries.items():
+        tileLayers.append((name, {cell: "stone" for cell in cells}, False, [("startLayer", True)]))
     layers = []
-    for name, cells, visible in tileLayers:
-        layers.append({
-            "data": gids(cells),
-            "height": HEIGHT,
+    for name, cells, visible, properties in tileLayers:
+        layer = {
+            "data": gids(t, cells),
+            "height": t.height,
             "id": len(layers) + 1,
             "name": name,
             "opacity": 1,
+        }
+        if properties:
+            layer["properties"] = propertyList(properties)
+        layer.update({
             "type": "tilelayer",
             "visible": visible,
-            "width": WIDTH,
+            "width": t.width,
             "x": 0,
             "y": 0,
         })
+        layers.append(layer)
+    objects = []
+    for name, (x0, y0, x1, y1), properties, _ in t.zones:
+        objects.append({
+            "height": (y1 - y0 + 1) * TILE,
+            "id": len(objects) + 1,
+            "name": name,
+            "properties": propertyList(properties),
+            "rotation": 0,
+            "type": "area",
+            "visible": True,
+            "width": (x1 - x0 + 1) * TILE,
+            "x": x0 * TILE,
+            "y": y0 * TILE,
+        })
+    layers.append({
+        "draworder": "topdown",
+        "id": len(layers) + 1,
+        "name": "zones",
+        "objects": objects,
+        "opacity": 1,
+        "type": "objectgroup",
+        "visible": False,
+        "x": 0,
+        "y": 0,
+    })
     layers.append({
         "draworder": "topdown",
         "id": len(layers) + 1,
@@ -556,24 +800,24 @@ def document(t):
         "y": 0,
     })
     layers.append({
-        "data": gids(t.above),
-        "height": HEIGHT,
+        "data": gids(t, t.above),
+        "height": t.height,
         "id": len(layers) + 1,
         "name": "above",
         "opacity": 1,
         "type": "tilelayer",
         "visible": True,
-        "width": WIDTH,
+        "width": t.width,
         "x": 0,
         "y": 0,
     })
     return {
         "compressionlevel": -1,
-        "height": HEIGHT,
+        "height": t.height,
         "infinite": False,
         "layers": layers,
         "nextlayerid": len(layers) + 1,
-        "nextobjectid": 1,
+        "nextobjectid": len(objects) + 1,
         "orientation": "orthogonal",
         "renderorder": "right-down",
         "tiledversion": "1.11.2",
@@ -582,7 +826,7 @@ def document(t):
         "tilewidth": TILE,
         "type": "map",
         "version": "1.10",
-        "width": WIDTH,
+        "width": t.width,
     }
 
 
@@ -592,13 +836,14 @@ def serialise(doc):
     of the map are then readable.
     """
     doc = json.loads(json.dumps(doc))
+    width, height = doc["width"], doc["height"]
     rows = {}
     for layer in doc["layers"]:
         if "data" in layer:
             marker = f"@@data{layer['id']}@@"
             data = layer["data"]
             rows[marker] = ",\n".join(
-                "    " + ", ".join(str(g) for g in data[r * WIDTH:(r + 1) * WIDTH]) for r in range(HEIGHT)
+                "    " + ", ".join(str(g) for g in data[r * width:(r + 1) * width]) for r in range(height)
             )
             layer["data"] = marker
     text = json.dumps(doc, indent=1)
@@ -607,13 +852,27 @@ def serialise(doc):
     return text + "\n"
 
 
-def preview(doc, path):
-    from PIL import Image
+ZONE_COLOURS = {
+    "jitsiRoom": (80, 200, 255),
+    "silent": (255, 255, 255),
+    "playAudio": (255, 120, 220),
+    "agentId": (255, 220, 60),
+    "exitUrl": (255, 80, 60),
+}
 
+
+def preview(doc, path):
+    """
+    Draw the visible tile layers into a PNG, then, over them, the tiles of
+    the hidden start layers (green) and the outlines of the zones.
+    """
+    from PIL import Image, ImageDraw
+
+    width, height = doc["width"], doc["height"]
     sheet = Image.open(os.path.join(MAPS, PNG_NAME)).convert("RGBA")
     columns = sheet.width // TILE
     tiles = {}
-    image = Image.new("RGBA", (WIDTH * TILE, HEIGHT * TILE), (0, 0, 0, 255))
+    image = Image.new("RGBA", (width * TILE, height * TILE), (0, 0, 0, 255))
     for layer in doc["layers"]:
         if layer["type"] != "tilelayer" or not layer["visible"]:
             continue
@@ -623,44 +882,70 @@ def preview(doc, path):
             if gid not in tiles:
                 row, column = divmod(gid - 1, columns)
                 tiles[gid] = sheet.crop((column * TILE, row * TILE, (column + 1) * TILE, (row + 1) * TILE))
-            y, x = divmod(i, WIDTH)
+            y, x = divmod(i, width)
             image.alpha_composite(tiles[gid], (x * TILE, y * TILE))
+    marks = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    pen = ImageDraw.Draw(marks)
+    for layer in doc["layers"]:
+        if layer["type"] == "tilelayer" and not layer["visible"]:
+            for i, gid in enumerate(layer["data"]):
+                if gid:
+                    y, x = divmod(i, width)
+                    pen.ellipse((x * TILE + 8, y * TILE + 8, x * TILE + 23, y * TILE + 23),
+                                fill=(60, 230, 90, 170), outline=(0, 60, 20, 255))
+    for layer in doc["layers"]:
+        if layer["type"] == "objectgroup" and layer["name"] == "zones":
+            for zone in layer["objects"]:
+                names = [p["name"] for p in zone["properties"]]
+                colour = next((c for key, c in ZONE_COLOURS.items() if key in names), (255, 255, 255))
+                x0, y0 = zone["x"], zone["y"]
+                x1, y1 = x0 + zone["width"] - 1, y0 + zone["height"] - 1
+                pen.rectangle((x0, y0, x1, y1), fill=colour + (40,))
+                for inset in range(3):
+                    pen.rectangle((x0 + inset, y0 + inset, x1 - inset, y1 - inset), outline=colour + (255,))
+                pen.text((x0 + 5, y0 + 4), zone["name"], fill=(0, 0, 0, 255))
+                pen.text((x0 + 4, y0 + 3), zone["name"], fill=colour + (255,))
+    image.alpha_composite(marks)
     image.save(path)
 
 
-def main(argv):
-    parser = argparse.ArgumentParser(description="Build maps/town.tmj.")
-    parser.add_argument("--preview", metavar="PATH", help="also draw the map into this PNG")
-    args = parser.parse_args(argv)
-
-    town = Town()
-    layout(town)
-    furnish(town)
-    town.paveGround()
-    town.floor(37, 18, 42, 23, "slabs")
-    town.buildWalls()
-    outdoors(town)
-
-    free, reached = reachable(town)
+def build(t, name):
+    """Check a map, write it into maps/, and return its JSON document."""
+    free, reached = reachable(t)
     share = len(reached) / len(free)
     unreached = sorted(free - reached, key=lambda c: (c[1], c[0]))
-    assert share > 0.9, f"only {share:.1%} of the free tiles are reachable: {unreached[:20]}"
+    assert share == 1, f"only {share:.1%} of the free tiles are reachable: {unreached[:20]}"
+    checkZones(t, free, reached)
 
-    doc = document(town)
+    doc = document(t)
     for layer in doc["layers"]:
         if layer["type"] == "tilelayer":
-            assert len(layer["data"]) == WIDTH * HEIGHT
+            assert len(layer["data"]) == t.width * t.height
             assert all(0 <= gid <= TILECOUNT for gid in layer["data"])
     text = serialise(doc)
-    json.loads(text)
-    with open(os.path.join(MAPS, MAP_NAME), "w", encoding="utf-8") as f:
+    assert json.loads(text) == doc
+    with open(os.path.join(MAPS, name), "w", encoding="utf-8") as f:
         f.write(text)
-    print(f"wrote {MAP_NAME}: {len(free)} free tiles, {len(reached)} reachable ({share:.1%})")
-    if unreached:
-        print(f"unreachable: {unreached}")
+    print(f"wrote {name}: {len(free)} free tiles, all reachable; {len(t.zones)} zones")
+    return doc
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=f"Build maps/{MAP_NAME} and maps/{CAFE_NAME}.")
+    parser.add_argument(
+        "--preview", metavar="PATH",
+        help="also draw the town into this PNG, and the café into PATH with -cafe before its extension",
+    )
+    args = parser.parse_args(argv)
+
+    previews = []
+    for name, make in ((MAP_NAME, makeTown), (CAFE_NAME, makeCafe)):
+        previews.append(build(make(), name))
     if args.preview:
-        preview(doc, args.preview)
-        print(f"preview in {args.preview}")
+        root, ext = os.path.splitext(args.preview)
+        for doc, path in zip(previews, (args.preview, f"{root}-cafe{ext or '.png'}")):
+            preview(doc, path)
+            print(f"preview in {path}")
 
 
 if __name__ == "__main__":
