@@ -15,7 +15,7 @@ run: setup
 
 test: setup
 	$(BIN)/python -m twisted.trial --jobs 2 tests
-	cd web && npm test
+	cd web && npm test && npm run e2e
 
 setup: $(STAMP) $(WEB_STAMP)
 

@@ -70,9 +70,9 @@ async function start() {
     input: { activePointers: 3 },
     scene: [],
   });
-  game.scene.add("world", WorldScene, true, { profile, manifest });
-  // For tests and the benchmark page.
+  // For the end-to-end tests and the benchmark page.
   window.ark = { game };
+  game.scene.add("world", WorldScene, true, { profile, manifest });
 }
 
 start();

@@ -8,6 +8,7 @@ import { decode, encode } from "cbor-x";
 import { ServerClock, positionAt } from "./clock.js";
 import { Connection } from "./connection.js";
 import { Batcher, InputClock } from "./input.js";
+import { Joystick, knobOffset } from "./joystick.js";
 import { DOWN, IDLE, LEFT, Obstacles, RIGHT, RUN, UNITS_PER_PIXEL, UP } from "./movement.js";
 import { Predictor } from "./prediction.js";
 import { World } from "./world.js";
@@ -64,7 +65,10 @@ export class WorldScene extends Phaser.Scene {
   }
 
   create() {
+    // For the end-to-end tests and the benchmark page.
+    window.ark.scene = this;
     this.keys = this.input.keyboard.addKeys("W,A,S,D,UP,DOWN,LEFT,RIGHT,SHIFT");
+    this.setUpJoystick();
     this.connection = new Connection({
       url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
       codec: { encode, decode },
@@ -76,6 +80,19 @@ export class WorldScene extends Phaser.Scene {
     });
     this.connection.join({ name: this.profile.name, avatar: this.profile.avatar });
     this.scale.on("resize", () => this.fitZoom());
+  }
+
+  // What the tests read: where this page has everyone, in units.
+  snapshot() {
+    if (!this.ready) return null;
+    const entities = {};
+    for (const [id, sprite] of this.sprites) {
+      entities[id] = [Math.round(sprite.x * UNITS_PER_PIXEL), Math.round(sprite.y * UNITS_PER_PIXEL)];
+    }
+    const body = this.predictor.body;
+    return { selfId: this.selfId, map: this.mapName, me: [body.x, body.y],
+      ack: this.predictor.ackSeq, pending: this.predictor.pending.length,
+      corrections: this.predictor.corrections, entities };
   }
 
   statusChanged(status) {
@@ -246,7 +263,42 @@ export class WorldScene extends Phaser.Scene {
     }
   }
 
+  // A floating joystick wherever a thumb lands on the left half of a touch
+  // screen, drawn in the page (not the zoomed game) so it sits under it.
+  setUpJoystick() {
+    this.joystick = new Joystick();
+    const element = document.getElementById("joystick");
+    const knob = element.querySelector(".knob");
+    const canvas = this.game.canvas;
+    const isTouch = (event) => event.pointerType === "touch" || event.pointerType === "pen";
+    canvas.addEventListener("pointerdown", (event) => {
+      if (!isTouch(event)) return;
+      if (this.joystick.down(event.pointerId, event.clientX, event.clientY, window.innerWidth)) {
+        element.style.left = `${event.clientX}px`;
+        element.style.top = `${event.clientY}px`;
+        knob.style.transform = "";
+        element.hidden = false;
+      }
+    });
+    canvas.addEventListener("pointermove", (event) => {
+      if (!isTouch(event)) return;
+      this.joystick.move(event.pointerId, event.clientX, event.clientY);
+      if (this.joystick.active) {
+        const [x, y] = knobOffset(this.joystick.x - this.joystick.originX,
+          this.joystick.y - this.joystick.originY);
+        knob.style.transform = `translate(${x}px, ${y}px)`;
+      }
+    });
+    const release = (event) => {
+      this.joystick.up(event.pointerId);
+      if (!this.joystick.active) element.hidden = true;
+    };
+    canvas.addEventListener("pointerup", release);
+    canvas.addEventListener("pointercancel", release);
+  }
+
   inputBits() {
+    if (this.joystick.active) return this.joystick.bits();
     const k = this.keys;
     let bits = 0;
     if (k.LEFT.isDown || k.A.isDown) bits |= LEFT;
