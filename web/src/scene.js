@@ -116,17 +116,25 @@ export class WorldScene extends Phaser.Scene {
     }
   }
 
-  async received(message) {
+  received(message) {
     if (message.t === "welcome") {
-      await this.enter(message);
-    } else if (message.t === "p" && this.ready) {
-      this.patched(message);
+      // Patches that arrive while the map loads wait their turn: every
+      // motion counts for where the others are.
+      this.ready = false;
+      this.backlog = [];
+      this.enter(message).then(() => {
+        const backlog = this.backlog;
+        this.backlog = null;
+        for (const patch of backlog) this.patched(patch);
+      });
+    } else if (message.t === "p") {
+      if (this.ready) this.patched(message);
+      else this.backlog?.push(message);
     }
   }
 
   // A welcome: (re)load the map if it changed, and start from the snapshot.
   async enter(welcome) {
-    this.ready = false;
     if (this.mapName !== welcome.map) {
       await this.loadMap(welcome);
     }
