@@ -3,6 +3,7 @@
 
 import Phaser from "phaser";
 
+import { benchOptions } from "./bench.js";
 import { WorldScene } from "./scene.js";
 
 const PROFILE_KEY = "ark.profile";
@@ -58,7 +59,8 @@ function askProfile(manifest) {
 async function start() {
   const manifest = await (await fetch(MANIFEST_URL)).json();
   const known = new Set(manifest.avatars.map((avatar) => avatar.name));
-  let profile = storedProfile();
+  const bench = benchOptions(window.location.search);
+  let profile = bench ? { name: "bench", avatar: manifest.avatars[0].name } : storedProfile();
   if (profile === null || !known.has(profile.avatar)) profile = await askProfile(manifest);
   document.getElementById("loading").hidden = false;
   const game = new Phaser.Game({
@@ -72,7 +74,7 @@ async function start() {
   });
   // For the end-to-end tests and the benchmark page.
   window.ark = { game };
-  game.scene.add("world", WorldScene, true, { profile, manifest });
+  game.scene.add("world", WorldScene, true, { profile, manifest, bench });
 }
 
 start();

@@ -7,6 +7,7 @@ import { decode, encode } from "cbor-x";
 
 import { ServerClock, positionAt } from "./clock.js";
 import { Connection } from "./connection.js";
+import { FrameStats, delayedWebSocket, scriptedBits } from "./bench.js";
 import { Batcher, InputClock } from "./input.js";
 import { Joystick, knobOffset } from "./joystick.js";
 import { DOWN, IDLE, LEFT, Obstacles, RIGHT, RUN, UNITS_PER_PIXEL, UP } from "./movement.js";
@@ -16,6 +17,8 @@ import { World } from "./world.js";
 const FACINGS = ["down", "left", "right", "up"];
 const STATES = ["idle", "walk", "run"];
 const AVATAR_DEPTH = 1000;
+// Storage that remembers nothing, for the benchmark page.
+const NO_STORAGE = { getItem: () => null, setItem: () => {}, removeItem: () => {} };
 
 // Tiled keeps tilesets in separate files; Phaser wants them in the map.
 async function fetchMapWithTilesets(mapUrl) {
@@ -56,9 +59,10 @@ function obstaclesFrom(described) {
 }
 
 export class WorldScene extends Phaser.Scene {
-  init({ profile, manifest }) {
+  init({ profile, manifest, bench }) {
     this.profile = profile;
     this.manifest = manifest;
+    this.bench = bench;
     this.sprites = new Map();
     this.serverClock = new ServerClock();
     this.ready = false;
@@ -69,11 +73,13 @@ export class WorldScene extends Phaser.Scene {
     window.ark.scene = this;
     this.keys = this.input.keyboard.addKeys("W,A,S,D,UP,DOWN,LEFT,RIGHT,SHIFT");
     this.setUpJoystick();
+    if (this.bench) this.startBench();
     this.connection = new Connection({
       url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
       codec: { encode, decode },
-      WebSocket,
-      storage: localStorage,
+      WebSocket: this.bench ? delayedWebSocket(this.bench.latencyMs) : WebSocket,
+      // The benchmark always starts a fresh avatar.
+      storage: this.bench ? NO_STORAGE : localStorage,
       timers: window,
       onMessage: (message) => this.received(message),
       onStatus: (status) => this.statusChanged(status),
@@ -305,7 +311,33 @@ export class WorldScene extends Phaser.Scene {
     canvas.addEventListener("pointercancel", release);
   }
 
-  inputBits() {
+  // The benchmark page: a scripted walk, frame timings, and the result in
+  // window.arkBench once the walk is over.
+  startBench() {
+    const stats = new FrameStats();
+    this.game.events.on("prestep", () => stats.frameStarted(performance.now()));
+    this.game.events.on("postrender", () => stats.frameEnded(performance.now()));
+    this.benchStats = stats;
+  }
+
+  benchBits(now) {
+    if (this.benchStartedAt === undefined) this.benchStartedAt = now;
+    const elapsed = now - this.benchStartedAt;
+    if (elapsed < this.bench.seconds * 1000) return scriptedBits(elapsed);
+    if (!window.arkBench && this.predictor.pending.length === 0) {
+      window.arkBench = {
+        ...this.benchStats.summary(),
+        remote_avatars: this.sprites.size,
+        corrections: this.predictor.corrections,
+        steps_acknowledged: this.predictor.ackSeq + 1,
+        latency_ms: this.bench.latencyMs,
+      };
+    }
+    return 0;
+  }
+
+  inputBits(now) {
+    if (this.bench) return this.benchBits(now);
     if (this.joystick.active) return this.joystick.bits();
     const k = this.keys;
     let bits = 0;
@@ -325,7 +357,7 @@ export class WorldScene extends Phaser.Scene {
     if (!this.ready) return;
     const now = performance.now();
     for (let due = this.inputClock.due(now); due > 0; due--) {
-      const bits = this.inputBits();
+      const bits = this.inputBits(now);
       const seq = this.predictor.sample(bits);
       this.batcher.add(seq, bits);
     }

@@ -1,0 +1,84 @@
+// The benchmark page's instruments (/?bench=1): an emulated network delay
+// around the WebSocket, a scripted walk instead of the keyboard, and frame
+// timings. benchmarks/client_bench.mjs drives it in headless Chromium.
+
+import { DOWN, LEFT, RIGHT, RUN, UP } from "./movement.js";
+
+export function benchOptions(search) {
+  const params = new URLSearchParams(search);
+  if (!params.has("bench")) return null;
+  return {
+    latencyMs: Number(params.get("latency") ?? 150),
+    seconds: Number(params.get("seconds") ?? 60),
+  };
+}
+
+// A WebSocket whose every message, both ways, waits half the round trip.
+export function delayedWebSocket(latencyMs) {
+  const half = latencyMs / 2;
+  return class DelayedWebSocket {
+    constructor(url) {
+      const socket = new WebSocket(url);
+      this.socket = socket;
+      socket.binaryType = "arraybuffer";
+      socket.onopen = (event) => setTimeout(() => this.onopen?.(event), half);
+      socket.onmessage = (event) => setTimeout(() => this.onmessage?.(event), half);
+      socket.onclose = (event) => setTimeout(() => this.onclose?.(event), half);
+    }
+
+    set binaryType(value) {
+      this.socket.binaryType = value;
+    }
+
+    send(data) {
+      setTimeout(() => {
+        if (this.socket.readyState === WebSocket.OPEN) this.socket.send(data);
+      }, half);
+    }
+
+    close(code) {
+      this.socket.close(code);
+    }
+  };
+}
+
+// The scripted walk: turns every 700 ms, runs some of the time, stops now
+// and then, as a player exploring a room would.
+const PATTERN = [RIGHT, RIGHT | DOWN, DOWN | RUN, LEFT, 0, UP | LEFT | RUN, LEFT | DOWN, UP];
+export function scriptedBits(elapsedMs) {
+  return PATTERN[Math.floor(elapsedMs / 700) % PATTERN.length];
+}
+
+// Frame timings: the interval between frames and the work done in each
+// (the scene's update and Phaser's render).
+export class FrameStats {
+  constructor() {
+    this.intervals = [];
+    this.work = [];
+    this.last = null;
+  }
+
+  frameStarted(now) {
+    if (this.last !== null) this.intervals.push(now - this.last);
+    this.last = now;
+    this.started = now;
+  }
+
+  frameEnded(now) {
+    if (this.started !== undefined) this.work.push(now - this.started);
+  }
+
+  static percentile(values, p) {
+    if (!values.length) return null;
+    const sorted = [...values].sort((a, b) => a - b);
+    return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] * 100) / 100;
+  }
+
+  summary() {
+    return {
+      frames: this.intervals.length,
+      interval_ms: { p50: FrameStats.percentile(this.intervals, 0.5), p95: FrameStats.percentile(this.intervals, 0.95) },
+      frame_work_ms: { p50: FrameStats.percentile(this.work, 0.5), p95: FrameStats.percentile(this.work, 0.95) },
+    };
+  }
+}
