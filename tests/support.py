@@ -163,6 +163,17 @@ class Harness:
     def connect(self):
         return FakeClient(self)
 
+    def joined(self, count, prefix="w"):
+        """
+        C{count} clients that have joined, named C{prefix} and a number.
+        """
+        clients = []
+        for index in range(count):
+            client = self.connect()
+            client.join("%s%d" % (prefix, index))
+            clients.append(client)
+        return clients
+
     def run(self, ticks):
         """
         Run C{ticks} ticks, each sending the patches due, as the 60 Hz loop
@@ -171,3 +182,41 @@ class Harness:
         for _ in range(ticks):
             self.rooms.step()
             self.clock.advance(1.0 / 60)
+
+
+def wallsMap():
+    """
+    A 60 x 40 room with a wall across part of it, spawning at one tile:
+    enough for walkers to run into walls and in and out of each other's
+    view.
+    """
+    rows = ["#" * 60] + ["#" + "." * 58 + "#" for _ in range(38)] + ["#" * 60]
+    rows[10] = "#" + "." * 10 + "#" * 10 + "." * 38 + "#"
+    rows[15] = rows[15][:15] + "S" + rows[15][16:]
+    return mapFromRows(rows, name="walls.tmj")
+
+
+class Wanderer:
+    """
+    A fake client walking like a player on a bad network: now and then a
+    new heading, sometimes running, input sent in irregular batches (late,
+    early, too many for the queue, none).
+    """
+
+    def __init__(self, client, generator, bits=2):
+        self.client = client
+        self.generator = generator
+        self.seq = 0
+        self.bits = bits
+
+    def walk(self):
+        from ark.world.movement import DOWN, LEFT, RIGHT, RUN, UP
+
+        generator = self.generator
+        if generator.random() < 0.1:
+            headings = [LEFT, RIGHT, UP, DOWN, LEFT | UP, RIGHT | DOWN, LEFT | DOWN, RIGHT | UP]
+            self.bits = generator.choice(headings) | (RUN if generator.random() < 0.3 else 0)
+        count = generator.choice([0, 2, 3, 3, 3, 4, 6, 14])
+        if count:
+            self.client.walk(self.seq, [self.bits] * count)
+        self.seq += count

@@ -13,7 +13,7 @@ from ark.world import movement
 from ark.net.views import STILL_FLAG
 from ark.world.movement import DOWN, LEFT, RIGHT, RUN, UP, Body, Obstacles
 
-from tests.support import Harness, mapFromRows, openMap
+from tests.support import Harness, Wanderer, openMap, wallsMap
 
 
 HEADINGS = [LEFT, RIGHT, UP, DOWN, LEFT | UP, RIGHT | DOWN, LEFT | DOWN, RIGHT | UP]
@@ -190,11 +190,7 @@ class ViewSquareTests(SynchronousTestCase):
         worldMap = openMap(100, 100, name="open.tmj")
         harness = Harness({worldMap.name: worldMap}, viewRadius=300)
         generator = random.Random(5)
-        clients = []
-        for index in range(30):
-            client = harness.connect()
-            client.join("w%d" % index)
-            clients.append([client, 0, generator.choice(HEADINGS) | RUN])
+        clients = [[client, 0, generator.choice(HEADINGS) | RUN] for client in harness.joined(30)]
         watcher = clients[0][0]
         replay = ReplayingClient(watcher, worldMap)
         room = next(harness.rooms.views()).room
@@ -300,25 +296,17 @@ class PatchTests(SynchronousTestCase):
         of the three patch phases it is in, and while it walks in and out
         of view of them.
         """
-        rows = ["#" * 60] + ["#" + "." * 58 + "#" for _ in range(38)] + ["#" * 60]
-        rows[10] = "#" + "." * 10 + "#" * 10 + "." * 38 + "#"
-        rows[15] = rows[15][:15] + "S" + rows[15][16:]
-        worldMap = mapFromRows(rows, name="walls.tmj")
+        worldMap = wallsMap()
         harness = Harness({worldMap.name: worldMap}, viewRadius=400)
         generator = random.Random(11)
-        walkers = []
-        for index in range(12):
-            client = harness.connect()
-            welcome = client.join("w%d" % index)
-            walkers.append([client, welcome["id"], 0, RIGHT])
+        walkers = [Wanderer(client, generator) for client in harness.joined(12)]
         observers = []
         for index in range(3):
             observer = harness.connect()
             replay = ReplayingClient(observer, worldMap)
-            welcome = observer.join("observer%d" % index)
-            replay.start(welcome)
+            replay.start(observer.join("observer%d" % index))
             observers.append(replay)
-            walkers.append([observer, welcome["id"], 0, RIGHT])
+            walkers.append(Wanderer(observer, generator))
         room = next(harness.rooms.views()).room
         history = {room.tick: {
             entityId: (avatar.body.x, avatar.body.y)
@@ -327,14 +315,7 @@ class PatchTests(SynchronousTestCase):
         checked = 0
         for _ in range(400):
             for walker in walkers:
-                client, entityId, seq, bits = walker
-                if generator.random() < 0.1:
-                    bits = generator.choice(HEADINGS) | (RUN if generator.random() < 0.3 else 0)
-                # Irregular batches: sometimes late, sometimes too many.
-                count = generator.choice([0, 2, 3, 3, 3, 4, 6, 14])
-                if count:
-                    client.walk(seq, [bits] * count)
-                walker[2:] = [seq + count, bits]
+                walker.walk()
             for _ in range(3):
                 harness.run(1)
                 history[room.tick] = {

@@ -21,31 +21,21 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
 import cbor2  # noqa: E402
 
-from ark.world.movement import DOWN, LEFT, RIGHT, RUN, UP  # noqa: E402
-from tests.support import Harness, mapFromRows  # noqa: E402
+from ark.world.movement import LEFT  # noqa: E402
+from tests.support import Harness, Wanderer, wallsMap  # noqa: E402
 
 OUTPUT = os.path.join(
     os.path.dirname(__file__), os.pardir, "tests", "vectors", "patches.json"
 )
 
-HEADINGS = [LEFT, RIGHT, UP, DOWN, LEFT | UP, RIGHT | DOWN, LEFT | DOWN, RIGHT | UP]
-
-
 def main():
-    rows = ["#" * 60] + ["#" + "." * 58 + "#" for _ in range(38)] + ["#" * 60]
-    rows[10] = "#" + "." * 10 + "#" * 10 + "." * 38 + "#"
-    rows[15] = rows[15][:15] + "S" + rows[15][16:]
-    worldMap = mapFromRows(rows, name="walls.tmj")
+    worldMap = wallsMap()
     harness = Harness({worldMap.name: worldMap}, viewRadius=400)
     generator = random.Random(2026)
-    walkers = []
-    for index in range(10):
-        client = harness.connect()
-        client.join("w%d" % index)
-        walkers.append([client, 0, RIGHT])
+    walkers = [Wanderer(client, generator) for client in harness.joined(10)]
     observer = harness.connect()
     observer.join("observer", "owl")
-    walkers.append([observer, 0, LEFT])
+    walkers.append(Wanderer(observer, generator, bits=LEFT))
     room = next(harness.rooms.views()).room
 
     def positions():
@@ -57,14 +47,7 @@ def main():
     history = {room.tick: positions()}
     for _ in range(300):
         for walker in walkers:
-            client, seq, bits = walker
-            if generator.random() < 0.1:
-                bits = generator.choice(HEADINGS) | (RUN if generator.random() < 0.3 else 0)
-            # Irregular batches: late, early, too many, none.
-            count = generator.choice([0, 2, 3, 3, 3, 4, 6, 14])
-            if count:
-                client.walk(seq, [bits] * count)
-            walker[1:] = [seq + count, bits]
+            walker.walk()
         for _ in range(3):
             harness.run(1)
             history[room.tick] = positions()
@@ -92,8 +75,11 @@ def main():
             "server had each avatar it knew at each patch's tick. Generated "
             "by tools/make_patch_vectors.py."
         ),
-        "tileSize": 32,
-        "rows": rows,
+        "tileSize": worldMap.tileWidth,
+        "rows": [
+            "".join("#" if worldMap.isBlocked(column, row) else "." for column in range(worldMap.width))
+            for row in range(worldMap.height)
+        ],
         "welcome": welcome,
         "patches": patches,
         "expected": expected,
