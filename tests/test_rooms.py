@@ -120,6 +120,24 @@ class ReconnectionTests(SynchronousTestCase):
         self.harness.run(3)
         self.assertEqual(again.last("p")["ack"], 6)
 
+    def test_resumedClientNumbersStepsOnFromTheAck(self):
+        """
+        Steps that were still waiting when the connection dropped are
+        forgotten: the resumed client numbers its steps on from the
+        welcome's C{ack}, and they are taken, not refused as stale.
+        """
+        self.player.walk(0, [RIGHT] * 8)
+        self.harness.run(3)
+        self.player.drop()
+        again = self.harness.connect()
+        welcome = again.join(token=self.welcome["token"])
+        self.assertEqual(welcome["ack"], 2)
+        again.walk(welcome["ack"] + 1, [RIGHT] * 3)
+        self.assertEqual(again.errors(), [])
+        self.harness.run(6)
+        self.assertEqual(again.last("p")["ack"], 5)
+        self.assertEqual(again.last("p")["me"][0], welcome["me"]["x"] + 3 * 160)
+
     def test_holdRunsOut(self):
         """
         After the hold the avatar is removed, others are told, and the

@@ -186,8 +186,12 @@ class Room:
             avatar.connected = connected
             self._changes.connection.add(avatar)
         if not connected:
-            # A disconnected avatar stands still where it was.
+            # A disconnected avatar stands still where it was. The steps it
+            # had waiting are forgotten, as if never received, so a client
+            # that comes back numbers its steps on from the last consumed
+            # one (the welcome's ack) and is not refused as stale.
             avatar.queue.clear()
+            avatar.lastSeq = avatar.ackSeq
 
     def queueSteps(self, avatar: Avatar, firstSeq: int, steps) -> int:
         """
