@@ -137,7 +137,8 @@ class RoomManager:
         if previous is not None:
             seat.view.detach(seat.avatar)
             previous.replaced()
-        seat.view.room.setConnected(seat.avatar, True)
+        seat.room.forgetWaitingSteps(seat.avatar)
+        seat.room.setConnected(seat.avatar, True)
         self._occupy(seat, owner)
         return seat
 

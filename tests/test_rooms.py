@@ -171,14 +171,18 @@ class ReconnectionTests(SynchronousTestCase):
         takes the avatar over; the old connection is closed with 4003 and
         the avatar is not held or removed.
         """
+        self.player.walk(0, [RIGHT] * 9)
         newer = self.harness.connect()
         welcome = newer.join(token=self.welcome["token"])
         self.assertEqual(self.player.closedWith[0], CLOSE_REPLACED)
         self.assertEqual(welcome["id"], self.welcome["id"])
         self.harness.clock.advance(60)
-        newer.walk(0, [RIGHT])
-        self.harness.run(3)
-        self.assertEqual(newer.last("p")["ack"], 0)
+        # The old connection's waiting steps went with it.
+        newer.walk(welcome["ack"] + 1, [RIGHT])
+        self.assertEqual(newer.errors(), [])
+        self.harness.run(6)
+        self.assertEqual(newer.last("p")["ack"], welcome["ack"] + 1)
+        self.assertEqual(newer.last("p")["me"][0], welcome["me"]["x"] + 160)
 
     def test_deliberateLeaveInvalidatesTheToken(self):
         """

@@ -186,12 +186,17 @@ class Room:
             avatar.connected = connected
             self._changes.connection.add(avatar)
         if not connected:
-            # A disconnected avatar stands still where it was. The steps it
-            # had waiting are forgotten, as if never received, so a client
-            # that comes back numbers its steps on from the last consumed
-            # one (the welcome's ack) and is not refused as stale.
-            avatar.queue.clear()
-            avatar.lastSeq = avatar.ackSeq
+            # A disconnected avatar stands still where it was.
+            self.forgetWaitingSteps(avatar)
+
+    def forgetWaitingSteps(self, avatar: Avatar) -> None:
+        """
+        Drop the steps waiting for C{avatar}, as if they had never been
+        received, so that a client taking the avatar over numbers its
+        steps on from the last consumed one (the welcome's ack).
+        """
+        avatar.queue.clear()
+        avatar.lastSeq = avatar.ackSeq
 
     def queueSteps(self, avatar: Avatar, firstSeq: int, steps) -> int:
         """
