@@ -153,6 +153,7 @@ export class WorldScene extends Phaser.Scene {
     this.predictor = new Predictor(this.obstacles, { x, y, facing, state: IDLE }, welcome.ack);
     this.inputClock = new InputClock(performance.now());
     this.batcher = new Batcher(performance.now());
+    this.me?.destroy();
     this.me = this.makeAvatar(id, name, avatar);
     this.cameras.main.startFollow(this.me, true);
     for (const entity of this.world.entities.values()) this.addEntitySprite(entity);
