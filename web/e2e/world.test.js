@@ -183,3 +183,29 @@ test("on a phone, the joystick walks the avatar", async () => {
   assert.equal(after.corrections, 0);
   await phone.context().close();
 });
+
+test("a dropped connection shows the reconnecting banner and resumes the same avatar", async () => {
+  const ada = await player("Rae");
+  const before = await settled(ada);
+  // A page cannot cut its own TCP connection, and a closing handshake is
+  // not a drop: close the socket quietly and hand the connection the
+  // 1006 (abnormal closure) a browser reports when the network fails.
+  await ada.evaluate(() => {
+    const connection = window.ark.scene.connection;
+    const socket = connection.socket;
+    socket.onclose = null;
+    socket.onmessage = null;
+    socket.close();
+    connection._closed(socket, 1006);
+  });
+  await ada.waitForFunction(() => document.getElementById("status-text").textContent
+    === "Reconnecting… (attempt 1)");
+  await ada.waitForFunction(() => document.getElementById("status").hidden);
+  const after = await snapshot(ada);
+  assert.equal(after.selfId, before.selfId);
+  assert.deepEqual(after.me, before.me);
+  const ownSprites = await ada.evaluate(() => window.ark.scene.children.list
+    .filter((child) => child.label && child.label.text === "Rae").length);
+  assert.equal(ownSprites, 1);
+  await ada.context().close();
+});
