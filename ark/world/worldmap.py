@@ -30,9 +30,6 @@ class Rectangle:
     def contains(self, px: float, py: float) -> bool:
         return self.x <= px < self.x + self.width and self.y <= py < self.y + self.height
 
-    def bounds(self) -> Tuple[float, float, float, float]:
-        return (self.x, self.y, self.x + self.width, self.y + self.height)
-
 
 @dataclass(frozen=True)
 class Polygon:
@@ -57,11 +54,6 @@ class Polygon:
             j = i
         return inside
 
-    def bounds(self) -> Tuple[float, float, float, float]:
-        xs = [p[0] for p in self.points]
-        ys = [p[1] for p in self.points]
-        return (min(xs), min(ys), max(xs), max(ys))
-
 
 @dataclass(frozen=True)
 class TileArea:
@@ -75,16 +67,6 @@ class TileArea:
 
     def contains(self, px: float, py: float) -> bool:
         return (int(px // self.tileWidth), int(py // self.tileHeight)) in self.tiles
-
-    def bounds(self) -> Tuple[float, float, float, float]:
-        columns = [t[0] for t in self.tiles]
-        rows = [t[1] for t in self.tiles]
-        return (
-            min(columns) * self.tileWidth,
-            min(rows) * self.tileHeight,
-            (max(columns) + 1) * self.tileWidth,
-            (max(rows) + 1) * self.tileHeight,
-        )
 
 
 @dataclass(frozen=True)
@@ -135,14 +117,6 @@ class WorldMap:
     properties: Mapping[str, object] = field(default_factory=dict)
 
     DEFAULT_ENTRY = "start"
-
-    @property
-    def pixelWidth(self) -> int:
-        return self.width * self.tileWidth
-
-    @property
-    def pixelHeight(self) -> int:
-        return self.height * self.tileHeight
 
     def isBlocked(self, column: int, row: int) -> bool:
         """
