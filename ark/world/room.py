@@ -238,7 +238,6 @@ class Room:
         obstacles = self.obstacles
         grid = self.grid
         cellSize = grid.cellSize
-        moved = self._changes.moved
         crossed = self._changes.crossed
         for avatar in self.avatars.values():
             queue = avatar.queue
@@ -250,11 +249,8 @@ class Room:
                     # applies these bits from this one on.
                     avatar.stalled = False
                     still = avatar.body
-                    motion = (tick - 1, STILL, bits, still.x, still.y, still.facing)
-                    avatar.motions.append(motion)
-                    avatar.anchor = motion
+                    self._record(avatar, (tick - 1, STILL, bits, still.x, still.y, still.facing))
                     avatar.bits = bits
-                    moved.add(avatar)
                     changed = False
                 else:
                     changed = bits != avatar.bits
@@ -265,10 +261,7 @@ class Room:
                 avatar.stalled = False
                 avatar.bits = 0
                 still = avatar.body = avatar.body._replace(state=movement.IDLE)
-                motion = (tick - 1, STILL, 0, still.x, still.y, still.facing)
-                avatar.motions.append(motion)
-                avatar.anchor = motion
-                moved.add(avatar)
+                self._record(avatar, (tick - 1, STILL, 0, still.x, still.y, still.facing))
                 continue
             else:
                 avatar.stalled = True
@@ -279,10 +272,7 @@ class Room:
             avatar.body = body
             if changed:
                 avatar.bits = bits
-                motion = (tick, MOVED, bits, body.x, body.y, body.facing)
-                avatar.motions.append(motion)
-                avatar.anchor = motion
-                moved.add(avatar)
+                self._record(avatar, (tick, MOVED, bits, body.x, body.y, body.facing))
             if body.x != old.x or body.y != old.y:
                 cell = (body.x // cellSize, body.y // cellSize)
                 if cell != avatar.cell:
@@ -297,15 +287,18 @@ class Room:
         """
         avatar.body = body
         avatar.stalled = False
-        motion = (self.tick, PLACED, avatar.bits, body.x, body.y, body.facing)
-        avatar.motions.append(motion)
-        avatar.anchor = motion
-        self._changes.moved.add(avatar)
+        self._record(avatar, (self.tick, PLACED, avatar.bits, body.x, body.y, body.facing))
         cell = self.grid.cellAt(body.x, body.y)
         if cell != avatar.cell:
             self.grid.move(avatar, avatar.cell, cell)
             avatar.cell = cell
             self._changes.crossed.add(avatar)
+
+    def _record(self, avatar: Avatar, motion: Motion) -> None:
+        # Observers replay the avatar from its latest motion.
+        avatar.motions.append(motion)
+        avatar.anchor = motion
+        self._changes.moved.add(avatar)
 
     def drainChanges(self) -> Changes:
         """
