@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 
-import cbor2
 
 from autobahn.twisted.websocket import WebSocketClientFactory
 from twisted.internet import defer, endpoints, protocol, reactor

@@ -711,7 +711,7 @@ def astronaut(fig, rig):
     for part in legs:
         fig.paint(part, {p for p in part.pixels if p[1] == 26}, accent)
     # The helmet: a round white shell with a dark glass visor; a pack on the back.
-    helmet = fig.add(50, ellipse(hx, hy, 8.5, 7.8, 2.2), suit, depth=2)
+    fig.add(50, ellipse(hx, hy, 8.5, 7.8, 2.2), suit, depth=2)
     shine = (150, 196, 236)
     if rig.view == "down":
         window = ellipse(hx, hy + 0.5, 6.5, 4.4, 2.6)
@@ -764,7 +764,7 @@ def robot(fig, rig):
     glow = (120, 240, 226)
     panel = (236, 150, 60)
     hx, hy = rig.headX, rig.headY
-    top, hip = rig.top, rig.hip
+    top = rig.top
     rig.legs(fig, dark, (70, 76, 96), width=1.3)
     torso = fig.add(30, rig.torsoPixels(12), steel)
     rig.arms(fig, dark, steel, width=1.3)
@@ -815,7 +815,7 @@ def fox(fig, rig):
     sock = (78, 56, 60)
     scarf = (64, 150, 158)
     hx, hy = rig.headX, rig.headY + 0.5
-    top, hip = rig.top, rig.hip
+    top = rig.top
     sway = (0, 0, 1, 0, -1, 0, 1, 0, -1, 0)[rig.frame]
     legs = rig.legs(fig, fur, sock)
     for part in legs:
@@ -1024,7 +1024,7 @@ def wizard(fig, rig):
     trim = (242, 196, 80)
     beard = (236, 234, 228)
     hx, hy = rig.headX, rig.headY
-    top, hip = rig.top, rig.hip
+    top = rig.top
     # Only the shoes show under the robe.
     for i, (dx, lift) in enumerate(rig.pose.feet):
         ground = 29 - lift
