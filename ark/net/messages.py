@@ -63,6 +63,10 @@ class Leave(NamedTuple):
     pass
 
 
+class Act(NamedTuple):
+    pass
+
+
 def decode(payload: bytes):
     """
     Decode one frame into a message object.
@@ -174,4 +178,8 @@ def parseLeave(item) -> Leave:
     return Leave()
 
 
-_PARSERS = {"join": parseJoin, "in": parseInput, "leave": parseLeave}
+def parseAct(item) -> Act:
+    return Act()
+
+
+_PARSERS = {"join": parseJoin, "in": parseInput, "leave": parseLeave, "act": parseAct}

@@ -15,7 +15,7 @@ from twisted.logger import Logger
 
 from ark import metrics
 from ark.net.codec import dumps
-from ark.net.messages import Input, Join, Leave, ProtocolError, decode
+from ark.net.messages import Act, Input, Join, Leave, ProtocolError, decode
 from ark.net.views import PATCH_RATE
 from ark.world import movement
 from ark.world.room import MAX_QUEUED_STEPS
@@ -181,7 +181,16 @@ class Session:
         self.rooms.leave(seat)
         self.close(CLOSE_NORMAL, "left")
 
-    _handlers = {Join: (_onJoin, "join"), Input: (_onInput, "in"), Leave: (_onLeave, "leave")}
+    def _onAct(self, message: Act) -> None:
+        seat = self._joined("act")
+        seat.room.act(seat.avatar)
+
+    _handlers = {
+        Join: (_onJoin, "join"),
+        Input: (_onInput, "in"),
+        Leave: (_onLeave, "leave"),
+        Act: (_onAct, "act"),
+    }
 
     def _joined(self, kind: str):
         if self.seat is None:

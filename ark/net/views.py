@@ -43,6 +43,7 @@ _DEL = codec.encodeKey("del")
 _ADD = codec.encodeKey("add")
 _MV = codec.encodeKey("mv")
 _CHG = codec.encodeKey("chg")
+_ZONES = codec.encodeKey("zones")
 
 
 def describe(avatar: Avatar) -> list:
@@ -80,6 +81,7 @@ class Viewer:
     @ivar dels: ids of avatars to delete in the next patch.
     @ivar changed: avatars whose connection flag changed since the last
         patch.
+    @ivar sentZones: the zones the client was last told its avatar is in.
     """
 
     __slots__ = (
@@ -93,6 +95,7 @@ class Viewer:
         "adds",
         "dels",
         "changed",
+        "sentZones",
     )
 
     def __init__(self, avatar: Avatar, send: Callable[[bytes], None], phase: int):
@@ -106,6 +109,7 @@ class Viewer:
         self.adds: Dict[Avatar, None] = {}
         self.dels: Dict[int, None] = {}
         self.changed: Set[Avatar] = set()
+        self.sentZones = avatar.zones
 
     def learn(self, avatar: Avatar) -> None:
         """
@@ -179,7 +183,16 @@ class RoomView:
             "me": describeNow(avatar, self.room.tick),
             "ack": avatar.ackSeq,
             "entities": entities,
+            "zones": self._describeZones(avatar.zones),
         }
+
+    def _describeZones(self, numbers) -> list:
+        """
+        Zones as a client learns them: C{[[number, name], ...]}, numbered
+        by their order in the map.
+        """
+        zones = self.room.worldMap.zones
+        return [[number, zones[number].name] for number in numbers]
 
     def detach(self, avatar: Avatar) -> None:
         """
@@ -377,6 +390,10 @@ class RoomView:
             viewer.sentBody = body
             parts += (_ME, dumps([avatar.ackSeq, len(avatar.queue),
                                   body.x, body.y, body.facing, body.state]))
+            fields += 1
+        if avatar.zones != viewer.sentZones:
+            viewer.sentZones = avatar.zones
+            parts += (_ZONES, dumps(self._describeZones(avatar.zones)))
             fields += 1
         if viewer.dels:
             parts += (_DEL, dumps(list(viewer.dels)))

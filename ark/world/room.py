@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from ark.world import movement
 from ark.world.grid import Grid
 from ark.world.movement import Body, Obstacles
+from ark.world.zones import ZoneIndex
 
 # 320 px cells, as WorkAdventure uses: a client watches the cells its view
 # overlaps, and each cell's news is encoded once per patch.
@@ -56,6 +57,8 @@ class Avatar:
     @ivar motions: motions since the last L{Room.drainChanges}.
     @ivar anchor: the last motion: where observers replay it from.
     @ivar cell: the grid cell the avatar stands in.
+    @ivar zones: the zones its feet are in, as numbers into the map's
+        zones, in map order.
     """
 
     __slots__ = (
@@ -72,6 +75,7 @@ class Avatar:
         "connected",
         "motions",
         "cell",
+        "zones",
         "dropped",
     )
 
@@ -89,6 +93,7 @@ class Avatar:
         self.connected = True
         self.motions: List[Motion] = []
         self.cell = cell
+        self.zones: Tuple[int, ...] = ()
         self.dropped = 0
 
 
@@ -101,9 +106,13 @@ class Changes:
     @ivar moved: avatars with new motions (read them from C{motions}).
     @ivar crossed: avatars now standing in another grid cell.
     @ivar connection: avatars whose C{connected} flag changed.
+    @ivar rezoned: avatars now in other zones, with the zones they were in
+        at the last drain (or C{()} when they arrived since).
+    @ivar acted: avatars whose players pressed the interact key, once each
+        with the zones they were in then.
     """
 
-    __slots__ = ("added", "removed", "moved", "crossed", "connection")
+    __slots__ = ("added", "removed", "moved", "crossed", "connection", "rezoned", "acted")
 
     def __init__(self):
         self.added: List[Avatar] = []
@@ -111,6 +120,8 @@ class Changes:
         self.moved: Set[Avatar] = set()
         self.crossed: Set[Avatar] = set()
         self.connection: Set[Avatar] = set()
+        self.rezoned: Dict[Avatar, Tuple[int, ...]] = {}
+        self.acted: List[Tuple[Avatar, Tuple[int, ...]]] = []
 
 
 class Room:
@@ -127,6 +138,7 @@ class Room:
         self.worldMap = worldMap
         self.capacity = capacity
         self.obstacles = Obstacles.forMap(worldMap)
+        self.zoneIndex = ZoneIndex(worldMap)
         self.grid = Grid(CELL_SIZE)
         self.tick = 0
         self.avatars: Dict[int, Avatar] = {}
@@ -169,6 +181,7 @@ class Room:
         self.avatars[entityId] = added
         self.grid.add(added, cell)
         self._changes.added.append(added)
+        self._rezone(added)
         return added
 
     def removeAvatar(self, avatar: Avatar) -> None:
@@ -178,6 +191,7 @@ class Room:
         self._changes.moved.discard(avatar)
         self._changes.crossed.discard(avatar)
         self._changes.connection.discard(avatar)
+        self._changes.rezoned.pop(avatar, None)
         avatar.motions.clear()
         self._changes.removed.append(avatar)
 
@@ -239,6 +253,7 @@ class Room:
         grid = self.grid
         cellSize = grid.cellSize
         crossed = self._changes.crossed
+        zoneAt = self.zoneIndex.at
         for avatar in self.avatars.values():
             queue = avatar.queue
             if queue:
@@ -279,6 +294,8 @@ class Room:
                     grid.move(avatar, avatar.cell, cell)
                     avatar.cell = cell
                     crossed.add(avatar)
+                if zoneAt(body.x, body.y) != avatar.zones:
+                    self._rezone(avatar)
         return underruns
 
     def teleport(self, avatar: Avatar, body: Body) -> None:
@@ -293,6 +310,20 @@ class Room:
             self.grid.move(avatar, avatar.cell, cell)
             avatar.cell = cell
             self._changes.crossed.add(avatar)
+        self._rezone(avatar)
+
+    def act(self, avatar: Avatar) -> None:
+        """
+        The player of C{avatar} pressed the interact key; what it does
+        depends on the zones the avatar is in now.
+        """
+        self._changes.acted.append((avatar, avatar.zones))
+
+    def _rezone(self, avatar: Avatar) -> None:
+        zones = self.zoneIndex.at(avatar.body.x, avatar.body.y)
+        if zones != avatar.zones:
+            self._changes.rezoned.setdefault(avatar, avatar.zones)
+            avatar.zones = zones
 
     def _record(self, avatar: Avatar, motion: Motion) -> None:
         # Observers replay the avatar from its latest motion.

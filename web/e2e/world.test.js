@@ -86,6 +86,49 @@ async function freeWay(page, me) {
   }));
 }
 
+// The tiles from the page's avatar to the tile holding (px, py), by a
+// breadth-first search over the server's collision grid.
+async function pathTo(page, px, py) {
+  const map = await page.evaluate(async (name) => (await fetch(`/api/maps/${name}`)).json(), "town.tmj");
+  const blocked = Buffer.from(map.blocked, "base64");
+  const me = (await snapshot(page)).me;
+  const tile = (x, y) => [Math.floor(x / map.tileWidth), Math.floor(y / map.tileHeight)];
+  const [startC, startR] = tile(me[0] / 60, me[1] / 60);
+  const [goalC, goalR] = tile(px, py);
+  assert.ok(!blocked[goalR * map.width + goalC], `tile ${goalC},${goalR} is blocked`);
+  const from = new Map([[`${startC},${startR}`, null]]);
+  const queue = [[startC, startR]];
+  while (queue.length) {
+    const [c, r] = queue.shift();
+    if (c === goalC && r === goalR) break;
+    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+      const [nc, nr] = [c + dx, r + dy];
+      const key = `${nc},${nr}`;
+      if (nc < 0 || nr < 0 || nc >= map.width || nr >= map.height) continue;
+      if (blocked[nr * map.width + nc] || from.has(key)) continue;
+      from.set(key, [c, r]);
+      queue.push([nc, nr]);
+    }
+  }
+  const path = [];
+  for (let at = [goalC, goalR]; at; at = from.get(`${at[0]},${at[1]}`)) path.unshift(at);
+  assert.deepEqual(path[0], [startC, startR], "no way there");
+  return { path, tileWidth: map.tileWidth, tileHeight: map.tileHeight };
+}
+
+// Walk to the tile holding (px, py) in pixels, along tile centres, with
+// the page's autopilot (see web/src/bench.js).
+async function walkTo(page, px, py) {
+  const { path, tileWidth, tileHeight } = await pathTo(page, px, py);
+  const waypoints = path.map(([c, r]) => [(c + 0.5) * tileWidth * 60, (r + 0.5) * tileHeight * 60]);
+  await page.evaluate((points) => window.ark.scene.steer(points), waypoints);
+  await page.waitForFunction(() => !window.ark.scene.autopilot, null, { timeout: 60000 });
+  const arrived = await settled(page);
+  const [x, y] = waypoints[waypoints.length - 1];
+  assert.ok(Math.abs(arrived.me[0] - x) <= 80 && Math.abs(arrived.me[1] - y) <= 80,
+    `stopped at ${arrived.me}, not ${[x, y]}`);
+}
+
 // Wait until the page's own steps are all acknowledged and unchanged.
 async function settled(page) {
   await page.waitForFunction(() => {
@@ -182,6 +225,18 @@ test("on a phone, the joystick walks the avatar", async () => {
   assert.ok(walked > 60 * 30, `walked ${way.key}: ${before.me} -> ${after.me}`);
   assert.equal(after.corrections, 0);
   await phone.context().close();
+});
+
+test("walking into a zone shows its name, and leaving hides it", async () => {
+  const ada = await player("Zed");
+  // The library (96-320 x 192-384 px in maps/town.tmj), through its door.
+  await walkTo(ada, 150, 260);
+  await ada.waitForFunction(() => document.getElementById("place").textContent === "Library");
+  assert.deepEqual((await snapshot(ada)).zones, ["library"]);
+  assert.equal(await ada.isHidden("#action"), true, "nothing to do in a silent library");
+  await walkTo(ada, 208, 464);
+  await ada.waitForFunction(() => document.getElementById("place").hidden);
+  await ada.context().close();
 });
 
 test("a dropped connection shows the reconnecting banner and resumes the same avatar", async () => {

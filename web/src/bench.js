@@ -1,8 +1,9 @@
-// The benchmark page's instruments (/?bench=1): an emulated network delay
-// around the WebSocket, a scripted walk instead of the keyboard, and frame
-// timings. benchmarks/client_bench.mjs drives it in headless Chromium.
+// Instruments for the benchmark page (/?bench=1) and the end-to-end tests:
+// an emulated network delay around the WebSocket, a scripted walk and an
+// autopilot instead of the keyboard, and frame timings.
+// benchmarks/client_bench.mjs drives the page in headless Chromium.
 
-import { DOWN, LEFT, RIGHT, RUN, UP } from "./movement.js";
+import { DOWN, LEFT, RIGHT, RUN, UP, WALK_SPEED } from "./movement.js";
 
 export function benchOptions(search) {
   const params = new URLSearchParams(search);
@@ -80,5 +81,33 @@ export class FrameStats {
       interval_ms: { p50: FrameStats.percentile(this.intervals, 0.5), p95: FrameStats.percentile(this.intervals, 0.95) },
       frame_work_ms: { p50: FrameStats.percentile(this.work, 0.5), p95: FrameStats.percentile(this.work, 0.95) },
     };
+  }
+}
+
+// Walks through waypoints (units) one axis at a time, exactly as a player
+// holding arrow keys would, but letting go on the right tick: the end-to-end
+// tests steer with it where a path must thread doorways, since headless
+// Chromium's slow frames make key releases land several ticks late.
+export class Autopilot {
+  constructor(waypoints) {
+    this.waypoints = waypoints.slice();
+  }
+
+  get arrived() {
+    return this.waypoints.length === 0;
+  }
+
+  // The input bits of the next step for a body at (x, y).
+  bits(x, y) {
+    while (this.waypoints.length) {
+      const [tx, ty] = this.waypoints[0];
+      const dx = tx - x;
+      const dy = ty - y;
+      // Within half a step: this is as close as walking gets.
+      if (Math.abs(dx) * 2 > WALK_SPEED) return dx < 0 ? LEFT : RIGHT;
+      if (Math.abs(dy) * 2 > WALK_SPEED) return dy < 0 ? UP : DOWN;
+      this.waypoints.shift();
+    }
+    return 0;
   }
 }

@@ -7,12 +7,13 @@ import { decode, encode } from "cbor-x";
 
 import { ServerClock, positionAt } from "./clock.js";
 import { Connection } from "./connection.js";
-import { FrameStats, delayedWebSocket, scriptedBits } from "./bench.js";
+import { Autopilot, FrameStats, delayedWebSocket, scriptedBits } from "./bench.js";
 import { Batcher, InputClock } from "./input.js";
 import { Joystick, knobOffset } from "./joystick.js";
 import { DOWN, IDLE, LEFT, Obstacles, RIGHT, RUN, UNITS_PER_PIXEL, UP } from "./movement.js";
 import { Predictor } from "./prediction.js";
 import { World } from "./world.js";
+import { ZonePanel, isInteractKey } from "./zones.js";
 
 const FACINGS = ["down", "left", "right", "up"];
 const STATES = ["idle", "walk", "run"];
@@ -73,6 +74,7 @@ export class WorldScene extends Phaser.Scene {
     window.ark.scene = this;
     this.keys = this.input.keyboard.addKeys("W,A,S,D,UP,DOWN,LEFT,RIGHT,SHIFT");
     this.setUpJoystick();
+    this.setUpActions();
     if (this.bench) this.startBench();
     this.connection = new Connection({
       url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
@@ -97,6 +99,7 @@ export class WorldScene extends Phaser.Scene {
     }
     const body = this.predictor.body;
     return { selfId: this.selfId, map: this.mapName, me: [body.x, body.y],
+      zones: this.zonePanel.zones.map((zone) => zone.name),
       ack: this.predictor.ackSeq, pending: this.predictor.pending.length,
       corrections: this.predictor.corrections, entities };
   }
@@ -158,6 +161,7 @@ export class WorldScene extends Phaser.Scene {
     this.cameras.main.startFollow(this.me, true);
     for (const entity of this.world.entities.values()) this.addEntitySprite(entity);
     this.serverClock.observe(welcome.tick, performance.now());
+    this.showZones(welcome.zones ?? []);
     this.ready = true;
     document.getElementById("loading").hidden = true;
   }
@@ -267,6 +271,7 @@ export class WorldScene extends Phaser.Scene {
     for (const id of added) {
       if (id !== this.selfId && !this.sprites.has(id)) this.addEntitySprite(this.world.entities.get(id));
     }
+    if (patch.zones) this.showZones(patch.zones);
     const now = performance.now();
     this.serverClock.observe(patch.tick, now);
     if (patch.me) {
@@ -312,6 +317,35 @@ export class WorldScene extends Phaser.Scene {
     canvas.addEventListener("pointercancel", release);
   }
 
+  // The interact keys and the action button both send `act`; the server
+  // decides what it does from the zones it has the avatar in.
+  setUpActions() {
+    this.zonePanel = new ZonePanel();
+    const act = () => {
+      if (this.ready) this.connection.send({ t: "act" });
+    };
+    window.addEventListener("keydown", (event) => {
+      if (!isInteractKey(event)) return;
+      event.preventDefault();
+      act();
+    });
+    const button = document.getElementById("action");
+    button.addEventListener("click", act);
+    // The button must not start a joystick or zoom the page under it.
+    button.addEventListener("pointerdown", (event) => event.stopPropagation());
+  }
+
+  showZones(zones) {
+    const panel = this.zonePanel;
+    panel.report(zones);
+    const place = document.getElementById("place");
+    place.textContent = panel.place ?? "";
+    place.hidden = panel.place === null;
+    const button = document.getElementById("action");
+    button.textContent = panel.buttonLabel ?? "";
+    button.hidden = panel.buttonLabel === null;
+  }
+
   // The benchmark page: a scripted walk, frame timings, and the result in
   // window.arkBench once the walk is over.
   startBench() {
@@ -337,8 +371,19 @@ export class WorldScene extends Phaser.Scene {
     return 0;
   }
 
+  // For the end-to-end tests: walk through these points (units).
+  steer(waypoints) {
+    this.autopilot = new Autopilot(waypoints);
+  }
+
   inputBits(now) {
     if (this.bench) return this.benchBits(now);
+    if (this.autopilot) {
+      const body = this.predictor.body;
+      const bits = this.autopilot.bits(body.x, body.y);
+      if (this.autopilot.arrived) this.autopilot = null;
+      return bits;
+    }
     if (this.joystick.active) return this.joystick.bits();
     const k = this.keys;
     let bits = 0;
