@@ -679,6 +679,8 @@ class Bot:
         self.name = "bot-%d" % (number,)
         self.rng = rng
         self.avatar = AVATARS[rng.randrange(len(AVATARS))]
+        # The access token it joins with (see signInBots).
+        self.access = None
         self.slot = slot
         self.walker = None
         self.origin = None
@@ -884,7 +886,7 @@ class BotProtocol(WebSocketClientProtocol):
         self.connector = None
 
     def connectionOpened(self):
-        message = {"t": "join", "name": self.bot.name, "avatar": self.bot.avatar}
+        message = {"t": "join", "access": self.bot.access}
         if self.swarm.mapName:
             message["map"] = self.swarm.mapName
         self.sendMessage(cbor2.dumps(message))
@@ -1015,6 +1017,52 @@ class _BotFactory(ClientFactory):
 
     def clientConnectionFailed(self, connector, reason):
         self.botProtocol.connectFailed(reason)
+
+
+def signInBots(reactor, baseUrl: str, bots, concurrency: int = 16) -> Deferred:
+    """
+    Sign every bot in as a guest (C{POST /api/auth/guest}) and keep its
+    access token for joining, a few at a time.  The server must allow that
+    many sign-ins a minute from this address (its C{--sign-in-limit}).
+
+    @return: a L{Deferred} that fires when all are signed in, or fails
+        with L{RuntimeError} naming the first refusal.
+    """
+    import json
+    from io import BytesIO
+
+    from twisted.internet.defer import DeferredSemaphore, gatherResults
+    from twisted.web.client import Agent, FileBodyProducer, HTTPConnectionPool, readBody
+    from twisted.web.http_headers import Headers
+
+    pool = HTTPConnectionPool(reactor)
+    pool.maxPersistentPerHost = concurrency
+    agent = Agent(reactor, pool=pool)
+    url = (baseUrl.rstrip("/") + "/api/auth/guest").encode("ascii")
+    headers = Headers({b"content-type": [b"application/json"]})
+    semaphore = DeferredSemaphore(concurrency)
+
+    def signIn(bot):
+        body = json.dumps({"name": bot.name, "avatar": bot.avatar}).encode("utf-8")
+        answered = agent.request(b"POST", url, headers, FileBodyProducer(BytesIO(body)))
+
+        def read(response):
+            return readBody(response).addCallback(lambda content: (response.code, content))
+
+        def keep(result):
+            code, content = result
+            if code != 200:
+                raise RuntimeError("signing %s in: HTTP %d %s (a server started with a "
+                                   "higher --sign-in-limit takes more bots)"
+                                   % (bot.name, code, content[:200].decode("utf-8", "replace")))
+            bot.access = json.loads(content)["accessToken"]
+
+        return answered.addCallback(read).addCallback(keep)
+
+    done = gatherResults([semaphore.run(signIn, bot) for bot in bots], consumeErrors=True)
+    done.addErrback(lambda failure: failure.value.subFailure)
+    return done.addBoth(lambda result: pool.closeCachedConnections().addCallback(
+        lambda _: result))
 
 
 def tcpConnector(reactor, host: str, port: int, timeout: float) -> Callable:
@@ -1506,8 +1554,8 @@ def main(argv=None, stdout=None, stderr=None) -> int:
     Run the load test from the command line.
 
     @param argv: the arguments, without the program name.
-    @return: the exit status: 0 when the test ran, whatever it found; 2
-        for bad arguments.
+    @return: the exit status: 0 when the test ran, whatever it found; 1
+        when the bots could not sign in; 2 for bad arguments.
     """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -1552,7 +1600,8 @@ def main(argv=None, stdout=None, stderr=None) -> int:
         url=options["url"],
     )
     # Last resort if the reactor itself wedges: the process still ends.
-    limit = swarm.ramp + joinTimeout + swarm.duration + swarm.grace + 30
+    # Sign-ins come first: allow them a few milliseconds each.
+    limit = swarm.ramp + joinTimeout + swarm.duration + swarm.grace + 30 + swarm.clients / 50
     if hasattr(signal, "SIGALRM"):
 
         def wedged(signum, frame):
@@ -1571,16 +1620,32 @@ def main(argv=None, stdout=None, stderr=None) -> int:
             reactor.stop()
 
     def begin():
+        stderr.write("ark.loadtest: signing %d bots in\n" % (swarm.clients,))
+        signedIn = signInBots(reactor, "http://%s:%d" % (options["host"], options["port"]),
+                              swarm.bots)
+        signedIn.addCallbacks(joinAll, failed)
+
+    def joinAll(_):
         stderr.write(
             "ark.loadtest: %d bots joining over %.1f s, then %.1f s measured\n"
             % (swarm.clients, swarm.ramp, swarm.duration)
         )
         swarm.start().addCallback(done)
 
+    refused = []
+
+    def failed(failure):
+        refused.append(failure)
+        stderr.write("ark.loadtest: %s\n" % (failure.getErrorMessage(),))
+        if reactor.running:
+            reactor.stop()
+
     reactor.callWhenRunning(begin)
     reactor.run()
     if hasattr(signal, "SIGALRM"):
         signal.alarm(0)
+    if refused:
+        return 1
     if not reports:
         # The reactor was stopped from outside, e.g. by a signal.
         swarm._finish()

@@ -70,6 +70,29 @@ def _redis(value):
     return value
 
 
+def _chatLimit(value):
+    messages, _, seconds = value.partition("/")
+    try:
+        messages, seconds = int(messages), float(seconds)
+    except ValueError:
+        messages = None
+    if messages is None or not 1 <= messages <= 1000 or not 0 < seconds <= 3600:
+        raise usage.UsageError(
+            "--chat-limit must be messages/seconds like 5/10, not %r" % (value,)
+        )
+    return messages, seconds
+
+
+def _wordList(value):
+    from ark.chatfilter import readWordList
+
+    try:
+        with open(value, encoding="utf-8") as lines:
+            return readWordList(lines)
+    except (OSError, UnicodeDecodeError) as error:
+        raise usage.UsageError("--banned-words %r cannot be read: %s" % (value, error))
+
+
 def _mapName(value):
     if not value or "/" in value or "\\" in value or value.startswith("."):
         raise usage.UsageError(
@@ -125,6 +148,19 @@ class Options(usage.Options):
         ("reconnect-hold", None, "30",
          "Seconds an avatar waits for its player after an unexpected disconnect.",
          _seconds("reconnect-hold", 0, 3600)),
+        ("proximity-radius", None, "100",
+         "Pixels within which players hear each other's nearby chat.",
+         _integer("proximity-radius", 16, 2000)),
+        ("input-rate", None, "60",
+         "Input steps a second each player may send; the excess is dropped.",
+         _integer("input-rate", 60, 600)),
+        ("chat-limit", None, "5/10",
+         "Chat messages each player may send per so many seconds, e.g. 5/10.", _chatLimit),
+        ("banned-words", None, None,
+         "A file of words to mask with * in chat, one per line [default: none].", _wordList),
+        ("sign-in-limit", None, "10",
+         "Sign-ins a minute from one address (guest, login, register).",
+         _integer("sign-in-limit", 1, 100000)),
     ]
 
     optParameters = [[name, short, default, doc] for name, short, default, doc, _ in _parameters]

@@ -9,10 +9,12 @@ from __future__ import annotations
 import secrets
 from typing import Dict, List, Optional
 
+from twisted.internet import defer
 from twisted.logger import Logger
 
 from ark.net.messages import ProtocolError
 from ark.net.views import RoomView
+from ark.world.movement import Body
 from ark.world.room import Avatar, Room
 
 
@@ -53,16 +55,19 @@ class RoomManager:
     @param holdSeconds: how long an avatar waits for its player after an
         unexpected disconnect.
     @param clock: an L{IReactorTime} for the holds.
+    @param store: an L{ark.interfaces.IStore} remembering where players
+        left, or C{None} to forget.
     """
 
     def __init__(self, maps, defaultMap: str, capacity: int, viewRadius: int,
-                 holdSeconds: float, clock):
+                 holdSeconds: float, clock, store=None):
         self.maps = maps
         self.defaultMap = defaultMap
         self.capacity = capacity
         self.viewRadius = viewRadius
         self.holdSeconds = holdSeconds
         self.clock = clock
+        self.store = store
         self.shards: Dict[str, List[RoomView]] = {}
         self._seats: Dict[str, Seat] = {}
         self._roomNames: Dict[RoomView, str] = {}
@@ -72,6 +77,9 @@ class RoomManager:
     def views(self):
         for shards in self.shards.values():
             yield from shards
+
+    def shardsOf(self, mapName: str) -> List[RoomView]:
+        return self.shards.get(mapName, [])
 
     def roomName(self, view: RoomView) -> str:
         return self._roomNames[view]
@@ -103,29 +111,40 @@ class RoomManager:
 
     # -- seats -------------------------------------------------------------
 
-    def join(self, owner, name: str, avatarName: str, mapName: Optional[str]) -> Seat:
+    def join(self, owner, name: str, avatarName: str, mapName: Optional[str],
+             userId: Optional[int] = None, place=None) -> Seat:
         """
-        Seat a new avatar on C{mapName} (the default map when C{None}).
+        Seat a new avatar on C{mapName}: by default where the player last
+        stood (C{place}, C{(mapName, x, y)}), else on the default map.
 
         @raise ProtocolError: C{unknown_map} when this server has no such map.
         """
         if mapName is None:
-            mapName = self.defaultMap
+            mapName = place[0] if place and place[0] in self.maps else self.defaultMap
         if mapName not in self.maps:
             raise ProtocolError("unknown_map", "no map named %r here" % (mapName,), "join")
         view = self._roomWithSeat(mapName)
-        seat = Seat(view, view.room.addAvatar(name, avatarName))
+        body = None
+        if place and place[0] == mapName and view.room.obstacles.fits(place[1], place[2]):
+            body = Body(place[1], place[2])
+        seat = Seat(view, view.room.addAvatar(name, avatarName, body, userId))
         self._occupy(seat, owner)
         return seat
 
-    def resume(self, owner, token: str) -> Seat:
+    def resume(self, owner, token: str, userId: Optional[int] = None) -> Seat:
         """
-        Give the avatar held under C{token} to C{owner}.  A session still
-        using it is told it was replaced.
+        Give the avatar held under C{token} to C{owner}, whose player is
+        C{userId}.  A session still using it is told it was replaced.
 
-        @raise ProtocolError: C{bad_token} when no avatar is held under it.
+        @raise ProtocolError: C{bad_token} when no avatar of that player is
+            held under it.
         """
-        seat = self._seats.pop(token, None)
+        seat = self._seats.get(token)
+        if seat is not None and seat.avatar.userId != userId:
+            # Someone else's token: as useless as an unknown one.
+            seat = None
+        else:
+            self._seats.pop(token, None)
         if seat is None:
             raise ProtocolError(
                 "bad_token", "the reconnection token is unknown or has expired", "join"
@@ -174,15 +193,30 @@ class RoomManager:
         self._seats.pop(seat.token, None)
         seat.view.room.removeAvatar(seat.avatar)
         self._closeIfUnused(seat.view)
+        self._savePlace(seat).addErrback(
+            lambda failure: log.failure("saving where a player left", failure))
 
-    def stop(self) -> None:
+    def _savePlace(self, seat: Seat):
+        avatar = seat.avatar
+        if self.store is None or avatar.userId is None:
+            return defer.succeed(None)
+        return self.store.savePlace(avatar.userId, seat.room.worldMap.name, avatar.body.x,
+                                    avatar.body.y, int(self.clock.seconds() * 1000))
+
+    def stop(self):
         """
-        Stop waiting for disconnected players: the server is stopping.
+        Stop waiting for disconnected players, and remember where every
+        player stands: the server is stopping.
+
+        @return: a Deferred that fires once every place is saved.
         """
+        saved = []
         for seat in self._seats.values():
             if seat.hold is not None and seat.hold.active():
                 seat.hold.cancel()
             seat.hold = None
+            saved.append(self._savePlace(seat))
+        return defer.gatherResults(saved, consumeErrors=True)
 
     def heldCount(self) -> int:
         return sum(1 for seat in self._seats.values() if seat.owner is None)

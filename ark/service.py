@@ -13,19 +13,29 @@ import sys
 import time
 
 from twisted.application import service, strports
+from twisted.internet import defer
 from twisted.internet.task import LoopingCall
+from twisted.logger import Logger
 
 from ark import metrics
+from ark.auth import Authority
+from ark.chat import ChatService
+from ark.chatfilter import ChatFilter
+from ark.httpapi import SignInLimit
 from ark.net.protocol import WorldFactory
 from ark.options import Options
+from ark.presence import openPresence
 from ark.rooms import RoomManager
 from ark.secret import loadOrCreateSecret
+from ark.store import openStore
 from ark.tiled import MapError, loadMap
 from ark.web import makeSite
 from ark.world.movement import TICK_RATE
 from ark import resources
 
 __all__ = ["Options", "makeService"]
+
+log = Logger()
 
 # After a stall longer than this, the simulation skips ahead instead of
 # replaying every missed tick in one burst.
@@ -68,7 +78,8 @@ class SimulationService(service.Service):
         service.Service.stopService(self)
         if self._loop.running:
             self._loop.stop()
-        self.rooms.stop()
+        # Where everyone stands is saved before the store closes.
+        return self.rooms.stop()
 
     def _run(self, count: int) -> None:
         if count > MAX_CATCH_UP_TICKS:
@@ -84,6 +95,65 @@ class SimulationService(service.Service):
             traffic.inputUnderruns += underruns
             traffic.messagesOut["p"] += sent
             traffic.bytesOut += size
+
+
+class StoreService(service.MultiService):
+    """
+    Opens the store (applying migrations) before starting its children,
+    the simulation and the listening port, so no request meets a database
+    that is not ready; and closes it after they have stopped.
+    """
+
+    def __init__(self, store, presence, reactor):
+        service.MultiService.__init__(self)
+        self.store = store
+        self.presence = presence
+        self.reactor = reactor
+        self.ready = None
+
+    def startService(self):
+        service.Service.startService(self)
+        self.ready = self.store.start()
+        self.ready.addCallbacks(self._startChildren, self._failed)
+
+    def _startChildren(self, _):
+        if self.running:
+            for child in self:
+                child.startService()
+
+    def _failed(self, failure):
+        sys.stderr.write("ark: cannot start: the database: %s\n" % (failure.getErrorMessage(),))
+        log.failure("opening the store", failure)
+        self.reactor.stop()
+
+    @defer.inlineCallbacks
+    def stopService(self):
+        if self.ready is not None and not self.ready.called:
+            yield self.ready
+        yield service.MultiService.stopService(self)
+        yield self.presence.stop()
+        yield self.store.stop()
+
+
+def checkDatabase(database: str) -> None:
+    """
+    Fail at once, with one line, when a PostgreSQL server cannot be reached
+    (SQLite needs only the data directory, which exists by now).
+    """
+    if database == "sqlite":
+        return
+    try:
+        import psycopg2
+    except ImportError:
+        sys.stderr.write("ark: cannot start: --db postgresql needs psycopg2: "
+                         "pip install 'ark[postgresql]'\n")
+        raise SystemExit(1)
+    try:
+        psycopg2.connect(database, connect_timeout=5).close()
+    except psycopg2.Error as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        sys.stderr.write("ark: cannot start: the database: %s\n" % (reason,))
+        raise SystemExit(1)
 
 
 class ClosingFactoryService(service.Service):
@@ -144,7 +214,10 @@ def makeService(options: Options, clock=None) -> service.MultiService:
         raise SystemExit(1)
 
     os.makedirs(options["data-dir"], exist_ok=True)
-    loadOrCreateSecret(options["data-dir"], options["secret"])
+    secret = loadOrCreateSecret(options["data-dir"], options["secret"])
+    checkDatabase(options["db"])
+    store = openStore(options["db"], options["data-dir"])
+    presence = openPresence(options["redis"], clock)
 
     rooms = RoomManager(
         maps,
@@ -153,13 +226,21 @@ def makeService(options: Options, clock=None) -> service.MultiService:
         viewRadius=options["view-radius"],
         holdSeconds=options["reconnect-hold"],
         clock=clock,
+        store=store,
     )
-    factory = WorldFactory(rooms, clock)
-    site = makeSite(resources.bundled("web"), options["maps-dir"], factory, rooms)
+    authority = Authority(store, presence, secret, clock)
+    messages, seconds = options["chat-limit"]
+    chat = ChatService(store, rooms, ChatFilter(options["banned-words"] or ()), clock,
+                       radius=options["proximity-radius"], perWindow=messages, window=seconds)
+    factory = WorldFactory(rooms, clock, authority, chat, inputRate=options["input-rate"])
+    site = makeSite(resources.bundled("web"), options["maps-dir"], factory, rooms, authority,
+                    SignInLimit(clock, options["sign-in-limit"]))
 
     top = service.MultiService()
-    SimulationService(rooms, clock).setServiceParent(top)
+    storage = StoreService(store, presence, clock)
+    storage.setServiceParent(top)
+    SimulationService(rooms, clock).setServiceParent(storage)
     endpoint = "tcp:%d:interface=%s" % (options["port"], options["interface"].replace(":", r"\:"))
-    strports.service(endpoint, site).setServiceParent(top)
-    ClosingFactoryService(factory).setServiceParent(top)
+    strports.service(endpoint, site).setServiceParent(storage)
+    ClosingFactoryService(factory).setServiceParent(storage)
     return top

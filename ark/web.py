@@ -17,6 +17,7 @@ from twisted.web import resource, server, static
 # ark's metrics register themselves when their module is first imported;
 # the site exposes them whatever else has been imported yet.
 from ark import metrics  # noqa: F401
+from ark.httpapi import SignInLimit, authAPI, chatAPI
 
 _CONTENT_TYPES = {
     ".tmj": "application/json",
@@ -112,10 +113,12 @@ class API(resource.Resource):
     C{/api/}: JSON in and out; unknown paths answer a JSON 404.
     """
 
-    def __init__(self, rooms):
+    def __init__(self, rooms, authority, signInLimit):
         resource.Resource.__init__(self)
         self.putChild(b"rooms", JSONResource(lambda: describeRooms(rooms)))
         self.putChild(b"maps", MapsAPI(rooms.maps))
+        self.putChild(b"auth", authAPI(authority, signInLimit))
+        self.putChild(b"chat", chatAPI(authority, rooms.store))
 
     def getChild(self, path, request):
         return JSONError(404, "not_found", "no such API endpoint")
@@ -195,14 +198,16 @@ def describeRooms(rooms) -> dict:
     }
 
 
-def makeSite(webDirectory: str, mapsDirectory: str, webSocketFactory, rooms) -> server.Site:
+def makeSite(webDirectory: str, mapsDirectory: str, webSocketFactory, rooms, authority,
+             signInLimit: SignInLimit) -> server.Site:
     """
-    Build the site.
+    Build the site.  C{authority} signs players in, and the rooms' store
+    answers for chat history.
     """
     root = StaticFiles(webDirectory)
     root.putChild(b"maps", StaticFiles(mapsDirectory))
     root.putChild(b"ws", WebSocketResource(webSocketFactory))
-    root.putChild(b"api", API(rooms))
+    root.putChild(b"api", API(rooms, authority, signInLimit))
     root.putChild(b"vendor", VendorFiles(webDirectory))
     root.putChild(b"metrics", Metrics())
     site = server.Site(root)

@@ -18,7 +18,7 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$data"' EXIT
 
 .venv/bin/twistd -n --pidfile= ark --port "$port" --data-dir "$data" \
     --maps-dir "$(dirname "$map")" --map "$(basename "$map")" \
-    --room-capacity "$clients" ${ARK_BENCH_SERVER_ARGS:-} > "$data/server.log" 2>&1 &
+    --room-capacity "$clients" --sign-in-limit 100000 ${ARK_BENCH_SERVER_ARGS:-} > "$data/server.log" 2>&1 &
 server=$!
 for _ in $(seq 50); do
   curl -sf "http://127.0.0.1:$port/api/rooms" > /dev/null && break

@@ -51,7 +51,7 @@ def openMap(columns, rows, name="open.tmj", tileSize=32):
 
 
 # The order of an entity's fields on the wire (docs/protocol.md).
-ENTITY_FIELDS = ("id", "name", "avatar", "c", "tick", "x", "y", "k", "f")
+ENTITY_FIELDS = ("id", "name", "avatar", "c", "tick", "x", "y", "k", "f", "user")
 
 
 def entity(fields):
@@ -95,7 +95,8 @@ class FakeClient:
         self.harness = harness
         self.frames = []
         self.closedWith = None
-        self.session = Session(harness.rooms, self.frames.append, self._close, harness.clock)
+        self.session = Session(harness.rooms, self.frames.append, self._close, harness.clock,
+                               harness.authority, harness.chat)
         self.session.opened()
 
     def _close(self, code, reason):
@@ -107,7 +108,11 @@ class FakeClient:
         self.session.received(payload, isBinary)
 
     def join(self, name="ada", avatar="fox", **extra):
-        message = {"t": "join", "name": name, "avatar": avatar}
+        """
+        Join as the player called C{name} (the same name is the same user
+        throughout a harness), with a fresh access token.
+        """
+        message = {"t": "join", "access": self.harness.accessToken(name, avatar)}
         message.update(extra)
         self.sendMessage(message)
         return self.last("welcome")
@@ -142,9 +147,14 @@ class Harness:
     and run the simulation's loops by hand.
     """
 
-    def __init__(self, maps=None, defaultMap=None, capacity=50, viewRadius=480, hold=30.0):
+    def __init__(self, maps=None, defaultMap=None, capacity=50, viewRadius=480, hold=30.0,
+                 store=None):
         from twisted.internet.task import Clock
 
+        from ark.auth import Authority
+        from ark.chat import ChatService
+        from ark.chatfilter import ChatFilter
+        from ark.presence import InProcessPresence
         from ark.rooms import RoomManager
 
         if maps is None:
@@ -158,7 +168,22 @@ class Harness:
             viewRadius=viewRadius,
             holdSeconds=hold,
             clock=self.clock,
+            store=store,
         )
+        self.presence = InProcessPresence(self.clock)
+        self.authority = Authority(store, self.presence, b"a test secret long enough for HMAC-SHA256", self.clock)
+        self.chat = ChatService(store, self.rooms, ChatFilter(), self.clock)
+        self._users = {}
+
+    def userId(self, name):
+        """
+        The user id of the player called C{name} in this harness.
+        """
+        return self._users.setdefault(name, len(self._users) + 1)
+
+    def accessToken(self, name="ada", avatar="fox"):
+        user = {"id": self.userId(name), "name": name, "avatar": avatar}
+        return self.authority.issueAccess(user, "family-of-" + name)
 
     def connect(self):
         return FakeClient(self)
@@ -220,3 +245,32 @@ class Wanderer:
         if count:
             self.client.walk(self.seq, [self.bits] * count)
         self.seq += count
+
+
+def requestJSON(method, url, body=None, token=None):
+    """
+    An HTTP request to a real server, with a JSON body; fires with the
+    status and the decoded JSON answer.
+    """
+    import json
+
+    from twisted.internet import reactor
+    from twisted.web.client import Agent, readBody
+    from twisted.web.http_headers import Headers
+    from twisted.web.client import FileBodyProducer
+    from io import BytesIO
+
+    headers = Headers({b"content-type": [b"application/json"]})
+    if token is not None:
+        headers.addRawHeader(b"authorization", b"Bearer " + token.encode("ascii"))
+    producer = None
+    if body is not None:
+        producer = FileBodyProducer(BytesIO(json.dumps(body).encode("utf-8")))
+
+    def read(response):
+        return readBody(response).addCallback(
+            lambda content: (response.code, json.loads(content) if content else None))
+
+    agent = Agent(reactor)
+    return agent.request(method.encode("ascii"), url.encode("ascii"), headers,
+                         producer).addCallback(read)

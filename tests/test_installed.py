@@ -15,6 +15,7 @@ from twisted.internet import defer, endpoints, protocol, reactor
 from twisted.trial.unittest import TestCase
 from twisted.web.client import Agent, readBody
 
+from tests.support import requestJSON
 from tests.test_websocket import PlayerProtocol
 
 TWISTD = os.path.join(os.path.dirname(sys.executable), "twistd")
@@ -52,16 +53,23 @@ class InstalledServerTests(TestCase):
 
     timeout = 60
 
-    def startServer(self, *arguments):
-        workdir = self.mktemp()
-        os.makedirs(workdir)
+    def startServer(self, *arguments, workdir=None):
+        if workdir is None:
+            workdir = self.mktemp()
+            os.makedirs(workdir)
         server = ServerProcess()
         environment = dict(os.environ, PYTHONPATH="", ARK_DATA_DIR=os.path.abspath(workdir))
         reactor.spawnProcess(
             server, TWISTD, [TWISTD, "-n", "--pidfile=", "ark", "--port", "0"] + list(arguments),
             env=environment, path=workdir,
         )
+        self.addCleanup(self.stopIfRunning, server)
         return server
+
+    def stopIfRunning(self, server):
+        if not server.ended.called:
+            server.transport.signalProcess("KILL")
+            return server.ended
 
     @defer.inlineCallbacks
     def test_bundledWorldIsServed(self):
@@ -94,12 +102,11 @@ class InstalledServerTests(TestCase):
             self.assertEqual(response.code, 200, module)
             yield readBody(response)
 
-        factory = WebSocketClientFactory("ws://127.0.0.1:%d/ws" % (port,), reactor=reactor)
-        factory.protocol = PlayerProtocol
-        factory.connected = defer.Deferred()
-        yield endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port).connect(factory)
-        player = yield factory.connected
-        player.send({"t": "join", "name": "operator", "avatar": "fox"})
+        status, signIn = yield requestJSON("POST", base + "/api/auth/guest",
+                                           {"name": "operator", "avatar": "fox"})
+        self.assertEqual(status, 200, server.output.decode()[-2500:])
+        player = yield self.connect(port)
+        player.send({"t": "join", "access": signIn["accessToken"]})
         welcome = yield player.waitFor(lambda m: m["t"] == "welcome")
         self.assertEqual(welcome["map"], "town.tmj")
         yield player.leave()
@@ -110,6 +117,64 @@ class InstalledServerTests(TestCase):
         # as a well-behaved Unix program does.
         self.assertIn(b"Server Shut Down.", server.output)
         self.assertEqual((ended.exitCode, ended.signal), (None, signal.SIGTERM))
+
+    @defer.inlineCallbacks
+    def connect(self, port):
+        factory = WebSocketClientFactory("ws://127.0.0.1:%d/ws" % (port,), reactor=reactor)
+        factory.protocol = PlayerProtocol
+        factory.connected = defer.Deferred()
+        yield endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port).connect(factory)
+        player = yield factory.connected
+        return player
+
+    @defer.inlineCallbacks
+    def stop(self, server):
+        os.kill(server.transport.pid, signal.SIGTERM)
+        yield server.ended
+
+    @defer.inlineCallbacks
+    def test_nothingAcknowledgedIsLostInARestart(self):
+        """
+        A chat message acknowledged before the server stops is in the
+        history after it starts again, and the player comes back where
+        they stood, with the same sign-in.
+        """
+        workdir = os.path.abspath(self.mktemp())
+        os.makedirs(workdir)
+        server = self.startServer(workdir=workdir)
+        port = yield server.listening
+        base = "http://127.0.0.1:%d" % (port,)
+        status, signIn = yield requestJSON("POST", base + "/api/auth/guest",
+                                           {"name": "Keeper", "avatar": "owl"})
+        self.assertEqual(status, 200, server.output.decode()[-2500:])
+        player = yield self.connect(port)
+        player.send({"t": "join", "access": signIn["accessToken"]})
+        welcome = yield player.waitFor(lambda m: m["t"] == "welcome")
+        player.send({"t": "in", "seq": 0, "steps": [4] * 10})
+        moved = yield player.waitFor(lambda m: m["t"] == "p" and m.get("ack") == 9)
+        player.send({"t": "say", "ref": 1, "kind": "nearby", "text": "remember me"})
+        said = yield player.waitFor(lambda m: m["t"] == "said")
+        self.assertNotIn("error", said)
+        # Stopped at once: no leave, no goodbye.
+        yield self.stop(server)
+
+        server = self.startServer(workdir=workdir)
+        port = yield server.listening
+        base = "http://127.0.0.1:%d" % (port,)
+        status, history = yield requestJSON(
+            "GET", base + "/api/chat/sessions/%d/messages" % (said["session"],),
+            token=signIn["accessToken"])
+        self.assertEqual(status, 200, server.output.decode()[-2500:])
+        self.assertEqual([(m["id"], m["text"]) for m in history["messages"]],
+                         [(said["id"], "remember me")])
+        player = yield self.connect(port)
+        player.send({"t": "join", "access": signIn["accessToken"]})
+        again = yield player.waitFor(lambda m: m["t"] == "welcome")
+        self.assertEqual(again["user"], welcome["user"])
+        self.assertEqual((again["me"]["x"], again["me"]["y"]), tuple(moved["me"][:2]))
+        self.assertNotEqual(moved["me"][:2], [welcome["me"]["x"], welcome["me"]["y"]])
+        yield player.leave()
+        yield self.stop(server)
 
     def test_brokenMapStopsStartupWithOneLine(self):
         """

@@ -866,6 +866,8 @@ class SwarmTests(SynchronousTestCase):
         server = FakeServer(clock, refuse)
         swarm = Swarm(clock, server.connect, clients=clients, duration=duration,
                       ramp=ramp, seed=7, url="ws://test/ws", **kw)
+        for bot in swarm.bots:
+            bot.access = "access-token-of-%s" % (bot.name,)
         reports = []
         swarm.start().addCallback(reports.append)
         return clock, server, swarm, reports
@@ -879,7 +881,7 @@ class SwarmTests(SynchronousTestCase):
     def test_joinsSpreadOverRamp(self):
         """
         Bots connect one after another over the ramp, and join with their
-        name, an avatar and the map asked for.
+        access token and the map asked for.
         """
         clock, server, swarm, reports = self.makeSwarm(clients=4, ramp=1.0, mapName="town.tmj")
         self.assertEqual(len(server.protocols), 1)
@@ -890,8 +892,7 @@ class SwarmTests(SynchronousTestCase):
         server.accept(server.protocols[1])
         [join] = sentMessages(server.protocols[1].transport)
         self.assertEqual(join["t"], "join")
-        self.assertEqual(join["name"], "bot-2")
-        self.assertIn(join["avatar"], loadtest.AVATARS)
+        self.assertEqual(join["access"], "access-token-of-bot-2")
         self.assertEqual(join["map"], "town.tmj")
 
     def test_oneTimerForAllBots(self):

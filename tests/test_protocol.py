@@ -79,7 +79,7 @@ class ConnectionTests(SynchronousTestCase):
 
     def setUp(self):
         self.harness = Harness()
-        self.factory = WorldFactory(self.harness.rooms, self.harness.clock)
+        self.factory = WorldFactory(self.harness.rooms, self.harness.clock, self.harness.authority, self.harness.chat)
         self.protocol = self.factory.buildProtocol(None)
         self.transport = ClosableTransport()
         self.protocol.makeConnection(self.transport)
@@ -98,14 +98,14 @@ class ConnectionTests(SynchronousTestCase):
 
     def join(self):
         self.protocol.dataReceived(
-            clientFrame(cbor2.dumps({"t": "join", "name": "ada", "avatar": "fox"})))
+            clientFrame(cbor2.dumps({"t": "join", "access": self.harness.accessToken()})))
         return self.messages()[0]
 
     def test_severalFramesInOneRead(self):
         """
         A read holding a join and two input batches is handled in order.
         """
-        data = clientFrame(cbor2.dumps({"t": "join", "name": "ada", "avatar": "fox"}))
+        data = clientFrame(cbor2.dumps({"t": "join", "access": self.harness.accessToken()}))
         data += clientFrame(cbor2.dumps({"t": "in", "seq": 0, "steps": [RIGHT] * 3}))
         data += clientFrame(cbor2.dumps({"t": "in", "seq": 3, "steps": [RIGHT] * 3}))
         self.protocol.dataReceived(data)
@@ -118,7 +118,7 @@ class ConnectionTests(SynchronousTestCase):
         """
         A frame arriving in pieces is put together before it is handled.
         """
-        data = clientFrame(cbor2.dumps({"t": "join", "name": "ada", "avatar": "fox"}))
+        data = clientFrame(cbor2.dumps({"t": "join", "access": self.harness.accessToken()}))
         for index in range(len(data)):
             self.protocol.dataReceived(data[index:index + 1])
         self.assertEqual(self.messages()[0]["t"], "welcome")
@@ -129,7 +129,7 @@ class ConnectionTests(SynchronousTestCase):
         (here refused as too large, which proves it arrived).
         """
         self.join()
-        payload = cbor2.dumps({"t": "in", "seq": 0, "steps": [RIGHT] * 3, "pad": "x" * 1100})
+        payload = cbor2.dumps({"t": "in", "seq": 0, "steps": [RIGHT] * 3, "pad": "x" * 5000})
         self.protocol.dataReceived(clientFrame(payload))
         self.assertEqual([m.get("code") for m in self.messages()], ["too_large"])
 
@@ -205,7 +205,7 @@ class TimeoutTests(SynchronousTestCase):
         dropped after the handshake timeout of the test clock.
         """
         harness = Harness()
-        protocol = WorldFactory(harness.rooms, harness.clock).buildProtocol(None)
+        protocol = WorldFactory(harness.rooms, harness.clock, harness.authority, harness.chat).buildProtocol(None)
         transport = ClosableTransport()
         protocol.makeConnection(transport)
         protocol.dataReceived(b"GET /ws HTTP/1.1\r\n")

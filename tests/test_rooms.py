@@ -108,7 +108,7 @@ class ReconnectionTests(SynchronousTestCase):
         self.harness.run(60 * 20)
         self.watcher.clear()
         again = self.harness.connect()
-        welcome = again.join(token=self.welcome["token"])
+        welcome = again.join("player", token=self.welcome["token"])
         self.assertTrue(welcome["resumed"])
         self.assertEqual(welcome["id"], self.welcome["id"])
         self.assertEqual([welcome["me"]["x"], welcome["me"]["y"]], before[:2])
@@ -130,7 +130,7 @@ class ReconnectionTests(SynchronousTestCase):
         self.harness.run(3)
         self.player.drop()
         again = self.harness.connect()
-        welcome = again.join(token=self.welcome["token"])
+        welcome = again.join("player", token=self.welcome["token"])
         self.assertEqual(welcome["ack"], 2)
         again.walk(welcome["ack"] + 1, [RIGHT] * 3)
         self.assertEqual(again.errors(), [])
@@ -150,8 +150,20 @@ class ReconnectionTests(SynchronousTestCase):
         self.harness.run(3)
         self.assertEqual(self.watcher.last("p")["del"], [self.welcome["id"]])
         late = self.harness.connect()
-        late.sendMessage({"t": "join", "token": self.welcome["token"]})
+        late.join("player", token=self.welcome["token"])
         self.assertEqual(late.errors(), ["bad_token"])
+
+    def test_anotherPlayersTokenIsUseless(self):
+        """
+        A reconnection token only resumes its own player's avatar: someone
+        who saw it cannot take the avatar over.
+        """
+        self.player.drop()
+        thief = self.harness.connect()
+        thief.join("thief", token=self.welcome["token"])
+        self.assertEqual(thief.errors(), ["bad_token"])
+        welcome = self.harness.connect().join("player", token=self.welcome["token"])
+        self.assertEqual(welcome["id"], self.welcome["id"])
 
     def test_tokenIsReplacedByEachWelcome(self):
         """
@@ -159,10 +171,10 @@ class ReconnectionTests(SynchronousTestCase):
         token works instead.
         """
         self.player.drop()
-        welcome = self.harness.connect().join(token=self.welcome["token"])
+        welcome = self.harness.connect().join("player", token=self.welcome["token"])
         self.assertNotEqual(welcome["token"], self.welcome["token"])
         stale = self.harness.connect()
-        stale.sendMessage({"t": "join", "token": self.welcome["token"]})
+        stale.join("player", token=self.welcome["token"])
         self.assertEqual(stale.errors(), ["bad_token"])
 
     def test_resumingFromASecondConnectionReplacesTheFirst(self):
@@ -173,7 +185,7 @@ class ReconnectionTests(SynchronousTestCase):
         """
         self.player.walk(0, [RIGHT] * 9)
         newer = self.harness.connect()
-        welcome = newer.join(token=self.welcome["token"])
+        welcome = newer.join("player", token=self.welcome["token"])
         self.assertEqual(self.player.closedWith[0], CLOSE_REPLACED)
         self.assertEqual(welcome["id"], self.welcome["id"])
         self.harness.clock.advance(60)
@@ -190,5 +202,5 @@ class ReconnectionTests(SynchronousTestCase):
         """
         self.player.sendMessage({"t": "leave"})
         late = self.harness.connect()
-        late.sendMessage({"t": "join", "token": self.welcome["token"]})
+        late.join("player", token=self.welcome["token"])
         self.assertEqual(late.errors(), ["bad_token"])

@@ -16,7 +16,7 @@ from ark.net.session import (
     MAX_STRIKES,
     MESSAGE_RATE,
 )
-from ark.world.movement import RIGHT
+from ark.world.movement import RIGHT, WALK_SPEED
 from ark.world.room import MAX_QUEUED_STEPS
 
 from tests.support import Harness
@@ -61,22 +61,15 @@ class JoinTests(SynchronousTestCase):
     def test_entitiesAreCompactArrays(self):
         """
         On the wire an entity is the array C{[id, name, avatar, connected,
-        tick, x, y, bits, facing]}.
+        tick, x, y, bits, facing, user]}.
         """
         client = self.harness.connect()
-        client.sendMessage({"t": "join", "name": "ada", "avatar": "fox"})
+        client.sendMessage({"t": "join", "access": self.harness.accessToken("ada", "fox")})
         me = cbor2.loads(client.frames[-1])["me"]
         room = next(self.harness.rooms.views()).room
         body = room.avatars[me[0]].body
-        self.assertEqual(me, [me[0], "ada", "fox", True, room.tick, body.x, body.y, 0, 0])
-
-    def test_nameIsTrimmedAndNormalised(self):
-        """
-        Surrounding spaces are removed and the name is stored in NFC form.
-        """
-        welcome = self.harness.connect().join("  Zoe\u0308  ")
-        self.assertEqual(welcome["me"]["name"], "Zo\u00eb")
-
+        self.assertEqual(me, [me[0], "ada", "fox", True, room.tick, body.x, body.y, 0, 0,
+                              self.harness.userId("ada")])
 
 class ValidationTests(SynchronousTestCase):
     """
@@ -115,7 +108,7 @@ class ValidationTests(SynchronousTestCase):
         """
         A frame over the soft limit is refused before decoding.
         """
-        payload = cbor2.dumps({"t": "join", "name": "x" * messages.SOFT_FRAME_LIMIT})
+        payload = cbor2.dumps({"t": "join", "access": "x" * messages.SOFT_FRAME_LIMIT})
         self.assertRefused(payload, "too_large")
 
     def test_notAMessage(self):
@@ -138,25 +131,28 @@ class ValidationTests(SynchronousTestCase):
         Missing, mistyped and out-of-range join fields are C{bad_field},
         each naming the field.
         """
+        access = self.harness.accessToken()
         cases = [
-            ({"t": "join", "avatar": "fox"}, "name"),
-            ({"t": "join", "name": 5, "avatar": "fox"}, "name"),
-            ({"t": "join", "name": "", "avatar": "fox"}, "name"),
-            ({"t": "join", "name": "x" * 33, "avatar": "fox"}, "name"),
-            ({"t": "join", "name": "bad\x07bell", "avatar": "fox"}, "name"),
-            ({"t": "join", "name": "rtl\u202eflip", "avatar": "fox"}, "name"),
-            ({"t": "join", "name": "ada"}, "avatar"),
-            ({"t": "join", "name": "ada", "avatar": "Fox!"}, "avatar"),
-            ({"t": "join", "name": "ada", "avatar": "fox", "map": "../etc/passwd"}, "map"),
-            ({"t": "join", "name": "ada", "avatar": "fox", "map": 3}, "map"),
-            ({"t": "join", "token": 12}, "token"),
-            ({"t": "join", "token": "x" * 500}, "token"),
+            ({"t": "join", "access": 5}, "access"),
+            ({"t": "join", "access": ""}, "access"),
+            ({"t": "join", "access": access, "map": "../etc/passwd"}, "map"),
+            ({"t": "join", "access": access, "map": 3}, "map"),
+            ({"t": "join", "access": access, "token": 12}, "token"),
+            ({"t": "join", "access": access, "token": "x" * 500}, "token"),
         ]
         for message, field in cases:
             self.client = self.harness.connect()
             error = self.assertRefused(cbor2.dumps(message), "bad_field")
             self.assertIn(field, error["message"], message)
             self.assertEqual(error["ref"], "join")
+
+    def test_joinWithoutAccessToken(self):
+        """
+        Nobody enters the world without signing in first.
+        """
+        error = self.assertRefused(cbor2.dumps({"t": "join", "name": "ada", "avatar": "fox"}),
+                                   "auth_required")
+        self.assertEqual(error["ref"], "join")
 
     def test_badInputFields(self):
         """
@@ -194,14 +190,15 @@ class ValidationTests(SynchronousTestCase):
         A connection joins once.
         """
         self.client.join()
-        self.assertRefused(cbor2.dumps({"t": "join", "name": "b", "avatar": "fox"}), "already_joined")
+        self.assertRefused(cbor2.dumps({"t": "join", "access": self.harness.accessToken("b")}),
+                           "already_joined")
 
     def test_unknownMap(self):
         """
         Joining a map the server does not have is C{unknown_map}.
         """
         error = self.assertRefused(
-            cbor2.dumps({"t": "join", "name": "a", "avatar": "fox", "map": "moon.tmj"}),
+            cbor2.dumps({"t": "join", "access": self.harness.accessToken(), "map": "moon.tmj"}),
             "unknown_map",
         )
         self.assertIn("moon.tmj", error["message"])
@@ -210,7 +207,9 @@ class ValidationTests(SynchronousTestCase):
         """
         Resuming with a token nobody holds is C{bad_token}.
         """
-        self.assertRefused(cbor2.dumps({"t": "join", "token": "nope"}), "bad_token")
+        self.assertRefused(
+            cbor2.dumps({"t": "join", "access": self.harness.accessToken(), "token": "nope"}),
+            "bad_token")
 
     def test_staleSequenceNumbers(self):
         """
@@ -257,7 +256,7 @@ class FloodTests(SynchronousTestCase):
     def setUp(self):
         self.harness = Harness()
         self.client = self.harness.connect()
-        self.client.join()
+        self.welcome = self.client.join()
 
     def test_messagesOverTheRateAreDropped(self):
         """
@@ -277,14 +276,17 @@ class FloodTests(SynchronousTestCase):
     def test_tooManyQueuedStepsAreDroppedWithANotice(self):
         """
         Steps beyond the queue are dropped; the client hears about it at
-        most once a second, and it is not held against it.
+        most once a second, and it is not held against it.  Once the queue
+        has drained, the acknowledgement settles every step sent, so the
+        client waits for none of the dropped ones.
         """
         self.client.walk(0, [RIGHT] * 30)
         self.client.walk(30, [RIGHT] * 30)
         self.assertEqual(self.client.errors(), ["steps_dropped"])
         self.harness.run(60)
         me = self.client.last("p")
-        self.assertEqual(me["ack"], MAX_QUEUED_STEPS - 1)
+        self.assertEqual(me["ack"], 59)
+        self.assertEqual(me["me"][0] - self.welcome["me"]["x"], MAX_QUEUED_STEPS * WALK_SPEED)
         self.assertIsNone(self.client.closedWith)
 
     def test_repeatOffendersAreClosed(self):

@@ -8,6 +8,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.test.requesthelper import DummyRequest
 from twisted.web.resource import getChildForRequest
 
+from ark.httpapi import SignInLimit
 from ark.web import makeSite
 
 from tests.support import Harness
@@ -39,7 +40,8 @@ class SiteTests(SynchronousTestCase):
         os.makedirs(mapsDir)
         with open(os.path.join(mapsDir, "open.tmj"), "w") as f:
             f.write('{"type": "map"}')
-        self.site = makeSite(webDir, mapsDir, None, self.harness.rooms)
+        self.site = makeSite(webDir, mapsDir, None, self.harness.rooms, self.harness.authority,
+                             SignInLimit(self.harness.clock))
 
     def test_roomsListsOpenRoomsWithTheirPlayers(self):
         """
@@ -104,7 +106,8 @@ class SiteTests(SynchronousTestCase):
         """
         from ark import resources
 
-        site = makeSite(resources.bundled("web"), self.mktemp(), None, self.harness.rooms)
+        site = makeSite(resources.bundled("web"), self.mktemp(), None, self.harness.rooms,
+                        self.harness.authority, SignInLimit(self.harness.clock))
         request, body = render(site, b"/vendor/phaser/phaser.esm.js")
         self.assertGreater(len(body), 500000)
         self.assertIn(b"export", body[-5000:])

@@ -3,19 +3,27 @@ The world over a real socket: Autobahn clients connect to the real site on
 a loopback port and play.
 """
 
+import os
+
 import cbor2
 
 from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol
 from twisted.internet import defer, endpoints, reactor
 from twisted.trial.unittest import TestCase
 
+from ark.auth import Authority
+from ark.chat import ChatService
+from ark.chatfilter import ChatFilter
+from ark.httpapi import SignInLimit
 from ark.net.protocol import WorldFactory
+from ark.presence import InProcessPresence
 from ark.rooms import RoomManager
 from ark.service import SimulationService
+from ark.store import openStore
 from ark.web import makeSite
 from ark.world.movement import DOWN, RIGHT
 
-from tests.support import openMap, readable
+from tests.support import openMap, readable, requestJSON
 
 
 class PlayerProtocol(WebSocketClientProtocol):
@@ -72,17 +80,33 @@ class TwoPlayersTests(TestCase):
     @defer.inlineCallbacks
     def setUp(self):
         worldMap = openMap(60, 60, name="open.tmj")
+        dataDirectory = self.mktemp()
+        os.makedirs(dataDirectory)
+        store = openStore("sqlite", dataDirectory)
+        yield store.start()
+        self.addCleanup(store.stop)
         rooms = RoomManager({worldMap.name: worldMap}, "open.tmj", capacity=10,
-                            viewRadius=480, holdSeconds=30, clock=reactor)
+                            viewRadius=480, holdSeconds=30, clock=reactor, store=store)
         simulation = SimulationService(rooms, reactor)
         simulation.startService()
         self.addCleanup(simulation.stopService)
-        factory = WorldFactory(rooms, reactor)
-        site = makeSite(self.mktemp(), self.mktemp(), factory, rooms)
+        authority = Authority(store, InProcessPresence(reactor), b"a test secret long enough for HMAC-SHA256", reactor)
+        chat = ChatService(store, rooms, ChatFilter(), reactor)
+        factory = WorldFactory(rooms, reactor, authority, chat)
+        site = makeSite(self.mktemp(), self.mktemp(), factory, rooms, authority,
+                        SignInLimit(reactor))
         endpoint = endpoints.TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1")
         self.port = yield endpoint.listen(site)
         self.addCleanup(self.port.stopListening)
+        self.base = "http://127.0.0.1:%d" % (self.port.getHost().port,)
         self.url = "ws://127.0.0.1:%d/ws" % (self.port.getHost().port,)
+
+    @defer.inlineCallbacks
+    def signIn(self, name, avatar):
+        status, answer = yield requestJSON("POST", self.base + "/api/auth/guest",
+                                           {"name": name, "avatar": avatar})
+        self.assertEqual(status, 200, answer)
+        return answer["accessToken"]
 
     @defer.inlineCallbacks
     def connect(self):
@@ -103,9 +127,9 @@ class TwoPlayersTests(TestCase):
         """
         alice = yield self.connect()
         bob = yield self.connect()
-        alice.send({"t": "join", "name": "alice", "avatar": "fox"})
+        alice.send({"t": "join", "access": (yield self.signIn("alice", "fox"))})
         aliceWelcome = yield alice.waitFor(lambda m: m["t"] == "welcome")
-        bob.send({"t": "join", "name": "bob", "avatar": "owl"})
+        bob.send({"t": "join", "access": (yield self.signIn("bob", "owl"))})
         bobWelcome = yield bob.waitFor(lambda m: m["t"] == "welcome")
         self.assertEqual([e["name"] for e in bobWelcome["entities"]], ["alice"])
         yield alice.waitFor(

@@ -19,13 +19,17 @@ import cbor2
 from ark.world.movement import INPUT_MASK
 from ark.world.room import MAX_SEQ
 
-SOFT_FRAME_LIMIT = 1024
+# Room for a chat message of 500 characters of any script.
+SOFT_FRAME_LIMIT = 4096
 HARD_FRAME_LIMIT = 64 * 1024
 MAX_STEPS_PER_MESSAGE = 30
 MAX_NAME_LENGTH = 32
 MAX_AVATAR_LENGTH = 32
 MAX_MAP_LENGTH = 128
 MAX_TOKEN_LENGTH = 128
+MAX_ACCESS_LENGTH = 2048
+MAX_CHAT_TEXT = 2000
+CHAT_KINDS = ("nearby", "zone", "direct")
 
 _AVATAR = re.compile(r"[a-z0-9_-]+\Z")
 _MAP = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*\Z")
@@ -48,10 +52,16 @@ class ProtocolError(Exception):
 
 
 class Join(NamedTuple):
-    name: Optional[str]
-    avatar: Optional[str]
+    access: str
     map: Optional[str]
     token: Optional[str]
+
+
+class Say(NamedTuple):
+    ref: int
+    kind: str
+    text: str
+    to: Optional[int]
 
 
 class Input(NamedTuple):
@@ -128,29 +138,37 @@ def cleanName(name: str) -> str:
 
 
 def parseJoin(item) -> Join:
+    access = item.get("access")
+    if access is None:
+        raise ProtocolError("auth_required", "'access' must hold an access token; sign in first",
+                            "join")
+    access = _field(item, "access", str)
+    if not 0 < len(access) <= MAX_ACCESS_LENGTH:
+        raise ProtocolError("bad_field", "'access' has the wrong length", "join")
     token = _field(item, "token", str, required=False)
-    if token is not None:
-        if not 0 < len(token) <= MAX_TOKEN_LENGTH:
-            raise ProtocolError("bad_field", "'token' has the wrong length", "join")
-        return Join(None, None, None, token)
-    name = cleanName(_field(item, "name", str))
-    if not 0 < len(name) <= MAX_NAME_LENGTH:
-        raise ProtocolError(
-            "bad_field", "'name' must be 1 to %d characters" % (MAX_NAME_LENGTH,), "join"
-        )
-    avatar = _field(item, "avatar", str)
-    if len(avatar) > MAX_AVATAR_LENGTH or not _AVATAR.match(avatar):
-        raise ProtocolError(
-            "bad_field",
-            "'avatar' must be 1 to %d of a-z 0-9 _ -" % (MAX_AVATAR_LENGTH,),
-            "join",
-        )
+    if token is not None and not 0 < len(token) <= MAX_TOKEN_LENGTH:
+        raise ProtocolError("bad_field", "'token' has the wrong length", "join")
     mapName = _field(item, "map", str, required=False)
     if mapName is not None and (
         len(mapName) > MAX_MAP_LENGTH or not _MAP.match(mapName) or ".." in mapName
     ):
         raise ProtocolError("bad_field", "'map' is not a map file name", "join")
-    return Join(name, avatar, mapName, None)
+    return Join(access, mapName, token)
+
+
+def parseSay(item) -> Say:
+    ref = _field(item, "ref", int)
+    if not 0 <= ref <= MAX_SEQ:
+        raise ProtocolError("bad_field", "'ref' must be between 0 and 2**53 - 1", "say")
+    kind = _field(item, "kind", str)
+    if kind not in CHAT_KINDS:
+        raise ProtocolError("bad_field", "'kind' must be one of %s" % (", ".join(CHAT_KINDS),),
+                            "say")
+    text = _field(item, "text", str)
+    if len(text) > MAX_CHAT_TEXT:
+        raise ProtocolError("bad_field", "'text' is far too long", "say")
+    to = _field(item, "to", int, required=kind == "direct")
+    return Say(ref, kind, text, to)
 
 
 def parseInput(item) -> Input:
@@ -182,4 +200,10 @@ def parseAct(item) -> Act:
     return Act()
 
 
-_PARSERS = {"join": parseJoin, "in": parseInput, "leave": parseLeave, "act": parseAct}
+_PARSERS = {
+    "join": parseJoin,
+    "in": parseInput,
+    "leave": parseLeave,
+    "act": parseAct,
+    "say": parseSay,
+}

@@ -10,7 +10,7 @@ import struct
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 
 from ark.net.messages import HARD_FRAME_LIMIT
-from ark.net.session import CLOSE_GOING_AWAY, Session
+from ark.net.session import CLOSE_GOING_AWAY, INPUT_RATE, Session
 
 
 def unmask(payload: bytes, mask: bytes) -> bytes:
@@ -44,9 +44,9 @@ class WorldProtocol(WebSocketServerProtocol):
     session = None
 
     def onOpen(self):
-        self.session = Session(
-            self.factory.rooms, self._send, self._closeWith, self.factory.clock
-        )
+        factory = self.factory
+        self.session = Session(factory.rooms, self._send, self._closeWith, factory.clock,
+                               factory.authority, factory.chat, factory.inputRate)
         self.factory.sessions.add(self.session)
         self.session.opened()
 
@@ -175,11 +175,15 @@ class WorldFactory(WebSocketServerFactory):
 
     @param rooms: the L{ark.rooms.RoomManager}.
     @param clock: the reactor, or a test clock.
+    @param authority: the L{ark.auth.Authority} that checks access tokens.
+    @param chat: the L{ark.chat.ChatService}.
+    @param inputRate: input steps a second each client may send.
     """
 
     protocol = WorldProtocol
 
-    def __init__(self, rooms, clock, url=None, allowedOrigins=("*",)):
+    def __init__(self, rooms, clock, authority, chat, inputRate=INPUT_RATE, url=None,
+                 allowedOrigins=("*",)):
         WebSocketServerFactory.__init__(self, url, reactor=clock)
         # Autobahn schedules its handshake, ping and close timeouts through
         # txaio's global reactor whatever reactor the factory is given; put
@@ -187,6 +191,9 @@ class WorldFactory(WebSocketServerFactory):
         self._batched_timer = _ClockTimers(clock)
         self.rooms = rooms
         self.clock = clock
+        self.authority = authority
+        self.chat = chat
+        self.inputRate = inputRate
         self.sessions = set()
         self.setProtocolOptions(
             maxMessagePayloadSize=HARD_FRAME_LIMIT,

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
+from twisted.internet import defer
 from twisted.logger import Logger
 
 from ark import metrics
+from ark.auth import AuthError
+from ark.chat import Speaker
+from ark.chatfilter import Refused
 from ark.net.codec import dumps
-from ark.net.messages import Act, Input, Join, Leave, ProtocolError, decode
+from ark.net.messages import Act, Input, Join, Leave, ProtocolError, Say, decode
 from ark.net.views import PATCH_RATE
 from ark.world import movement
 from ark.world.room import MAX_QUEUED_STEPS
@@ -26,6 +30,10 @@ JOIN_TIMEOUT = 10.0
 
 # Messages per second a client may send, with a burst of as many.
 MESSAGE_RATE = 40.0
+
+# Input steps per second a client may send (the tick rate), with a burst
+# of as many.
+INPUT_RATE = 60.0
 
 # Strikes (protocol errors) that close a connection; one is forgiven a second.
 MAX_STRIKES = 10
@@ -45,16 +53,28 @@ class Session:
     @param send: sends one binary message to the client.
     @param close: closes the connection with a code and a reason.
     @param clock: an L{IReactorTime}.
+    @param authority: the L{ark.auth.Authority} that checks access tokens.
+    @param chat: the L{ark.chat.ChatService}.
+    @param inputRate: input steps a second the client may send.
     """
 
     def __init__(self, rooms, send: Callable[[bytes], None],
-                 close: Callable[[int, str], None], clock):
+                 close: Callable[[int, str], None], clock, authority, chat,
+                 inputRate: float = INPUT_RATE):
         self.rooms = rooms
         self.send = send
         self._close = close
         self.clock = clock
+        self.authority = authority
+        self.chat = chat
         self.seat = None
+        self.identity = None
         self.closed = False
+        self._joining = False
+        self.inputRate = inputRate
+        self._steps = inputRate
+        self._stepsAt = clock.seconds()
+        self._stepNoticeAt = None
         self._joinTimer = None
         self._allowance = MESSAGE_RATE
         self._allowanceAt = clock.seconds()
@@ -101,6 +121,7 @@ class Session:
         if self._joinTimer is not None and self._joinTimer.active():
             self._joinTimer.cancel()
         self.closed = True
+        self._stopListening()
         if self.seat is not None:
             seat, self.seat = self.seat, None
             self.rooms.disconnected(seat)
@@ -110,6 +131,7 @@ class Session:
         """
         Another connection resumed this session's avatar.
         """
+        self._stopListening()
         if self.seat is not None:
             self.seat = None
             metrics.connectedPlayers.dec()
@@ -123,13 +145,38 @@ class Session:
     # -- messages ----------------------------------------------------------
 
     def _onJoin(self, join: Join) -> None:
-        if self.seat is not None:
+        if self.seat is not None or self._joining:
             raise ProtocolError("already_joined", "this connection has joined already", "join")
+        self._joining = True
+        joined = self._identify(join)
+        joined.addCallback(self._seat, join)
+        joined.addErrback(self._joinRefused)
+
+    @defer.inlineCallbacks
+    def _identify(self, join: Join):
+        """
+        Fires with the player's L{ark.auth.Identity} and where they last
+        stood, if that is where they will appear.
+        """
+        identity = yield self.authority.verifyAccess(join.access)
+        place = None
+        if join.token is None and join.map is None and self.rooms.store is not None:
+            place = yield self.rooms.store.lastPlace(identity.userId)
+        return identity, place
+
+    def _seat(self, found, join: Join) -> None:
+        identity, place = found
+        self._joining = False
+        if self.closed:
+            return
         if join.token is not None:
-            seat = self.rooms.resume(self, join.token)
+            seat = self.rooms.resume(self, join.token, identity.userId)
         else:
-            seat = self.rooms.join(self, join.name, join.avatar, join.map)
+            seat = self.rooms.join(self, identity.name, identity.avatar, join.map,
+                                   identity.userId, place)
         self.seat = seat
+        self.identity = identity
+        self.chat.listen(identity.userId, self._deliverChat)
         metrics.connectedPlayers.inc()
         if self._joinTimer is not None and self._joinTimer.active():
             self._joinTimer.cancel()
@@ -138,6 +185,7 @@ class Session:
         welcome = {
             "t": "welcome",
             "id": seat.avatar.entityId,
+            "user": identity.userId,
             "token": seat.token,
             "resumed": join.token is not None,
             "map": worldMap.name,
@@ -152,6 +200,20 @@ class Session:
         welcome.update(snapshot)
         self._sendMessage(welcome)
 
+    def _joinRefused(self, failure) -> None:
+        self._joining = False
+        if self.closed:
+            return
+        error = failure.value
+        if isinstance(error, AuthError):
+            # Not a strike: the client refreshes its token and tries again.
+            self._sendError(error.code, error.message, "join")
+        elif isinstance(error, ProtocolError):
+            self._refuse(error)
+        else:
+            log.failure("joining", failure)
+            self._sendError("internal_error", "the server failed to handle this message", "join")
+
     def _onInput(self, message: Input) -> None:
         seat = self._joined("in")
         avatar = seat.avatar
@@ -162,20 +224,40 @@ class Session:
                 % (message.seq, avatar.lastSeq),
                 "in",
             )
-        dropped = seat.room.queueSteps(avatar, message.seq, message.steps)
+        steps = message.steps
+        allowed = self._takeSteps(len(steps))
+        if allowed < len(steps):
+            metrics.traffic.stepsDropped += len(steps) - allowed
+            self._notice("input_rate_limited", "more than %d input steps a second; %d dropped"
+                         % (self.inputRate, len(steps) - allowed))
+        dropped = seat.room.queueSteps(avatar, message.seq, steps[:allowed], len(steps))
         if dropped:
             metrics.traffic.stepsDropped += dropped
-            now = self.clock.seconds()
-            if self._dropNoticeAt is None or now - self._dropNoticeAt >= 1.0:
-                self._dropNoticeAt = now
-                self._sendError(
-                    "steps_dropped",
-                    "%d steps dropped: at most %d may wait" % (dropped, MAX_QUEUED_STEPS),
-                    "in",
-                )
+            self._notice("steps_dropped",
+                         "%d steps dropped: at most %d may wait" % (dropped, MAX_QUEUED_STEPS))
+
+    def _takeSteps(self, count: int) -> int:
+        """
+        How many of C{count} steps the input rate lets through now.
+        """
+        now = self.clock.seconds()
+        self._steps = min(self.inputRate, self._steps + (now - self._stepsAt) * self.inputRate)
+        self._stepsAt = now
+        allowed = min(count, int(self._steps))
+        self._steps -= allowed
+        return allowed
+
+    def _notice(self, code: str, message: str) -> None:
+        # Dropped input is told at most once a second: the client cannot
+        # help a burst it has sent already.
+        now = self.clock.seconds()
+        if self._dropNoticeAt is None or now - self._dropNoticeAt >= 1.0:
+            self._dropNoticeAt = now
+            self._sendError(code, message, "in")
 
     def _onLeave(self, message: Leave) -> None:
         seat = self._joined("leave")
+        self._stopListening()
         self.seat = None
         metrics.connectedPlayers.dec()
         self.rooms.leave(seat)
@@ -185,11 +267,43 @@ class Session:
         seat = self._joined("act")
         seat.room.act(seat.avatar)
 
+    def _onSay(self, message: Say) -> None:
+        seat = self._joined("say")
+        identity = self.identity
+        speaker = Speaker(identity.userId, identity.name, identity.avatar, seat)
+        said = defer.maybeDeferred(self.chat.say, speaker, message.kind, message.text, message.to)
+        said.addCallbacks(self._said, self._notSaid, callbackArgs=(message.ref,),
+                          errbackArgs=(message.ref,))
+
+    def _said(self, stored: dict, ref: int) -> None:
+        if not self.closed:
+            answer = {"t": "said", "ref": ref}
+            answer.update(stored)
+            self._sendMessage(answer)
+
+    def _notSaid(self, failure, ref: int) -> None:
+        if failure.check(Refused):
+            code, text = failure.value.code, failure.value.message
+        else:
+            log.failure("saying something", failure)
+            code, text = "internal_error", "the server failed to handle this message"
+        if not self.closed:
+            self._sendMessage({"t": "said", "ref": ref, "error": code, "message": text})
+
+    def _deliverChat(self, message: dict) -> None:
+        if not self.closed:
+            self._sendMessage(message)
+
+    def _stopListening(self) -> None:
+        if self.identity is not None:
+            self.chat.stopListening(self.identity.userId, self._deliverChat)
+
     _handlers = {
         Join: (_onJoin, "join"),
         Input: (_onInput, "in"),
         Leave: (_onLeave, "leave"),
         Act: (_onAct, "act"),
+        Say: (_onSay, "say"),
     }
 
     def _joined(self, kind: str):

@@ -50,12 +50,12 @@ def describe(avatar: Avatar) -> list:
     """
     The full description of an avatar that a client needs to show it,
     with its last motion to replay it from: C{[id, name, avatar,
-    connected, tick, x, y, bits, facing]}.  An array, not a map, because
+    connected, tick, x, y, bits, facing, userId]}.  An array, not a map, because
     entering entities are a large share of what clients receive.
     """
     tick, kind, bits, x, y, facing = avatar.anchor
     return [avatar.entityId, avatar.name, avatar.avatar, avatar.connected,
-            tick, x, y, bits, facing]
+            tick, x, y, bits, facing, avatar.userId]
 
 
 def describeNow(avatar: Avatar, tick: int) -> list:
@@ -65,7 +65,7 @@ def describeNow(avatar: Avatar, tick: int) -> list:
     """
     body = avatar.body
     return [avatar.entityId, avatar.name, avatar.avatar, avatar.connected,
-            tick, body.x, body.y, avatar.bits, body.facing]
+            tick, body.x, body.y, avatar.bits, body.facing, avatar.userId]
 
 
 class Viewer:

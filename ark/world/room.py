@@ -47,13 +47,17 @@ class Avatar:
     One player's avatar in a room.
 
     @ivar entityId: small integer naming the avatar in this room.
+    @ivar userId: the player's user id.
     @ivar body: the L{movement.Body} after the last step.
     @ivar bits: the input it applies every tick: the last consumed, or 0
         once it has stopped.
     @ivar stalled: whether no step was waiting at the last tick although
         it was moving; the next tick tells a late step from a stop.
     @ivar lastSeq: the highest step number received.
-    @ivar ackSeq: the step number of the last step consumed.
+    @ivar ackSeq: the step number of the last step consumed; once the
+        queue is empty, of the last step received, so that steps dropped
+        from a full queue are settled too and the client stops waiting
+        for them.
     @ivar motions: motions since the last L{Room.drainChanges}.
     @ivar anchor: the last motion: where observers replay it from.
     @ivar cell: the grid cell the avatar stands in.
@@ -63,6 +67,7 @@ class Avatar:
 
     __slots__ = (
         "entityId",
+        "userId",
         "name",
         "avatar",
         "body",
@@ -79,8 +84,10 @@ class Avatar:
         "dropped",
     )
 
-    def __init__(self, entityId: int, name: str, avatar: str, body: Body, cell):
+    def __init__(self, entityId: int, name: str, avatar: str, body: Body, cell,
+                 userId: Optional[int] = None):
         self.entityId = entityId
+        self.userId = userId
         self.name = name
         self.avatar = avatar
         self.body = body
@@ -165,18 +172,20 @@ class Room:
         px, py = candidates[0]
         return Body(movement.toUnits(px), movement.toUnits(py))
 
-    def addAvatar(self, name: str, avatar: str, body: Optional[Body] = None) -> Avatar:
+    def addAvatar(self, name: str, avatar: str, body: Optional[Body] = None,
+                  userId: Optional[int] = None) -> Avatar:
         """
         Put a new avatar in the room.
 
         @param body: where it stands; a spawn point when not given.
+        @param userId: the player's user id.
         """
         if body is None:
             body = self.spawnBody()
         entityId = self._nextEntityId
         self._nextEntityId += 1
         cell = self.grid.cellAt(body.x, body.y)
-        added = Avatar(entityId, name, avatar, body, cell)
+        added = Avatar(entityId, name, avatar, body, cell, userId)
         added.anchor = (self.tick, PLACED, 0, body.x, body.y, body.facing)
         self.avatars[entityId] = added
         self.grid.add(added, cell)
@@ -212,7 +221,7 @@ class Room:
         avatar.queue.clear()
         avatar.lastSeq = avatar.ackSeq
 
-    def queueSteps(self, avatar: Avatar, firstSeq: int, steps) -> int:
+    def queueSteps(self, avatar: Avatar, firstSeq: int, steps, received=None) -> int:
         """
         Queue numbered input steps for C{avatar}.
 
@@ -220,7 +229,10 @@ class Room:
         and every step is a valid bit set.  Steps that do not fit the queue
         are dropped, so a client cannot bank movement by sending more.
 
-        @return: how many steps were dropped.
+        @param received: how many steps the client sent from C{firstSeq}
+            on, when the caller dropped some of them already (the rest of
+            C{len(steps)}); they count as received all the same.
+        @return: how many of C{steps} were dropped.
         """
         queue = avatar.queue
         room = MAX_QUEUED_STEPS - len(queue)
@@ -229,7 +241,10 @@ class Room:
             queue.append((seq, bits))
             seq += 1
         dropped = max(0, len(steps) - room)
-        avatar.lastSeq = firstSeq + len(steps) - 1
+        avatar.lastSeq = firstSeq + (len(steps) if received is None else received) - 1
+        if not queue:
+            # Nothing of it will be consumed: settle it now.
+            avatar.ackSeq = avatar.lastSeq
         avatar.dropped += dropped
         return dropped
 
@@ -258,7 +273,7 @@ class Room:
             queue = avatar.queue
             if queue:
                 seq, bits = queue.popleft()
-                avatar.ackSeq = seq
+                avatar.ackSeq = seq if queue else avatar.lastSeq
                 if avatar.stalled:
                     # Late, not stopped: it stood still last tick, and
                     # applies these bits from this one on.

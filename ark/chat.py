@@ -1,0 +1,210 @@
+"""
+Chat: who a message goes to, storing it before anyone hears of it, and
+delivering it to the participants who are online.
+
+Kinds (see the protocol doc): I{nearby} goes to the players within the
+proximity radius when it is said, I{zone} to everyone in the sender's
+zone, I{direct} to one user, online or not, and I{system} from the server.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Dict, List, Optional, Set
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from ark.chatfilter import Refused
+from ark.world import movement
+
+log = Logger()
+
+NEARBY_RADIUS = 100
+MESSAGES_PER_WINDOW = 5
+WINDOW_SECONDS = 10.0
+# A crowd around the sender: the nearest this many hear a nearby message.
+MAX_NEARBY = 50
+
+
+class Speaker:
+    """
+    Who is saying something: a player and, when they are in the world,
+    their seat.
+    """
+
+    __slots__ = ("userId", "name", "avatar", "seat")
+
+    def __init__(self, userId: int, name: str, avatar: str, seat=None):
+        self.userId = userId
+        self.name = name
+        self.avatar = avatar
+        self.seat = seat
+
+
+class ChatService:
+    """
+    @param store: an L{ark.interfaces.IStore}.
+    @param rooms: the L{ark.rooms.RoomManager}, for who is near and who is
+        in which zone.
+    @param chatFilter: an L{ark.chatfilter.ChatFilter}.
+    @param clock: an L{IReactorTime}.
+    """
+
+    def __init__(self, store, rooms, chatFilter, clock, radius: int = NEARBY_RADIUS,
+                 perWindow: int = MESSAGES_PER_WINDOW, window: float = WINDOW_SECONDS):
+        self.store = store
+        self.rooms = rooms
+        self.filter = chatFilter
+        self.clock = clock
+        self.radius = radius * movement.UNITS_PER_PIXEL
+        self.perWindow = perWindow
+        self.window = window
+        self._listeners: Dict[int, Set] = {}
+        self._recent: Dict[int, deque] = {}
+
+    # -- who is online -------------------------------------------------------
+
+    def listen(self, userId: int, deliver) -> None:
+        """
+        Deliver the user's messages to C{deliver} (a callable taking the
+        message dict) while it listens.
+        """
+        self._listeners.setdefault(userId, set()).add(deliver)
+
+    def stopListening(self, userId: int, deliver) -> None:
+        listeners = self._listeners.get(userId)
+        if listeners is not None:
+            listeners.discard(deliver)
+            if not listeners:
+                del self._listeners[userId]
+
+    # -- saying --------------------------------------------------------------
+
+    def _withinRate(self, userId: int) -> bool:
+        now = self.clock.seconds()
+        recent = self._recent.setdefault(userId, deque())
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        if len(recent) >= self.perWindow:
+            return False
+        recent.append(now)
+        return True
+
+    @defer.inlineCallbacks
+    def say(self, speaker: Speaker, kind: str, text: str, to: Optional[int] = None):
+        """
+        Store what C{speaker} said and deliver it.
+
+        @return: a Deferred firing with C{{"session", "id", "at", "text"}}
+            once the message is stored.
+        @raise Refused: with the code the sender is told.
+        """
+        text = self.filter.clean(text)
+        if kind == "direct":
+            recipients = yield self._directTo(speaker, to)
+            low, high = sorted((speaker.userId, to))
+            key, title = "direct:%d:%d" % (low, high), ""
+        elif kind == "nearby":
+            recipients = self._nearby(speaker)
+            key = "nearby:" + ",".join(str(u) for u in sorted(set(recipients) | {speaker.userId}))
+            title = ""
+        elif kind == "zone":
+            mapName, zoneName, recipients = self._zone(speaker)
+            key, title = "zone:%s:%s" % (mapName, zoneName), zoneName
+        else:
+            raise Refused("bad_kind", "kind must be nearby, zone or direct")
+        if not self._withinRate(speaker.userId):
+            raise Refused("chat_rate_limited", "at most %d messages in %d seconds"
+                          % (self.perWindow, self.window))
+        at = int(self.clock.seconds() * 1000)
+        try:
+            sessionId, messageId = yield self.store.addMessage(
+                key, kind, title, recipients, speaker.userId, "player", text, at)
+        except Exception:
+            log.failure("storing a chat message")
+            raise Refused("store_failed", "the message could not be stored; try again")
+        self._deliver(recipients, speaker.userId, {
+            "t": "chat", "session": sessionId, "kind": kind, "id": messageId, "at": at,
+            "text": text, "from": {"id": speaker.userId, "name": speaker.name,
+                                   "avatar": speaker.avatar},
+        })
+        return {"session": sessionId, "id": messageId, "at": at, "text": text}
+
+    @defer.inlineCallbacks
+    def system(self, userId: int, text: str):
+        """
+        Tell one user something, in their session with the server.
+        """
+        at = int(self.clock.seconds() * 1000)
+        sessionId, messageId = yield self.store.addMessage(
+            "system:%d" % (userId,), "system", "", [userId], None, "system", text, at)
+        self._deliver([userId], None, {"t": "chat", "session": sessionId, "kind": "system",
+                                       "id": messageId, "at": at, "text": text, "from": None})
+        return sessionId, messageId
+
+    def _deliver(self, recipients, senderId, message: dict) -> None:
+        for userId in recipients:
+            if userId == senderId:
+                continue
+            for deliver in list(self._listeners.get(userId, ())):
+                deliver(message)
+
+    # -- who hears it --------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def _directTo(self, speaker: Speaker, to: Optional[int]):
+        if to is None or to == speaker.userId:
+            raise Refused("unknown_user", "'to' must be another player's user id")
+        user = yield self.store.userById(to)
+        if user is None:
+            raise Refused("unknown_user", "there is no user %d" % (to,))
+        return [speaker.userId, to]
+
+    def _nearby(self, speaker: Speaker) -> List[int]:
+        """
+        The users whose avatars stand within the radius of the speaker's,
+        nearest first, the speaker included.
+        """
+        seat = self._seat(speaker)
+        room = seat.room
+        me = seat.avatar.body
+        radius = self.radius
+        span = room.grid.spanAround(me.x, me.y, radius)
+        found = []
+        for cell in room.grid.cellsIn(span):
+            for other in room.grid.members(cell):
+                if other is seat.avatar or other.userId is None:
+                    continue
+                dx = other.body.x - me.x
+                dy = other.body.y - me.y
+                distance = dx * dx + dy * dy
+                if distance <= radius * radius:
+                    found.append((distance, other.userId))
+        found.sort()
+        return [speaker.userId] + [userId for _, userId in found[:MAX_NEARBY]]
+
+    def _zone(self, speaker: Speaker):
+        """
+        The sender's innermost named zone, and everyone in it on any shard
+        of the map.
+        """
+        seat = self._seat(speaker)
+        worldMap = seat.room.worldMap
+        named = [n for n in seat.avatar.zones if worldMap.zones[n].name]
+        if not named:
+            raise Refused("not_in_zone", "you are not in a zone")
+        number = named[-1]
+        recipients = [speaker.userId]
+        for view in self.rooms.shardsOf(worldMap.name):
+            for avatar in view.room.avatars.values():
+                if number in avatar.zones and avatar.userId is not None \
+                        and avatar.userId != speaker.userId:
+                    recipients.append(avatar.userId)
+        return worldMap.name, worldMap.zones[number].name, recipients
+
+    @staticmethod
+    def _seat(speaker: Speaker):
+        if speaker.seat is None:
+            raise Refused("not_in_world", "join the world first")
+        return speaker.seat

@@ -1,0 +1,162 @@
+"""
+The seams of ark: what the rest of the server asks of the store and of
+the presence layer.  Each has a default implementation that needs nothing
+installed (SQLite, in-process) and one for running several nodes
+(PostgreSQL, Redis).
+"""
+
+from __future__ import annotations
+
+from zope.interface import Attribute, Interface
+
+
+class IStore(Interface):
+    """
+    Where what must outlive the process is kept: users, refresh tokens,
+    chat sessions and messages, and where each player last stood.
+
+    Every method returns a L{twisted.internet.defer.Deferred}; none blocks
+    the reactor.  Times are integers, milliseconds since the Unix epoch,
+    always given by the caller (so tests control them).  A user is a dict
+    C{{"id": int, "name": str, "avatar": str, "username": str or None,
+    "guest": bool}}.
+    """
+
+    def start():
+        """
+        Connect and apply every migration not yet applied, in order, each
+        in its own transaction.  Fires when the store is ready.
+        """
+
+    def stop():
+        """
+        Close the connections.  Fires when closed.
+        """
+
+    # -- users -----------------------------------------------------------
+
+    def createUser(name, avatar, at, username=None, passwordHash=None):
+        """
+        Add a user (a guest when C{username} is C{None}).  Fires with the
+        user dict, or fails with L{UsernameTaken}.
+        """
+
+    def userById(userId):
+        """
+        Fires with the user dict, or C{None}.
+        """
+
+    def credentials(username):
+        """
+        Fires with C{(user dict, passwordHash)} for the account named
+        C{username} (already lower-cased by the caller), or C{None}.
+        """
+
+    def savePlace(userId, mapName, x, y, at):
+        """
+        Remember where the user's avatar stood (units) when they left.
+        """
+
+    def lastPlace(userId):
+        """
+        Fires with C{(mapName, x, y)} saved by L{savePlace}, or C{None}.
+        """
+
+    # -- refresh tokens --------------------------------------------------
+
+    def addRefreshToken(tokenHash, userId, family, at, expiresAt):
+        """
+        Store a new refresh token (its hash only) of a token family.
+        """
+
+    def useRefreshToken(tokenHash, at):
+        """
+        Spend a refresh token, atomically, so that two uses of one token
+        cannot both succeed.  Fires with C{(status, userId, family)}:
+        C{status} is C{"ok"} (it was valid and is now used), C{"unknown"},
+        C{"expired"}, C{"revoked"}, or C{"reused"} (it had been used
+        before: the whole family is revoked now); C{userId} and C{family}
+        are C{None} for C{"unknown"}.
+        """
+
+    def revokeFamily(family, at):
+        """
+        Revoke every refresh token of C{family}.
+        """
+
+    def familyOf(tokenHash):
+        """
+        Fires with C{(userId, family)} of a refresh token, or C{None}.
+        """
+
+    # -- chat ------------------------------------------------------------
+
+    def addMessage(sessionKey, kind, title, participants, senderId, senderType, text, at):
+        """
+        In one transaction: find or create the chat session named
+        C{sessionKey} (of C{kind}, with C{title}), make every user id of
+        C{participants} a participant (keeping existing ones), store the
+        message, and count it as read for its sender.  Fires with C{(sessionId,
+        messageId)} once committed.
+
+        @param senderId: the user id, or C{None} for system messages.
+        @param senderType: C{"player"}, C{"agent"} or C{"system"}.
+        """
+
+    def sessionsOf(userId):
+        """
+        Fires with the user's sessions, latest activity first: dicts
+        C{{"id", "kind", "title", "participants": [{"id", "name",
+        "avatar"}], "unread": int, "lastMessage": message or None}}.
+        """
+
+    def participantIds(sessionId):
+        """
+        Fires with the user ids of a session's participants (empty when
+        there is no such session).
+        """
+
+    def messages(sessionId, before, limit):
+        """
+        Fires with C{(messages, more)}: at most C{limit} messages of the
+        session with ids below C{before} (all when C{None}), oldest first,
+        and whether older ones remain.  A message is C{{"id", "session",
+        "from": {"id", "name", "avatar"} or None, "text", "at"}}.
+        """
+
+    def markRead(sessionId, userId, upTo):
+        """
+        Count the session's messages up to id C{upTo} as read by the user
+        (never moving backwards).  Fires with how many remain unread.
+        """
+
+
+class UsernameTaken(Exception):
+    """
+    An account with that username exists already.
+    """
+
+
+class IPresence(Interface):
+    """
+    What every node of a cluster must agree on at once and that need not
+    outlive the process: which access tokens were revoked.
+    """
+
+    def revoke(key, seconds):
+        """
+        Mark C{key} (a token id or family) revoked for C{seconds}.
+        Fires when every node will see it.
+        """
+
+    def isRevoked(keys):
+        """
+        Fires with whether any of C{keys} is revoked.
+        """
+
+    def stop():
+        """
+        Let go of connections.  Fires when done.
+        """
+
+    name = Attribute("What it is, for the log: 'in-process' or the Redis URL.")

@@ -1,0 +1,88 @@
+"""
+The presence layer: revocations every node must see at once.  In-process
+by default; in Redis with C{--redis}, so a token revoked on one node is
+refused by all.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable
+from urllib.parse import urlsplit
+
+from twisted.internet import defer
+from zope.interface import implementer
+
+from ark.interfaces import IPresence
+
+_PREFIX = "ark:revoked:"
+
+
+@implementer(IPresence)
+class InProcessPresence:
+    """
+    Revocations in a dictionary, forgotten when they expire.
+
+    @param clock: an L{IReactorTime}.
+    """
+
+    name = "in-process"
+
+    def __init__(self, clock):
+        self.clock = clock
+        self._until: Dict[str, float] = {}
+
+    def revoke(self, key: str, seconds: float):
+        now = self.clock.seconds()
+        self._until[key] = now + seconds
+        # Expired entries are swept on writes, so the table stays as small
+        # as the number of tokens revoked in the last access lifetime.
+        for old in [k for k, until in self._until.items() if until <= now]:
+            del self._until[old]
+        return defer.succeed(None)
+
+    def isRevoked(self, keys: Iterable[str]):
+        now = self.clock.seconds()
+        return defer.succeed(any(self._until.get(key, 0) > now for key in keys))
+
+    def stop(self):
+        return defer.succeed(None)
+
+
+@implementer(IPresence)
+class RedisPresence:
+    """
+    Revocations as Redis keys that expire by themselves.
+
+    @param url: C{redis://host:port/db}.
+    """
+
+    def __init__(self, url: str):
+        import txredisapi
+
+        parts = urlsplit(url)
+        self.name = url
+        database = int(parts.path.strip("/") or 0)
+        self._redis = txredisapi.lazyConnectionPool(
+            host=parts.hostname, port=parts.port or 6379, dbid=database,
+            password=parts.password, poolsize=2, reconnect=True,
+        )
+
+    def revoke(self, key: str, seconds: float):
+        return self._redis.set(_PREFIX + key, "1", expire=max(1, int(seconds + 0.999)))
+
+    @defer.inlineCallbacks
+    def isRevoked(self, keys: Iterable[str]):
+        values = yield self._redis.mget([_PREFIX + key for key in keys])
+        return any(value is not None for value in values)
+
+    def stop(self):
+        return self._redis.disconnect()
+
+
+def openPresence(redisUrl, clock):
+    """
+    The presence layer the options ask for.
+    """
+    if redisUrl:
+        return RedisPresence(redisUrl)
+    return InProcessPresence(clock)
