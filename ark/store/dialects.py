@@ -9,6 +9,7 @@ parameters; a L{Dialect} adapts it to its database.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Callable, Dict, Optional, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
@@ -69,16 +70,9 @@ class SQLiteDialect(Dialect):
 
     serialPrimaryKey = "INTEGER PRIMARY KEY AUTOINCREMENT"
 
-    # busy_timeout comes first so that the others wait for another process
-    # instead of failing.  synchronous=FULL makes each commit durable before
-    # it returns: a message is acknowledged only once stored, and WAL alone
-    # would only guarantee consistency, not durability, on power failure.
-    PRAGMAS = (
-        "PRAGMA busy_timeout = 5000",
-        "PRAGMA journal_mode = WAL",
-        "PRAGMA synchronous = FULL",
-        "PRAGMA foreign_keys = ON",
-    )
+    # How many times a connection tries to put a new file in WAL mode while
+    # other processes are doing the same (see _useWriteAheadLog).
+    WAL_ATTEMPTS = 5
 
     def __init__(self, path: str):
         self.path = path
@@ -100,8 +94,32 @@ class SQLiteDialect(Dialect):
         )
 
     def _prepare(self, connection) -> None:
-        for pragma in self.PRAGMAS:
-            connection.execute(pragma).fetchall()
+        # busy_timeout first, so that what follows waits for other
+        # processes instead of failing.  synchronous=FULL makes each commit
+        # durable before it returns: a message is acknowledged only once
+        # stored, and in WAL mode NORMAL would lose the last commits on
+        # power failure.
+        connection.execute("PRAGMA busy_timeout = 5000")
+        self._useWriteAheadLog(connection)
+        connection.execute("PRAGMA synchronous = FULL")
+        connection.execute("PRAGMA foreign_keys = ON")
+
+    def _useWriteAheadLog(self, connection) -> None:
+        # Switching a file to WAL takes a lock SQLite does not wait for
+        # (busy_timeout does not apply), so when another process switches
+        # the same new file at that moment, ours fails: but WAL is then
+        # recorded in the file, and a read, which does wait, shows it.
+        for _ in range(self.WAL_ATTEMPTS):
+            try:
+                (mode,) = connection.execute("PRAGMA journal_mode = WAL").fetchone()
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorname", None) != "SQLITE_BUSY":
+                    raise
+                connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()
+                (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+            if mode == "wal":
+                return
+        raise sqlite3.OperationalError("cannot put %s in WAL mode" % (self.path,))
 
     def begin(self, cursor: Statements, use: str) -> None:
         # A deferred transaction that reads and then writes fails at once
