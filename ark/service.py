@@ -111,6 +111,12 @@ class StoreService(service.MultiService):
         self.reactor = reactor
         self.ready = None
 
+    def privilegedStartService(self):
+        # twistd opens listening ports here, before startService: the port
+        # must wait for the store like everything else, so nothing starts
+        # here (ark needs no privileges anyway).
+        pass
+
     def startService(self):
         service.Service.startService(self)
         self.ready = self.store.start()
@@ -119,6 +125,7 @@ class StoreService(service.MultiService):
     def _startChildren(self, _):
         if self.running:
             for child in self:
+                child.privilegedStartService()
                 child.startService()
 
     def _failed(self, failure):
