@@ -143,7 +143,7 @@ def main():
 
     data = tempfile.mkdtemp(prefix="ark-chat-bench-")
     database = arguments.db
-    dropDatabase = None
+    cleanups = []
     if database.startswith("postgres"):
         import psycopg2
 
@@ -156,6 +156,8 @@ def main():
         def dropDatabase():
             admin.cursor().execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % (name,))
             admin.close()
+
+        cleanups.append(dropDatabase)
 
     server = subprocess.Popen(
         [os.path.join(BIN, "twistd"), "-n", "--pidfile=", "ark", "--port", "0",
@@ -185,8 +187,8 @@ def main():
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-        if dropDatabase is not None:
-            dropDatabase()
+        for cleanup in cleanups:
+            cleanup()
         shutil.rmtree(data, ignore_errors=True)
 
 

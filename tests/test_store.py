@@ -1,30 +1,22 @@
 """
-Tests for L{ark.store}: the same tests against SQLite and PostgreSQL.
-
-The PostgreSQL tests create a database of their own on the server named by
-C{ARK_TEST_POSTGRESQL} (default C{postgresql://postgres@127.0.0.1:5432/postgres}),
-and drop it afterwards.  Without a server they are skipped, except under
-CI (C{CI} set), where a missing server is an error.
+Tests for L{ark.store}: the same tests against SQLite and PostgreSQL (see
+L{tests.backends}).
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 
 from twisted.internet import defer
 from twisted.trial import unittest
 from zope.interface.verify import verifyObject
 
 from ark.interfaces import IStore, UsernameTaken
-from ark.store import SQLITE_FILE, openStore
-from ark.store.dialects import PostgreSQLDialect, SQLiteDialect
+from ark.store import openStore
+from ark.store.dialects import PostgreSQLDialect
 from ark.store.migrations import MIGRATIONS, migrate
-from ark.store.sqlstore import SQLStore
 
-POSTGRESQL = os.environ.get(
-    "ARK_TEST_POSTGRESQL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+from tests.backends import PostgreSQLBackend, SQLiteBackend
 
 TABLES = ("users", "refresh_tokens", "chat_sessions", "chat_participants", "chat_messages",
           "schema_migrations")
@@ -34,37 +26,13 @@ HOUR = 3600 * 1000
 
 class StoreTestsMixin:
     """
-    What a store must do, whatever its database.  A subclass provides
-    L{makeStore}, which opens (again) the same database each time, and
-    L{dropAll}.
+    What a store must do, whatever its database (a L{tests.backends.Backend}
+    mixed in with it).
     """
-
-    def makeStore(self) -> SQLStore:
-        """
-        A new store, not started, over the test's database.
-        """
-        raise NotImplementedError()
-
-    def dropAll(self) -> None:
-        """
-        Replace the test's database, once no store has it open, by an
-        empty one.
-        """
-        raise NotImplementedError()
 
     @defer.inlineCallbacks
     def setUp(self):
         self.store = yield self.startStore()
-
-    @defer.inlineCallbacks
-    def startStore(self):
-        """
-        A new store over the test's database, started, stopped at cleanup.
-        """
-        store = self.makeStore()
-        self.addCleanup(store.stop)
-        yield store.start()
-        return store
 
     def query(self, sql, parameters=()):
         """
@@ -602,24 +570,14 @@ class StoreTestsMixin:
         self.assertEqual((yield self.store.messages(424242, None, 50)), ([], False))
 
 
-class SQLiteStoreTests(StoreTestsMixin, unittest.TestCase):
+class SQLiteStoreTests(StoreTestsMixin, SQLiteBackend, unittest.TestCase):
     """
     The store in a SQLite file.
     """
 
     def setUp(self):
-        directory = self.mktemp()
-        os.makedirs(directory)
-        self.path = os.path.join(directory, SQLITE_FILE)
+        self.setUpDatabase()
         return StoreTestsMixin.setUp(self)
-
-    def makeStore(self):
-        return SQLStore(SQLiteDialect(self.path))
-
-    def dropAll(self):
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(self.path + suffix):
-                os.remove(self.path + suffix)
 
     def test_openStore(self):
         """
@@ -642,34 +600,14 @@ class SQLiteStoreTests(StoreTestsMixin, unittest.TestCase):
         self.assertEqual((yield self.query("PRAGMA busy_timeout")), [(5000,)])
 
 
-class PostgreSQLStoreTests(StoreTestsMixin, unittest.TestCase):
+class PostgreSQLStoreTests(StoreTestsMixin, PostgreSQLBackend, unittest.TestCase):
     """
     The store in a PostgreSQL database of its own.
     """
 
     def setUp(self):
-        self.server = _connectToServer()
-        self.database = "ark_test_" + uuid.uuid4().hex
-        # Cleanups run last added first: the store stops, then the
-        # database goes, then the connection that dropped it.
-        self.addCleanup(self.server.close)
-        self.execute("CREATE DATABASE " + self.database)
-        self.addCleanup(self.execute, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.database)
+        self.setUpDatabase()
         return StoreTestsMixin.setUp(self)
-
-    def execute(self, statement):
-        with self.server.cursor() as cursor:
-            cursor.execute(statement)
-
-    def url(self):
-        return POSTGRESQL.rsplit("/", 1)[0] + "/" + self.database
-
-    def makeStore(self):
-        return SQLStore(PostgreSQLDialect(self.url()))
-
-    def dropAll(self):
-        self.execute("DROP DATABASE %s WITH (FORCE)" % self.database)
-        self.execute("CREATE DATABASE " + self.database)
 
     def test_openStore(self):
         """
@@ -685,24 +623,3 @@ class PostgreSQLStoreTests(StoreTestsMixin, unittest.TestCase):
         """
         dialect = PostgreSQLDialect("postgresql://ark:secret@db.example:5432/ark")
         self.assertEqual(dialect.name, "postgresql://ark@db.example:5432/ark")
-
-
-def _connectToServer():
-    """
-    An autocommitting connection to the PostgreSQL test server.
-
-    @raise unittest.SkipTest: when there is none and C{CI} is not set.
-    """
-    try:
-        import psycopg2
-
-        connection = psycopg2.connect(POSTGRESQL, connect_timeout=5)
-    except Exception as error:
-        if os.environ.get("CI"):
-            raise
-        raise unittest.SkipTest(
-            "no PostgreSQL server at %s (%s); set ARK_TEST_POSTGRESQL to test against one"
-            % (POSTGRESQL, error)
-        )
-    connection.autocommit = True
-    return connection
