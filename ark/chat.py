@@ -26,6 +26,10 @@ WINDOW_SECONDS = 10.0
 # A crowd around the sender: the nearest this many hear a nearby message.
 MAX_NEARBY = 50
 
+GREETING = ("Welcome to ark, %s! Walk with WASD or the arrow keys (Shift runs), "
+            "press E or Space where there is something to do, and chat with the "
+            "people near you here.")
+
 
 class Speaker:
     """
@@ -142,6 +146,12 @@ class ChatService:
         self._deliver([userId], None, {"t": "chat", "session": sessionId, "kind": "system",
                                        "id": messageId, "at": at, "text": text, "from": None})
         return sessionId, messageId
+
+    def greet(self, user: dict):
+        """
+        Welcome a new player in their session with the server.
+        """
+        return self.system(user["id"], GREETING % (user["name"],))
 
     def _deliver(self, recipients, senderId, message: dict) -> None:
         for userId in recipients:

@@ -173,15 +173,26 @@ class SignInLimit:
                 del self._recent[stale]
 
 
-def authAPI(authority, limit: SignInLimit) -> resource.Resource:
+def authAPI(authority, limit: SignInLimit, greet=None) -> resource.Resource:
     """
     C{/api/auth/}: guest, register, login, refresh and logout, with at most
     so many sign-ins a minute from one address.
+
+    @param greet: called with each new user (a guest or a new account),
+        returning a Deferred: how ark says hello.
     """
+
+    def greeted(result):
+        if greet is not None:
+            # A greeting that fails must not fail the sign-in.
+            greet(result["user"]).addErrback(
+                lambda failure: log.failure("greeting a new player", failure))
+        return result
 
     def guest(request, body):
         limit.check(request)
-        return authority.guest(_name(body), _avatar(body)).addCallback(lambda r: (200, r))
+        signedIn = authority.guest(_name(body), _avatar(body)).addCallback(greeted)
+        return signedIn.addCallback(lambda r: (200, r))
 
     def register(request, body):
         limit.check(request)
@@ -190,8 +201,8 @@ def authAPI(authority, limit: SignInLimit) -> resource.Resource:
         if not 8 <= len(password) <= 256 or password.lower() == username:
             raise APIError(400, "weak_password",
                            "the password must be 8 to 256 characters and not the username")
-        return authority.register(username, password, _name(body), _avatar(body)).addCallback(
-            lambda r: (201, r))
+        registered = authority.register(username, password, _name(body), _avatar(body))
+        return registered.addCallback(greeted).addCallback(lambda r: (201, r))
 
     def login(request, body):
         limit.check(request)

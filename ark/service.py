@@ -241,7 +241,7 @@ def makeService(options: Options, clock=None) -> service.MultiService:
                        radius=options["proximity-radius"], perWindow=messages, window=seconds)
     factory = WorldFactory(rooms, clock, authority, chat, inputRate=options["input-rate"])
     site = makeSite(resources.bundled("web"), options["maps-dir"], factory, rooms, authority,
-                    SignInLimit(clock, options["sign-in-limit"]))
+                    SignInLimit(clock, options["sign-in-limit"]), chat)
 
     top = service.MultiService()
     storage = StoreService(store, presence, clock)

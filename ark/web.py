@@ -113,11 +113,12 @@ class API(resource.Resource):
     C{/api/}: JSON in and out; unknown paths answer a JSON 404.
     """
 
-    def __init__(self, rooms, authority, signInLimit):
+    def __init__(self, rooms, authority, signInLimit, chat):
         resource.Resource.__init__(self)
         self.putChild(b"rooms", JSONResource(lambda: describeRooms(rooms)))
         self.putChild(b"maps", MapsAPI(rooms.maps))
-        self.putChild(b"auth", authAPI(authority, signInLimit))
+        self.putChild(b"auth", authAPI(authority, signInLimit,
+                                       chat.greet if chat is not None else None))
         self.putChild(b"chat", chatAPI(authority, rooms.store))
 
     def getChild(self, path, request):
@@ -199,15 +200,16 @@ def describeRooms(rooms) -> dict:
 
 
 def makeSite(webDirectory: str, mapsDirectory: str, webSocketFactory, rooms, authority,
-             signInLimit: SignInLimit) -> server.Site:
+             signInLimit: SignInLimit, chat=None) -> server.Site:
     """
-    Build the site.  C{authority} signs players in, and the rooms' store
+    Build the site.  C{authority} signs players in, C{chat} (an
+    L{ark.chat.ChatService}, if any) greets new ones, and the rooms' store
     answers for chat history.
     """
     root = StaticFiles(webDirectory)
     root.putChild(b"maps", StaticFiles(mapsDirectory))
     root.putChild(b"ws", WebSocketResource(webSocketFactory))
-    root.putChild(b"api", API(rooms, authority, signInLimit))
+    root.putChild(b"api", API(rooms, authority, signInLimit, chat))
     root.putChild(b"vendor", VendorFiles(webDirectory))
     root.putChild(b"metrics", Metrics())
     site = server.Site(root)

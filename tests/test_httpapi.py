@@ -29,7 +29,7 @@ class AuthAPITests(SQLiteBackend, unittest.TestCase):
         webDirectory = self.mktemp()
         os.makedirs(webDirectory)
         site = makeSite(webDirectory, self.mktemp(), None, self.harness.rooms,
-                        self.harness.authority, SignInLimit(self.limitClock))
+                        self.harness.authority, SignInLimit(self.limitClock), self.harness.chat)
         port = yield endpoints.TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(site)
         self.addCleanup(port.stopListening)
         self.base = "http://127.0.0.1:%d/api/auth/" % (port.getHost().port,)
@@ -53,6 +53,22 @@ class AuthAPITests(SQLiteBackend, unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(answer["user"]["name"], "Zo\u00eb")
         self.assertEqual(sorted(answer), ["accessToken", "refreshToken", "user"])
+
+    @defer.inlineCallbacks
+    def test_newPlayersAreGreeted(self):
+        """
+        A new player finds a welcome from ark in a system session, unread.
+        """
+        status, signIn = yield self.post("guest", {"name": "Newcomer", "avatar": "fox"})
+        sessions = []
+        while not sessions:
+            status, listing = yield requestJSON(
+                "GET", self.base.replace("auth/", "chat/sessions"), token=signIn["accessToken"])
+            sessions = listing["sessions"]
+        [session] = sessions
+        self.assertEqual((session["kind"], session["unread"]), ("system", 1))
+        self.assertIsNone(session["lastMessage"]["from"])
+        self.assertIn("Welcome to ark, Newcomer!", session["lastMessage"]["text"])
 
     @defer.inlineCallbacks
     def test_badGuestFields(self):
