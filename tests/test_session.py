@@ -289,6 +289,24 @@ class FloodTests(SynchronousTestCase):
         self.assertEqual(me["me"][0] - self.welcome["me"]["x"], MAX_QUEUED_STEPS * WALK_SPEED)
         self.assertIsNone(self.client.closedWith)
 
+    def test_inputFasterThanTheTickRateIsDropped(self):
+        """
+        Sending steps twice as fast as the tick rate gets the excess
+        dropped, with a notice at most once a second; every step sent is
+        settled in the end, and none of this is held against the client.
+        """
+        seq = 0
+        for _ in range(120):
+            self.client.walk(seq, [RIGHT, RIGHT])
+            seq += 2
+            self.harness.run(1)
+        self.harness.run(30)
+        errors = self.client.errors()
+        self.assertIn("input_rate_limited", errors)
+        self.assertLessEqual(errors.count("input_rate_limited"), 2)
+        self.assertEqual(self.client.last("p")["ack"], seq - 1)
+        self.assertIsNone(self.client.closedWith)
+
     def test_repeatOffendersAreClosed(self):
         """
         Ten errors in quick succession close the connection with 4001.

@@ -80,7 +80,7 @@ class Session:
         self._allowanceAt = clock.seconds()
         self._strikes = 0.0
         self._strikesAt = self._allowanceAt
-        self._dropNoticeAt = None
+        self._noticedAt = {}
 
     # -- connection events -------------------------------------------------
 
@@ -251,8 +251,8 @@ class Session:
         # Dropped input is told at most once a second: the client cannot
         # help a burst it has sent already.
         now = self.clock.seconds()
-        if self._dropNoticeAt is None or now - self._dropNoticeAt >= 1.0:
-            self._dropNoticeAt = now
+        if now - self._noticedAt.get(code, now - 1.0) >= 1.0:
+            self._noticedAt[code] = now
             self._sendError(code, message, "in")
 
     def _onLeave(self, message: Leave) -> None:
