@@ -77,9 +77,9 @@ def chatMap():
     return mapFromRows(rows, name="chat.tmj", zones=[LIBRARY])
 
 
-class ChatTestsMixin:
+class WorldWithStoreMixin:
     """
-    Players chatting through the server's sessions, with a real store.
+    The rooms of L{chatMap} on a test clock, with a real store.
     """
 
     @defer.inlineCallbacks
@@ -88,7 +88,12 @@ class ChatTestsMixin:
         self.store = yield self.startStore()
         worldMap = chatMap()
         self.harness = Harness(maps={worldMap.name: worldMap}, store=self.store)
-        self.players = {}
+
+
+class ChatTestsMixin(WorldWithStoreMixin):
+    """
+    Players chatting through the server's sessions.
+    """
 
     @defer.inlineCallbacks
     def player(self, name, at=None):
@@ -229,7 +234,7 @@ class ChatTestsMixin:
         self.assertEqual(client.errors(), ["not_joined"])
 
 
-class HistoryAPITestsMixin:
+class HistoryAPITestsMixin(WorldWithStoreMixin):
     """
     The history endpoints over a real socket: only participants read a
     session, and pages cover it exactly once.
@@ -237,10 +242,7 @@ class HistoryAPITestsMixin:
 
     @defer.inlineCallbacks
     def setUp(self):
-        self.setUpDatabase()
-        self.store = yield self.startStore()
-        worldMap = chatMap()
-        self.harness = Harness(maps={worldMap.name: worldMap}, store=self.store)
+        yield WorldWithStoreMixin.setUp(self)
         webDirectory = self.mktemp()
         os.makedirs(webDirectory)
         site = makeSite(webDirectory, self.mktemp(), None, self.harness.rooms,

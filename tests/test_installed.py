@@ -102,12 +102,7 @@ class InstalledServerTests(TestCase):
             self.assertEqual(response.code, 200, module)
             yield readBody(response)
 
-        status, signIn = yield requestJSON("POST", base + "/api/auth/guest",
-                                           {"name": "operator", "avatar": "fox"})
-        self.assertEqual(status, 200, signIn)
-        player = yield self.connect(port)
-        player.send({"t": "join", "access": signIn["accessToken"]})
-        welcome = yield player.waitFor(lambda m: m["t"] == "welcome")
+        signIn, player, welcome = yield self.joinAsGuest(port, "operator")
         self.assertEqual(welcome["map"], "town.tmj")
         yield player.leave()
 
@@ -128,6 +123,20 @@ class InstalledServerTests(TestCase):
         return player
 
     @defer.inlineCallbacks
+    def joinAsGuest(self, port, name):
+        """
+        Sign in as a guest and join: fires with the sign-in, the player's
+        connection and its welcome.
+        """
+        status, signIn = yield requestJSON("POST", "http://127.0.0.1:%d/api/auth/guest" % (port,),
+                                           {"name": name, "avatar": "owl"})
+        self.assertEqual(status, 200, signIn)
+        player = yield self.connect(port)
+        player.send({"t": "join", "access": signIn["accessToken"]})
+        welcome = yield player.waitFor(lambda m: m["t"] == "welcome")
+        return signIn, player, welcome
+
+    @defer.inlineCallbacks
     def stop(self, server):
         os.kill(server.transport.pid, signal.SIGTERM)
         yield server.ended
@@ -144,12 +153,7 @@ class InstalledServerTests(TestCase):
         server = self.startServer(workdir=workdir)
         port = yield server.listening
         base = "http://127.0.0.1:%d" % (port,)
-        status, signIn = yield requestJSON("POST", base + "/api/auth/guest",
-                                           {"name": "Keeper", "avatar": "owl"})
-        self.assertEqual(status, 200, signIn)
-        player = yield self.connect(port)
-        player.send({"t": "join", "access": signIn["accessToken"]})
-        welcome = yield player.waitFor(lambda m: m["t"] == "welcome")
+        signIn, player, welcome = yield self.joinAsGuest(port, "Keeper")
         player.send({"t": "in", "seq": 0, "steps": [4] * 10})
         moved = yield player.waitFor(lambda m: m["t"] == "p" and m.get("ack") == 9)
         player.send({"t": "say", "ref": 1, "kind": "nearby", "text": "remember me"})
