@@ -1,72 +1,27 @@
 // End to end: real headless Chromium (/usr/bin/chromium, driven by
 // playwright-core, no downloaded browser) against a real `twistd ark`
 // from the project's virtualenv, serving the bundled world.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
-import { chromium } from "playwright-core";
+import { artifacts, serverAndBrowser, settled, snapshot, walkTo } from "./support.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const twistd = join(root, ".venv", "bin", "twistd");
-const artifacts = join(root, "artifacts");
-const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-  "--disable-sync", "--no-first-run", "--use-gl=swiftshader", "--enable-unsafe-swiftshader",
-];
-
-let server;
-let base;
-let browser;
-
-function startServer() {
-  const workdir = mkdtempSync(join(tmpdir(), "ark-e2e-"));
-  const child = spawn(twistd, ["-n", "--pidfile=", "ark", "--port", "0", "--data-dir", workdir], {
-    cwd: workdir, env: { ...process.env, PYTHONPATH: "" },
-  });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const look = (data) => {
-      output += data;
-      const found = output.match(/Site starting on (\d+)/);
-      if (found) resolve({ child, port: Number(found[1]) });
-    };
-    child.stdout.on("data", look);
-    child.stderr.on("data", look);
-    child.on("exit", (code) => reject(new Error(`twistd exited ${code}: ${output}`)));
-  });
-}
-
-before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  const started = await startServer();
-  server = started.child;
-  base = `http://127.0.0.1:${started.port}`;
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill("SIGTERM");
-});
+// Every player signs in from 127.0.0.1: more than the default ten
+// sign-ins a minute one address may make.
+const world = serverAndBrowser(["--sign-in-limit", "100"]);
 
 async function player(name, viewport = { width: 1280, height: 720 }, device = {}) {
-  const context = await browser.newContext({ viewport, ...device });
+  const context = await world.browser.newContext({ viewport, ...device });
   const page = await context.newPage();
   page.on("pageerror", (error) => { throw error; });
-  await page.goto(base + "/");
+  await page.goto(world.base + "/");
   await page.waitForSelector("#profile:not([hidden])");
   await page.fill("#profile-name", name);
-  await page.click("#profile button[type=submit]");
+  await page.click("#profile-guest");
   await page.waitForFunction(() => window.ark?.scene?.snapshot());
   return page;
 }
-
-const snapshot = (page) => page.evaluate(() => window.ark.scene.snapshot());
 
 // The first way out of the spawn point with three free tiles on it, so a
 // walk is not stopped at once by the fountain or a bench.
@@ -84,58 +39,6 @@ async function freeWay(page, me) {
     const r = row + dy * n;
     return c >= 0 && r >= 0 && c < map.width && r < map.height && !blocked[r * map.width + c];
   }));
-}
-
-// The tiles from the page's avatar to the tile holding (px, py), by a
-// breadth-first search over the server's collision grid.
-async function pathTo(page, px, py) {
-  const map = await page.evaluate(async (name) => (await fetch(`/api/maps/${name}`)).json(), "town.tmj");
-  const blocked = Buffer.from(map.blocked, "base64");
-  const me = (await snapshot(page)).me;
-  const tile = (x, y) => [Math.floor(x / map.tileWidth), Math.floor(y / map.tileHeight)];
-  const [startC, startR] = tile(me[0] / 60, me[1] / 60);
-  const [goalC, goalR] = tile(px, py);
-  assert.ok(!blocked[goalR * map.width + goalC], `tile ${goalC},${goalR} is blocked`);
-  const from = new Map([[`${startC},${startR}`, null]]);
-  const queue = [[startC, startR]];
-  while (queue.length) {
-    const [c, r] = queue.shift();
-    if (c === goalC && r === goalR) break;
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
-      const [nc, nr] = [c + dx, r + dy];
-      const key = `${nc},${nr}`;
-      if (nc < 0 || nr < 0 || nc >= map.width || nr >= map.height) continue;
-      if (blocked[nr * map.width + nc] || from.has(key)) continue;
-      from.set(key, [c, r]);
-      queue.push([nc, nr]);
-    }
-  }
-  const path = [];
-  for (let at = [goalC, goalR]; at; at = from.get(`${at[0]},${at[1]}`)) path.unshift(at);
-  assert.deepEqual(path[0], [startC, startR], "no way there");
-  return { path, tileWidth: map.tileWidth, tileHeight: map.tileHeight };
-}
-
-// Walk to the tile holding (px, py) in pixels, along tile centres, with
-// the page's autopilot (see web/src/bench.js).
-async function walkTo(page, px, py) {
-  const { path, tileWidth, tileHeight } = await pathTo(page, px, py);
-  const waypoints = path.map(([c, r]) => [(c + 0.5) * tileWidth * 60, (r + 0.5) * tileHeight * 60]);
-  await page.evaluate((points) => window.ark.scene.steer(points), waypoints);
-  await page.waitForFunction(() => !window.ark.scene.autopilot, null, { timeout: 60000 });
-  const arrived = await settled(page);
-  const [x, y] = waypoints[waypoints.length - 1];
-  assert.ok(Math.abs(arrived.me[0] - x) <= 80 && Math.abs(arrived.me[1] - y) <= 80,
-    `stopped at ${arrived.me}, not ${[x, y]}`);
-}
-
-// Wait until the page's own steps are all acknowledged and unchanged.
-async function settled(page) {
-  await page.waitForFunction(() => {
-    const state = window.ark.scene.snapshot();
-    return state && state.pending === 0;
-  });
-  return snapshot(page);
 }
 
 test("two players: one walks, the other sees it arrive where the server says", async () => {

@@ -1,7 +1,8 @@
-// The WebSocket to the world: joining (or resuming with the reconnection
-// token kept in storage), reconnecting with backoff after an unexpected
-// drop, and nothing else. Messages are CBOR (docs/protocol.md); the codec,
-// the WebSocket class, storage and timers are passed in, so tests run it
+// The WebSocket to the world: joining with the player's access token (and
+// resuming with the reconnection token kept in storage), reconnecting with
+// backoff after an unexpected drop, and nothing else. Messages are CBOR
+// (docs/protocol.md); the codec, the WebSocket class, storage, timers and
+// the source of access tokens (auth.js) are passed in, so tests run it
 // without a browser.
 
 export const BACKOFF_SECONDS = [1, 2, 4, 8, 16];
@@ -9,14 +10,21 @@ export const TOKEN_KEY = "ark.reconnectToken";
 
 // Close codes after which trying again would not help.
 const FINAL_CLOSES = new Set([1000, 4001, 4003]);
+// Join refusals that mean the sign-in itself is gone.
+const SIGNED_OUT_CODES = new Set(["token_revoked", "token_invalid", "auth_required"]);
+// What a socket is closed with when this side gives up on it without the
+// server having closed it (any 4000-4999 code is ours to pick).
+const ABANDONED = 4000;
 
 export class Connection {
-  constructor({ url, codec, WebSocket, storage, timers, onMessage, onStatus }) {
+  // auth: { accessToken(): Promise<string>, refresh(stale): Promise<string> }
+  constructor({ url, codec, WebSocket, storage, timers, auth, onMessage, onStatus }) {
     this.url = url;
     this.codec = codec;
     this.WebSocket = WebSocket;
     this.storage = storage;
     this.timers = timers;
+    this.auth = auth;
     this.onMessage = onMessage;
     this.onStatus = onStatus;
     this.socket = null;
@@ -25,16 +33,19 @@ export class Connection {
     this.joined = false;
   }
 
-  // Join with a display name and avatar (and map); a stored token resumes
-  // the avatar held for us instead.
-  join(request) {
+  // Join as the signed-in player (request may name a map); a stored
+  // reconnection token resumes the avatar held for us instead.
+  join(request = {}) {
     this.request = request;
     this.left = false;
     this._open();
   }
 
+  // Whether the message went out (nothing goes out before the welcome).
   send(message) {
-    if (this.socket !== null && this.joined) this.socket.send(this.codec.encode(message));
+    if (this.socket === null || !this.joined) return false;
+    this.socket.send(this.codec.encode(message));
+    return true;
   }
 
   leave() {
@@ -51,17 +62,64 @@ export class Connection {
     socket.binaryType = "arraybuffer";
     this.socket = socket;
     this.joined = false;
-    socket.onopen = () => this._sendJoin(this.storage.getItem(TOKEN_KEY));
-    socket.onmessage = (event) => this._received(event.data);
+    // A refused join may be retried on the same connection once its
+    // access token has been renewed; once is enough.
+    this.renewedForJoin = false;
+    socket.onopen = () => this._sendJoin(socket);
+    socket.onmessage = (event) => this._received(socket, event.data);
     socket.onclose = (event) => this._closed(socket, event.code);
   }
 
-  _sendJoin(token) {
-    const message = token ? { t: "join", token } : { t: "join", ...this.request };
-    this.socket.send(this.codec.encode(message));
+  // The access token is asked for on every attempt: the one the last
+  // attempt used may have expired while the connection was down.
+  async _sendJoin(socket) {
+    let access;
+    try {
+      access = await this.auth.accessToken();
+    } catch (error) {
+      if (socket === this.socket) this._authFailed(socket, error);
+      return;
+    }
+    if (socket !== this.socket) return;
+    this.sentAccess = access;
+    const token = this.storage.getItem(TOKEN_KEY);
+    const message = token ? { t: "join", access, token } : { t: "join", access, ...this.request };
+    socket.send(this.codec.encode(message));
   }
 
-  _received(data) {
+  async _renewAndJoin(socket) {
+    try {
+      await this.auth.refresh(this.sentAccess);
+    } catch (error) {
+      if (socket === this.socket) this._authFailed(socket, error);
+      return;
+    }
+    if (socket === this.socket) this._sendJoin(socket);
+  }
+
+  // No access token to join with: signed out for good, or the server could
+  // not renew it just now (then this attempt counts as a failed one).
+  _authFailed(socket, error) {
+    if (error?.code === "signed_out") {
+      this._signedOut(socket, error.message);
+      return;
+    }
+    socket.onclose = null;
+    socket.close(ABANDONED);
+    this._closed(socket, ABANDONED);
+  }
+
+  _signedOut(socket, reason) {
+    this.left = true;
+    socket.onclose = null;
+    socket.close(1000);
+    this.socket = null;
+    this.storage.removeItem(TOKEN_KEY);
+    this.onStatus({ state: "signed_out", reason });
+  }
+
+  _received(socket, data) {
+    if (socket !== this.socket) return;
     const message = this.codec.decode(new Uint8Array(data));
     if (!this.joined) {
       if (message.t === "welcome") {
@@ -72,7 +130,14 @@ export class Connection {
       } else if (message.t === "error" && message.code === "bad_token") {
         // The held avatar is gone (the hold ran out): join afresh.
         this.storage.removeItem(TOKEN_KEY);
-        this._sendJoin(null);
+        this._sendJoin(socket);
+        return;
+      } else if (message.t === "error" && message.code === "token_expired" && !this.renewedForJoin) {
+        this.renewedForJoin = true;
+        this._renewAndJoin(socket);
+        return;
+      } else if (message.t === "error" && SIGNED_OUT_CODES.has(message.code)) {
+        this._signedOut(socket, message.message);
         return;
       } else if (message.t === "error") {
         this.onStatus({ state: "failed", reason: message.message });

@@ -1,68 +1,109 @@
-// The page: the first-visit screen (name and avatar, remembered), then the
-// game. Everything that moves lives in scene.js and the modules it uses.
+// The page: signing in (the first-visit screen, or the tokens kept from
+// an earlier visit), then the game and the chat beside it. Everything that
+// moves lives in scene.js and the modules it uses; the chat in chat*.js.
 
 import Phaser from "phaser";
 
+import { requestJSON } from "./api.js";
+import { Auth, SignedOutError, tokenClaims } from "./auth.js";
 import { benchOptions } from "./bench.js";
+import { ChatState } from "./chat.js";
+import { ChatClient } from "./chatclient.js";
+import { ChatPanel } from "./chatpanel.js";
+import { TOKEN_KEY } from "./connection.js";
 import { WorldScene } from "./scene.js";
+import { signIn } from "./signin.js";
 
-const PROFILE_KEY = "ark.profile";
 const MANIFEST_URL = "/assets/avatars/avatars.json";
+const PHONE_QUERY = "(max-width: 700px), (pointer: coarse)";
 
-function storedProfile() {
-  try {
-    const profile = JSON.parse(localStorage.getItem(PROFILE_KEY));
-    if (profile && typeof profile.name === "string" && typeof profile.avatar === "string") {
-      return profile;
-    }
-  } catch (error) {
-    // Unreadable: ask again.
-  }
-  return null;
+// Storage that forgets with the page, for the benchmark's throwaway guest.
+function memoryStorage() {
+  const values = new Map();
+  return {
+    getItem: (key) => values.get(key) ?? null,
+    setItem: (key, value) => values.set(key, String(value)),
+    removeItem: (key) => values.delete(key),
+  };
 }
 
-function askProfile(manifest) {
-  const form = document.getElementById("profile");
-  const choices = document.getElementById("profile-avatars");
-  choices.replaceChildren();
-  manifest.avatars.forEach((avatar, index) => {
-    const label = document.createElement("label");
-    const input = document.createElement("input");
-    input.type = "radio";
-    input.name = "avatar";
-    input.value = avatar.name;
-    input.checked = index === 0;
-    const picture = document.createElement("span");
-    picture.style.backgroundImage = `url(/assets/avatars/${avatar.file})`;
-    const caption = document.createElement("small");
-    caption.textContent = avatar.label;
-    label.append(input, picture, caption);
-    choices.append(label);
-  });
-  document.getElementById("loading").hidden = true;
-  form.hidden = false;
-  document.getElementById("profile-name").focus();
-  return new Promise((resolve) => {
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const name = document.getElementById("profile-name").value.trim();
-      const avatar = new FormData(form).get("avatar");
-      if (!name) return;
-      const profile = { name, avatar };
-      localStorage.setItem(PROFILE_KEY, JSON.stringify(profile));
-      form.hidden = true;
-      resolve(profile);
-    });
-  });
+// Something went wrong before the game could start: say what, offer to
+// try again.
+function showProblem(message) {
+  document.getElementById("profile").hidden = true;
+  document.getElementById("loading").hidden = false;
+  document.getElementById("loading-text").textContent = message;
+  const banner = document.getElementById("status");
+  document.getElementById("status-text").textContent = "Something went wrong.";
+  const retry = document.getElementById("status-rejoin");
+  retry.textContent = "Try again";
+  retry.hidden = false;
+  retry.onclick = () => location.reload();
+  banner.hidden = false;
+}
+
+// Whether stored tokens still sign the player in (renewing them if they
+// are old). Only a refusal counts as no: an unreachable server is the
+// connection's to report and retry.
+async function stillSignedIn(auth) {
+  try {
+    await auth.accessToken();
+    return true;
+  } catch (error) {
+    return !(error instanceof SignedOutError);
+  }
+}
+
+// Who the chat says "You" to: the user the server sent with the tokens,
+// else what the access token says.
+function selfOf(auth) {
+  const user = auth.user;
+  if (user && Number.isInteger(user.id)) return user;
+  const claims = tokenClaims(auth.session?.accessToken) ?? {};
+  return { id: Number(claims.sub), name: claims.name ?? "You", avatar: claims.avatar ?? "", guest: true };
 }
 
 async function start() {
-  const manifest = await (await fetch(MANIFEST_URL)).json();
-  const known = new Set(manifest.avatars.map((avatar) => avatar.name));
+  let manifest;
+  try {
+    manifest = await requestJSON(window.fetch.bind(window), MANIFEST_URL);
+  } catch (error) {
+    showProblem(`The game could not be loaded. ${error.message}`);
+    return;
+  }
   const bench = benchOptions(window.location.search);
-  let profile = bench ? { name: "bench", avatar: manifest.avatars[0].name } : storedProfile();
-  if (profile === null || !known.has(profile.avatar)) profile = await askProfile(manifest);
+  let playing = false;
+  const signedOut = () => {
+    // Before the game starts, the sign-in screen is coming anyway.
+    if (!playing) return;
+    playing = false;
+    localStorage.removeItem(TOKEN_KEY);
+    location.reload();
+  };
+  const auth = new Auth({
+    fetch: window.fetch.bind(window),
+    // The benchmark always starts a fresh guest.
+    storage: bench ? memoryStorage() : localStorage,
+    timers: window,
+    locks: bench ? null : navigator.locks ?? null,
+    onSignedOut: signedOut,
+  });
+  try {
+    if (bench) {
+      await auth.guest({ name: "bench", avatar: manifest.avatars[0].name });
+    } else if (!auth.signedIn || !(await stillSignedIn(auth))) {
+      await signIn(auth, manifest, localStorage);
+      // A reconnection token from another sign-in is not this user's.
+      localStorage.removeItem(TOKEN_KEY);
+    }
+  } catch (error) {
+    showProblem(`Could not sign in. ${error.message}`);
+    return;
+  }
+  auth.keepFresh();
+  playing = true;
   document.getElementById("loading").hidden = false;
+
   const game = new Phaser.Game({
     type: Phaser.AUTO,
     parent: "game",
@@ -72,9 +113,50 @@ async function start() {
     input: { activePointers: 3 },
     scene: [],
   });
+  const world = () => game.scene.getScene("world");
   // For the end-to-end tests and the benchmark page.
-  window.ark = { game };
-  game.scene.add("world", WorldScene, true, { profile, manifest, bench });
+  window.ark = { game, auth };
+
+  let chat = null;
+  let panel = null;
+  if (!bench) {
+    const self = selfOf(auth);
+    const state = new ChatState(self);
+    chat = new ChatClient({
+      state,
+      api: (url, options) => auth.authorizedJSON(url, options),
+      send: (message) => world()?.send(message) ?? false,
+      onChange: () => panel?.render(),
+    });
+    const signOut = async () => {
+      playing = false;
+      world()?.connection?.leave();
+      await auth.logout();
+      localStorage.removeItem(TOKEN_KEY);
+      location.reload();
+    };
+    panel = new ChatPanel({
+      state, client: chat, user: self, storage: localStorage,
+      phoneQuery: window.matchMedia(PHONE_QUERY), onSignOut: signOut,
+      onCover: (pixels) => world()?.setCovered(pixels),
+    });
+    window.ark.chat = chat;
+    window.ark.chatPanel = panel;
+    chat.loadSessions();
+  }
+
+  game.scene.add("world", WorldScene, true, {
+    auth, manifest, bench, chat,
+    onSignedOut: () => {
+      auth.forget();
+      signedOut();
+    },
+    onAvatarClicked: (entity) => {
+      if (panel !== null && entity.user !== null && entity.user !== auth.user?.id) {
+        panel.openDirect({ id: entity.user, name: entity.name, avatar: entity.avatar });
+      }
+    },
+  });
 }
 
 start();

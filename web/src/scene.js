@@ -1,6 +1,8 @@
 // The world scene: draws the map and the avatars, samples input at the
 // fixed 60 Hz step, predicts the player's avatar, and draws others where
-// the patches put them, a little in the past.
+// the patches put them, a little in the past. Chat messages from the
+// WebSocket are handed to the chat; a click on another avatar asks for a
+// direct chat with its player.
 
 import Phaser from "phaser";
 import { decode, encode } from "cbor-x";
@@ -12,12 +14,16 @@ import { Batcher, InputClock } from "./input.js";
 import { Joystick, knobOffset } from "./joystick.js";
 import { DOWN, IDLE, LEFT, Obstacles, RIGHT, RUN, UNITS_PER_PIXEL, UP } from "./movement.js";
 import { Predictor } from "./prediction.js";
+import { isTextField } from "./typing.js";
 import { World } from "./world.js";
 import { ZonePanel, isInteractKey } from "./zones.js";
 
 const FACINGS = ["down", "left", "right", "up"];
 const STATES = ["idle", "walk", "run"];
 const AVATAR_DEPTH = 1000;
+// A pointer that travelled further than this (CSS px) between down and up
+// was dragging (the joystick), not clicking an avatar.
+const CLICK_SLOP = 12;
 // Storage that remembers nothing, for the benchmark page.
 const NO_STORAGE = { getItem: () => null, setItem: () => {}, removeItem: () => {} };
 
@@ -60,10 +66,19 @@ function obstaclesFrom(described) {
 }
 
 export class WorldScene extends Phaser.Scene {
-  init({ profile, manifest, bench }) {
-    this.profile = profile;
+  // auth: auth.js, for access tokens; chat: chatclient.js, or null (the
+  // benchmark page has none); the hooks: what the page does when the
+  // sign-in is gone and when another avatar is clicked.
+  init({ auth, manifest, bench, chat = null, onSignedOut = () => {}, onAvatarClicked = () => {} }) {
+    this.auth = auth;
     this.manifest = manifest;
     this.bench = bench;
+    this.chat = chat;
+    this.onSignedOut = onSignedOut;
+    this.onAvatarClicked = onAvatarClicked;
+    this.everConnected = false;
+    // CSS pixels of the game hidden under the chat sheet at the bottom.
+    this.coveredBottom = 0;
     this.sprites = new Map();
     this.serverClock = new ServerClock();
     this.ready = false;
@@ -73,6 +88,7 @@ export class WorldScene extends Phaser.Scene {
     // For the end-to-end tests and the benchmark page.
     window.ark.scene = this;
     this.keys = this.input.keyboard.addKeys("W,A,S,D,UP,DOWN,LEFT,RIGHT,SHIFT");
+    this.setUpTyping();
     this.setUpJoystick();
     this.setUpActions();
     if (this.bench) this.startBench();
@@ -83,10 +99,11 @@ export class WorldScene extends Phaser.Scene {
       // The benchmark always starts a fresh avatar.
       storage: this.bench ? NO_STORAGE : localStorage,
       timers: window,
+      auth: this.auth,
       onMessage: (message) => this.received(message),
       onStatus: (status) => this.statusChanged(status),
     });
-    this.connection.join({ name: this.profile.name, avatar: this.profile.avatar });
+    this.connection.join();
     this.scale.on("resize", () => this.fitZoom());
   }
 
@@ -104,7 +121,22 @@ export class WorldScene extends Phaser.Scene {
       corrections: this.predictor.corrections, entities };
   }
 
+  // Put a message on the WebSocket; false when not connected.
+  send(message) {
+    return this.connection?.send(message) ?? false;
+  }
+
   statusChanged(status) {
+    if (status.state === "signed_out") {
+      this.onSignedOut();
+      return;
+    }
+    if (status.state === "connected") {
+      if (this.everConnected) this.chat?.reconnected();
+      this.everConnected = true;
+    } else {
+      this.chat?.connectionLost();
+    }
     const banner = document.getElementById("status");
     const text = document.getElementById("status-text");
     const rejoin = document.getElementById("status-rejoin");
@@ -139,6 +171,8 @@ export class WorldScene extends Phaser.Scene {
     } else if (message.t === "p") {
       if (this.ready) this.patched(message);
       else this.backlog?.push(message);
+    } else if (message.t === "said" || message.t === "chat") {
+      this.chat?.handle(message);
     }
   }
 
@@ -159,6 +193,8 @@ export class WorldScene extends Phaser.Scene {
     this.me?.destroy();
     this.me = this.makeAvatar(id, name, avatar);
     this.cameras.main.startFollow(this.me, true);
+    // startFollow forgets the offset: put the avatar above the sheet again.
+    this.centreAboveCover();
     for (const entity of this.world.entities.values()) this.addEntitySprite(entity);
     this.serverClock.observe(welcome.tick, performance.now());
     this.showZones(welcome.zones ?? []);
@@ -217,6 +253,21 @@ export class WorldScene extends Phaser.Scene {
     const { width, height } = this.scale.gameSize;
     const zoom = Math.max(1, Math.min(4, Math.floor(Math.min(width / 480, height / 320))));
     this.cameras.main.setZoom(zoom);
+    this.centreAboveCover();
+  }
+
+  // The chat sheet covers this much of the bottom of the game (0: none).
+  setCovered(pixels) {
+    this.coveredBottom = pixels;
+    this.centreAboveCover();
+  }
+
+  // Keep the player's avatar in the middle of what can still be seen.
+  centreAboveCover() {
+    const camera = this.cameras?.main;
+    // Called from the page before the scene has made its camera.
+    if (!camera) return;
+    camera.setFollowOffset(0, -this.coveredBottom / 2 / camera.zoom);
   }
 
   makeAnimations() {
@@ -260,6 +311,17 @@ export class WorldScene extends Phaser.Scene {
   addEntitySprite(entity) {
     const sprite = this.makeAvatar(entity.id, entity.name, entity.avatar);
     this.sprites.set(entity.id, sprite);
+    // Clicking (or tapping) another avatar or its name opens a direct
+    // chat with its player.
+    const clicked = (pointer) => {
+      if (pointer.getDistance() > CLICK_SLOP) return;
+      const known = this.world.entities.get(entity.id) ?? entity;
+      this.onAvatarClicked(known);
+    };
+    for (const target of [sprite, sprite.label]) {
+      target.setInteractive({ useHandCursor: true });
+      target.on("pointerup", clicked);
+    }
   }
 
   patched(patch) {
@@ -315,6 +377,24 @@ export class WorldScene extends Phaser.Scene {
     };
     canvas.addEventListener("pointerup", release);
     canvas.addEventListener("pointercancel", release);
+  }
+
+  // While the player types in a text field (the chat), the keys are the
+  // field's: Phaser must not cancel them (it calls preventDefault at the
+  // window for keys it captures, W A S D and the arrows among them) and
+  // the avatar must not walk (inputBits).
+  setUpTyping() {
+    const keyboard = this.input.keyboard;
+    document.addEventListener("focusin", (event) => {
+      if (!isTextField(event.target)) return;
+      keyboard.disableGlobalCapture();
+      // Keys held when the typing began would otherwise stay down.
+      keyboard.resetKeys();
+    });
+    document.addEventListener("focusout", (event) => {
+      if (!isTextField(event.relatedTarget)) keyboard.enableGlobalCapture();
+    });
+    if (isTextField(document.activeElement)) keyboard.disableGlobalCapture();
   }
 
   // The interact keys and the action button both send `act`; the server
@@ -385,6 +465,7 @@ export class WorldScene extends Phaser.Scene {
       return bits;
     }
     if (this.joystick.active) return this.joystick.bits();
+    if (isTextField(document.activeElement)) return 0;
     const k = this.keys;
     let bits = 0;
     if (k.LEFT.isDown || k.A.isDown) bits |= LEFT;

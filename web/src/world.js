@@ -9,13 +9,16 @@ import { IDLE, step } from "./movement.js";
 export const STILL_FLAG = 32;
 
 export class Entity {
-  // description: [id, name, avatar, connected, tick, x, y, bits, facing]
+  // description: [id, name, avatar, connected, tick, x, y, bits, facing, user]
   constructor(description) {
-    const [id, name, avatar, connected, tick, x, y, bits, facing] = description;
+    const [id, name, avatar, connected, tick, x, y, bits, facing, user] = description;
     this.id = id;
     this.name = name;
     this.avatar = avatar;
     this.connected = connected;
+    // The player's user id (what a direct chat is addressed to); null
+    // from a server older than user ids.
+    this.user = user ?? null;
     this.settle(tick, { x, y, facing, state: IDLE }, bits);
   }
 

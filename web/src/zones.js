@@ -3,6 +3,8 @@
 // The server decides membership (docs/protocol.md, "zone"); this only
 // turns its reports into what the page shows.
 
+import { isTextField } from "./typing.js";
+
 // The keys that interact, by KeyboardEvent.code.
 export const INTERACT_CODES = new Set(["Space", "Enter", "NumpadEnter", "KeyE"]);
 
@@ -53,7 +55,5 @@ export class ZonePanel {
 export function isInteractKey(event) {
   if (event.repeat || event.ctrlKey || event.metaKey || event.altKey) return false;
   if (!INTERACT_CODES.has(event.code)) return false;
-  const target = event.target;
-  const tag = target?.tagName;
-  return !(tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target?.isContentEditable);
+  return !isTextField(event.target);
 }

@@ -64,3 +64,14 @@ test("motions at or before what is known are skipped", () => {
   entity.applyMotion(9, [1, 0, 1], obstacles);
   assert.equal(entity.bodyAt(12, obstacles).x, 960 + 2 * 160);
 });
+
+test("an entity keeps its player's user id, the wire's tenth element", () => {
+  const obstacles = obstaclesFromRows(["......", "......"], 32);
+  const world = new World(obstacles);
+  world.welcome({ id: 1, tick: 0, entities: [[2, "Bob", "owl", true, 0, 960, 960, 0, 0, 42]] });
+  assert.equal(world.entities.get(2).user, 42);
+  world.applyPatch({ tick: 3, add: [[3, "Cy", "fox", true, 2, 960, 960, 0, 0, 43]] });
+  assert.equal(world.entities.get(3).user, 43);
+  // An entity from a server without user ids has none.
+  assert.equal(new Entity([4, "Old", "fox", true, 0, 0, 0, 0, 0]).user, null);
+});

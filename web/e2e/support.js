@@ -1,0 +1,123 @@
+// What the end-to-end tests share: a real `twistd ark` from the project's
+// virtualenv, real headless Chromium (/usr/bin/chromium through
+// playwright-core; never a downloaded browser), and reading a page's game.
+// (Not a test file itself: node --test runs only *.test.js here.)
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { after, before } from "node:test";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const twistd = join(root, ".venv", "bin", "twistd");
+export const artifacts = join(root, "artifacts");
+const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+  "--disable-sync", "--no-first-run", "--use-gl=swiftshader", "--enable-unsafe-swiftshader",
+];
+
+// Start `twistd ark` on a free port with a fresh data directory; resolves
+// with the child process and the site's base URL.
+export function startServer(extraOptions = []) {
+  mkdirSync(artifacts, { recursive: true });
+  const workdir = mkdtempSync(join(tmpdir(), "ark-e2e-"));
+  const options = ["--port", "0", "--data-dir", workdir, ...extraOptions];
+  const child = spawn(twistd, ["-n", "--pidfile=", "ark", ...options], {
+    cwd: workdir, env: { ...process.env, PYTHONPATH: "" },
+  });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const look = (data) => {
+      output += data;
+      const found = output.match(/Site starting on (\d+)/);
+      if (found) resolve({ child, base: `http://127.0.0.1:${found[1]}` });
+    };
+    child.stdout.on("data", look);
+    child.stderr.on("data", look);
+    child.on("exit", (code) => reject(new Error(`twistd exited ${code}: ${output}`)));
+  });
+}
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+// Where the page has everyone (see WorldScene.snapshot in web/src/scene.js).
+export const snapshot = (page) => page.evaluate(() => window.ark.scene.snapshot());
+
+// Wait until the page's own steps are all acknowledged.
+export async function settled(page) {
+  await page.waitForFunction(() => {
+    const state = window.ark.scene.snapshot();
+    return state && state.pending === 0;
+  });
+  return snapshot(page);
+}
+
+// For a test file: a server (with `extraOptions`) and a browser, started
+// before its tests and stopped after them; read `base` and `browser` from
+// the returned object once the tests run.
+export function serverAndBrowser(extraOptions = []) {
+  const world = {};
+  before(async () => {
+    ({ child: world.server, base: world.base } = await startServer(extraOptions));
+    world.browser = await launchBrowser();
+  });
+  after(async () => {
+    await world.browser?.close();
+    world.server?.kill("SIGTERM");
+  });
+  return world;
+}
+
+// Positions are in units: 60 to a pixel.
+const UNITS = 60;
+
+// The free tiles reachable from the page's avatar, breadth first over the
+// server's collision grid, each with the tile it is reached from.
+export async function reachable(page) {
+  const map = await page.evaluate(async () => {
+    const name = window.ark.scene.snapshot().map;
+    return (await fetch(`/api/maps/${name}`)).json();
+  });
+  const blocked = Buffer.from(map.blocked, "base64");
+  const me = (await snapshot(page)).me;
+  const start = [Math.floor(me[0] / UNITS / map.tileWidth), Math.floor(me[1] / UNITS / map.tileHeight)];
+  const from = new Map([[`${start[0]},${start[1]}`, null]]);
+  const order = [start];
+  for (let next = 0; next < order.length; next++) {
+    const [c, r] = order[next];
+    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+      const [nc, nr] = [c + dx, r + dy];
+      const key = `${nc},${nr}`;
+      if (nc < 0 || nr < 0 || nc >= map.width || nr >= map.height) continue;
+      if (blocked[nr * map.width + nc] || from.has(key)) continue;
+      from.set(key, [c, r]);
+      order.push([nc, nr]);
+    }
+  }
+  return { map, start, from, order };
+}
+
+// Walk along tile centres to the tile `goal`, with the page's autopilot.
+export async function walkPath(page, { map, start, from }, goal) {
+  const path = [];
+  for (let at = goal; at; at = from.get(`${at[0]},${at[1]}`)) path.unshift(at);
+  assert.deepEqual(path[0], start, `no way to tile ${goal}`);
+  const waypoints = path.map(([c, r]) => [(c + 0.5) * map.tileWidth * UNITS, (r + 0.5) * map.tileHeight * UNITS]);
+  await page.evaluate((points) => window.ark.scene.steer(points), waypoints);
+  await page.waitForFunction(() => !window.ark.scene.autopilot, null, { timeout: 60000 });
+  return settled(page);
+}
+
+// Walk to the tile holding (px, py) in pixels.
+export async function walkTo(page, px, py) {
+  const found = await reachable(page);
+  const goal = [Math.floor(px / found.map.tileWidth), Math.floor(py / found.map.tileHeight)];
+  assert.ok(found.from.has(`${goal[0]},${goal[1]}`), `tile ${goal} is blocked or out of reach`);
+  return walkPath(page, found, goal);
+}

@@ -1,0 +1,362 @@
+// What the chat panel shows, as plain data: one tab per chat session the
+// player is in (docs/api.md, "Chat history"), the always-present Nearby
+// tab (where to talk to whoever stands close, with this visit's nearby
+// messages), drafts of direct chats not yet started, each tab's messages,
+// unread counts and messages waiting for their `said`. No DOM and no I/O:
+// every method is a state change, and those that need the server's help
+// say what to ask for (chatclient.js asks).
+
+import { asSentence } from "./api.js";
+import { displayName } from "./zones.js";
+
+export const NEARBY = "nearby";
+export const PAGE_SIZE = 50;
+export const MAX_TEXT = 500;
+
+export const sessionKey = (id) => `s${id}`;
+export const draftKey = (userId) => `u${userId}`;
+
+// What a tab is called: zones by their place name, direct chats after the
+// other person, nearby chats after the people who were near.
+export function sessionTitle(kind, title, participants, selfId) {
+  const others = participants.filter((person) => person.id !== selfId);
+  switch (kind) {
+    case "zone":
+      return displayName(title ?? "") || "Zone";
+    case "direct":
+      return others[0]?.name ?? "Direct message";
+    case "nearby":
+      return others.length ? `Nearby: ${others.map((person) => person.name).join(", ")}` : "Nearby (alone)";
+    case "system":
+      return "ark";
+    default:
+      return title || "Chat";
+  }
+}
+
+function validMessage(message) {
+  return message !== null && typeof message === "object" && Number.isInteger(message.id) &&
+    typeof message.text === "string";
+}
+
+function validPerson(person) {
+  return person !== null && typeof person === "object" && Number.isInteger(person.id) &&
+    typeof person.name === "string";
+}
+
+function newTab(key, fields) {
+  return {
+    key,
+    kind: "nearby",
+    session: null,
+    title: "",
+    participants: [],
+    // The user a direct chat goes to.
+    to: null,
+    messages: new Map(),
+    // Said by this page, waiting for `said`: {ref, kind, text, error}.
+    pending: [],
+    unread: 0,
+    // The newest message id known in this session, for ordering tabs.
+    lastId: 0,
+    // History: whether the newest page came, the oldest id paged back
+    // to, and whether the server has older ones.
+    loaded: false,
+    loading: false,
+    oldestLoaded: null,
+    more: false,
+    ...fields,
+  };
+}
+
+export class ChatState {
+  // self: the signed-in user {id, name, avatar}.
+  constructor(self) {
+    this.self = self;
+    this.tabs = new Map([[NEARBY, newTab(NEARBY, { title: "Nearby", loaded: true })]]);
+    this.selected = NEARBY;
+    // The tab whose newest message the player can see right now, or null.
+    this.viewing = null;
+    this.nextRef = 1;
+    // ref -> key of the tab the message was typed in.
+    this.pendingRefs = new Map();
+    // A problem to show the player (a failed load), or null.
+    this.notice = null;
+  }
+
+  get nearby() {
+    return this.tabs.get(NEARBY);
+  }
+
+  tab(key) {
+    return this.tabs.get(key) ?? null;
+  }
+
+  tabForSession(id) {
+    return this.tabs.get(sessionKey(id)) ?? null;
+  }
+
+  // Nearby first, then drafts, then sessions by latest activity.
+  orderedTabs() {
+    const rank = (tab) => (tab.key === NEARBY ? Infinity : tab.session === null ? Number.MAX_VALUE : tab.lastId);
+    return [...this.tabs.values()].sort((a, b) => rank(b) - rank(a));
+  }
+
+  // Unread messages in sessions, for a closed panel's badge (the Nearby
+  // tab's own count repeats its sessions' and is not added).
+  get totalUnread() {
+    let total = 0;
+    for (const tab of this.tabs.values()) if (tab.key !== NEARBY) total += tab.unread;
+    return total;
+  }
+
+  select(key) {
+    if (this.tabs.has(key)) this.selected = key;
+  }
+
+  // Whether the player can type in this tab (nobody answers the system).
+  canSend(key) {
+    const tab = this.tabs.get(key);
+    return tab !== undefined && tab.kind !== "system" && (tab.kind !== "direct" || tab.to !== null);
+  }
+
+  // GET /api/chat/sessions: add tabs for new sessions, bring titles,
+  // participants and unread counts up to date.
+  setSessions(sessions) {
+    for (const session of sessions) {
+      if (session === null || typeof session !== "object" || !Number.isInteger(session.id)) continue;
+      const participants = Array.isArray(session.participants) ? session.participants.filter(validPerson) : [];
+      const tab = this._sessionTab(session.id, session.kind, participants);
+      tab.kind = session.kind;
+      tab.participants = participants;
+      tab.title = sessionTitle(session.kind, session.title, participants, this.self.id);
+      tab.to = session.kind === "direct" ? participants.find((p) => p.id !== this.self.id)?.id ?? null : null;
+      if (Number.isInteger(session.unread)) tab.unread = session.unread;
+      if (validMessage(session.lastMessage)) tab.lastId = Math.max(tab.lastId, session.lastMessage.id);
+    }
+  }
+
+  // A direct chat with this user {id, name}: the session if there is one,
+  // else a draft that becomes the session with the first message.
+  openDirect(user) {
+    for (const tab of this.tabs.values()) {
+      if (tab.kind === "direct" && tab.to === user.id) {
+        this.selected = tab.key;
+        return tab.key;
+      }
+    }
+    const key = draftKey(user.id);
+    this.tabs.set(key, newTab(key, {
+      kind: "direct", title: user.name, to: user.id, loaded: true,
+      participants: [this.self, { id: user.id, name: user.name, avatar: user.avatar ?? "" }],
+    }));
+    this.selected = key;
+    return key;
+  }
+
+  // A page of history ({messages, more}, oldest first), newest page or an
+  // older one: merged by id, so pages that overlap live messages or each
+  // other add nothing twice.
+  addPage(key, page) {
+    const tab = this.tabs.get(key);
+    if (tab === undefined) return;
+    const messages = (Array.isArray(page.messages) ? page.messages : []).filter(validMessage);
+    for (const message of messages) this._keep(tab, message);
+    const first = messages.length ? Math.min(...messages.map((m) => m.id)) : null;
+    if (first === null) {
+      if (tab.oldestLoaded === null) tab.more = false;
+    } else if (tab.oldestLoaded === null || first <= tab.oldestLoaded) {
+      // This page reaches furthest back: it tells whether more remain.
+      tab.oldestLoaded = first;
+      tab.more = page.more === true;
+    }
+    tab.loaded = true;
+  }
+
+  // A live `chat`. Returns {key, known, read}: known is false when the
+  // session was new to this page (ask for the sessions again to name it),
+  // read the {session, upTo} to mark read when the player saw it at once.
+  receive(chat) {
+    const from = validPerson(chat.from) ? chat.from : null;
+    let tab = this.tabForSession(chat.session);
+    let known = tab !== null;
+    if (tab === null && chat.kind === "direct" && from !== null && this.tabs.has(draftKey(from.id))) {
+      tab = this._adopt(this.tabs.get(draftKey(from.id)), chat.session);
+      known = true;
+    }
+    if (tab === null) {
+      const participants = from === null ? [] : [this.self, from];
+      tab = this._sessionTab(chat.session, chat.kind, participants);
+      tab.title = sessionTitle(chat.kind, "", participants, this.self.id);
+    }
+    const message = { id: chat.id, session: chat.session, from, text: chat.text, at: chat.at };
+    if (!validMessage(message) || tab.messages.has(message.id)) return { key: tab.key, known, read: null };
+    this._keep(tab, message);
+    const nearby = chat.kind === "nearby";
+    if (nearby) this.nearby.messages.set(message.id, message);
+    const seen = this.viewing === tab.key || (nearby && this.viewing === NEARBY);
+    if (seen) return { key: tab.key, known, read: { session: chat.session, upTo: message.id } };
+    tab.unread += 1;
+    if (nearby) this.nearby.unread += 1;
+    return { key: tab.key, known, read: null };
+  }
+
+  // What to send for text typed in a tab: the `say` message (its ref
+  // numbered here), or null when there is nothing to send.
+  compose(key, text) {
+    const tab = this.tabs.get(key);
+    const trimmed = typeof text === "string" ? text.trim() : "";
+    if (tab === undefined || trimmed === "" || !this.canSend(key)) return null;
+    const ref = this.nextRef++;
+    const say = { t: "say", ref, kind: tab.kind, text: trimmed };
+    if (tab.kind === "direct") say.to = tab.to;
+    tab.pending.push({ ref, kind: tab.kind, text: trimmed, error: null });
+    this.pendingRefs.set(ref, key);
+    return say;
+  }
+
+  // A `said`: the pending message takes its id, time and stored text (or
+  // shows the refusal). Returns {key, known} (known: false when it went
+  // to a session this page did not know), or null for a ref not ours.
+  said(said) {
+    const origin = this.pendingRefs.get(said.ref);
+    if (origin === undefined) return null;
+    this.pendingRefs.delete(said.ref);
+    const tab = this.tabs.get(origin);
+    const entry = tab.pending.find((p) => p.ref === said.ref);
+    if (said.error !== undefined) {
+      entry.error = typeof said.message === "string" && said.message.trim() ? asSentence(said.message) : String(said.error);
+      return { key: origin, known: true };
+    }
+    tab.pending = tab.pending.filter((p) => p !== entry);
+    const message = { id: said.id, session: said.session, from: this.self, text: said.text, at: said.at };
+    let target = this.tabForSession(said.session);
+    let known = target !== null;
+    if (target === null && tab.kind === "direct" && tab.session === null) {
+      target = this._adopt(tab, said.session);
+      known = true;
+    } else if (target === null) {
+      target = this._sessionTab(said.session, entry.kind, [this.self]);
+      target.title = sessionTitle(entry.kind, "", [], this.self.id);
+    }
+    if (validMessage(message)) {
+      this._keep(target, message);
+      if (entry.kind === "nearby") this.nearby.messages.set(message.id, message);
+    }
+    // Said from a nearby or zone tab whose group or place has changed
+    // since: the message went elsewhere, and the view follows it.
+    if (target.key !== tab.key && tab.key !== NEARBY && this.selected === tab.key) this.selected = target.key;
+    return { key: target.key, known };
+  }
+
+  // The message could not go out at all.
+  sendFailed(ref, reason) {
+    const origin = this.pendingRefs.get(ref);
+    if (origin === undefined) return;
+    this.pendingRefs.delete(ref);
+    const entry = this.tabs.get(origin).pending.find((p) => p.ref === ref);
+    entry.error = reason;
+  }
+
+  // The connection dropped: no `said` will come for what was waiting.
+  connectionLost() {
+    for (const ref of [...this.pendingRefs.keys()]) {
+      this.sendFailed(ref, "Not sent: the connection was lost.");
+    }
+  }
+
+  // Put away a message that was refused.
+  dismiss(key, ref) {
+    const tab = this.tabs.get(key);
+    if (tab !== undefined) tab.pending = tab.pending.filter((p) => p.ref !== ref || p.error === null);
+  }
+
+  // The tab the player now sees down to its newest message (null: none).
+  // Returns the {session, upTo} read marks to send.
+  view(key) {
+    this.viewing = key;
+    const tab = key === null ? undefined : this.tabs.get(key);
+    if (tab === undefined) return [];
+    if (key === NEARBY) {
+      tab.unread = 0;
+      const newest = new Map();
+      for (const message of tab.messages.values()) {
+        newest.set(message.session, Math.max(newest.get(message.session) ?? 0, message.id));
+      }
+      const marks = [];
+      for (const [session, upTo] of newest) {
+        const sessionTab = this.tabForSession(session);
+        if (sessionTab !== null && sessionTab.unread > 0) {
+          sessionTab.unread = 0;
+          marks.push({ session, upTo });
+        }
+      }
+      return marks;
+    }
+    if (tab.session === null || tab.unread === 0 || tab.lastId === 0) return [];
+    tab.unread = 0;
+    return [{ session: tab.session, upTo: tab.lastId }];
+  }
+
+  // The server's unread count after a read mark up to upTo; messages from
+  // others that came after the mark still count.
+  readAnswered(session, unread, upTo) {
+    const tab = this.tabForSession(session);
+    if (tab === null || !Number.isInteger(unread)) return;
+    let later = 0;
+    for (const message of tab.messages.values()) {
+      if (message.id > upTo && message.from?.id !== this.self.id) later += 1;
+    }
+    tab.unread = this.viewing === tab.key ? 0 : Math.max(unread, later);
+  }
+
+  // What a tab shows, in order: stored messages by id, then what waits.
+  entries(key) {
+    const tab = this.tabs.get(key);
+    if (tab === undefined) return [];
+    const stored = [...tab.messages.values()].sort((a, b) => a.id - b.id).map((message) => ({
+      key: `m${message.id}`, ...message, own: message.from?.id === this.self.id, pending: false, error: null,
+    }));
+    const waiting = tab.pending.map((entry) => ({
+      key: `p${entry.ref}`, ref: entry.ref, id: null, from: this.self, text: entry.text, at: null,
+      own: true, pending: entry.error === null, error: entry.error,
+    }));
+    return stored.concat(waiting);
+  }
+
+  _keep(tab, message) {
+    tab.messages.set(message.id, message);
+    tab.lastId = Math.max(tab.lastId, message.id);
+  }
+
+  _sessionTab(id, kind, participants) {
+    const key = sessionKey(id);
+    let tab = this.tabs.get(key);
+    if (tab === undefined && kind === "direct") {
+      const other = participants.find((p) => p.id !== this.self.id);
+      const draft = other === undefined ? undefined : this.tabs.get(draftKey(other.id));
+      if (draft !== undefined) return this._adopt(draft, id);
+    }
+    if (tab === undefined) {
+      tab = newTab(key, { kind, session: id, participants });
+      this.tabs.set(key, tab);
+    }
+    return tab;
+  }
+
+  // A draft's first message made the session: the draft becomes its tab.
+  _adopt(draft, id) {
+    const key = sessionKey(id);
+    this.tabs.delete(draft.key);
+    for (const [ref, origin] of this.pendingRefs) if (origin === draft.key) this.pendingRefs.set(ref, key);
+    if (this.selected === draft.key) this.selected = key;
+    if (this.viewing === draft.key) this.viewing = key;
+    draft.key = key;
+    draft.session = id;
+    // Its history is the server's from now on (it may hold messages the
+    // other person sent before this page opened the draft).
+    draft.loaded = false;
+    this.tabs.set(key, draft);
+    return draft;
+  }
+}

@@ -1,0 +1,215 @@
+// The chat panel's state: tabs and their titles, unread counts, history
+// pages merged without duplicates, messages waiting for `said`.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { ChatState, NEARBY, draftKey, sessionKey, sessionTitle } from "../src/chat.js";
+
+const ADA = { id: 1, name: "Ada", avatar: "fox" };
+const BOB = { id: 2, name: "Bob", avatar: "owl" };
+const CY = { id: 3, name: "Cy", avatar: "frog" };
+
+const message = (id, session, from, text = `m${id}`) => ({ id, session, from, text, at: 1000 * id });
+const session = (fields) => ({ title: "", participants: [], unread: 0, lastMessage: null, ...fields });
+
+const ids = (state, key) => state.entries(key).map((entry) => entry.id);
+const titles = (state) => state.orderedTabs().map((tab) => tab.title);
+
+test("tabs are named after their zone, the other person, the people near, or ark", () => {
+  assert.equal(sessionTitle("zone", "meeting-room-1", [ADA, BOB], ADA.id), "Meeting room 1");
+  assert.equal(sessionTitle("direct", "", [ADA, BOB], ADA.id), "Bob");
+  assert.equal(sessionTitle("nearby", "", [BOB, ADA, CY], ADA.id), "Nearby: Bob, Cy");
+  assert.equal(sessionTitle("system", "", [ADA], ADA.id), "ark");
+  assert.equal(sessionTitle("zone", "", [], ADA.id), "Zone");
+});
+
+test("the sessions list makes tabs, Nearby always first, then the latest activity", () => {
+  const state = new ChatState(ADA);
+  assert.deepEqual(titles(state), ["Nearby"]);
+  state.setSessions([
+    session({ id: 10, kind: "direct", participants: [ADA, BOB], unread: 2, lastMessage: message(50, 10, BOB) }),
+    session({ id: 11, kind: "zone", title: "library", participants: [ADA, CY], lastMessage: message(40, 11, CY) }),
+    session({ id: 12, kind: "nearby", participants: [ADA, BOB, CY], lastMessage: message(60, 12, ADA) }),
+    session({ id: 13, kind: "system", participants: [ADA], unread: 1, lastMessage: message(30, 13, null) }),
+  ]);
+  assert.deepEqual(titles(state), ["Nearby", "Nearby: Bob, Cy", "Bob", "Library", "ark"]);
+  assert.equal(state.tab(sessionKey(10)).to, BOB.id);
+  assert.equal(state.totalUnread, 3);
+  assert.equal(state.canSend(sessionKey(13)), false);
+  assert.equal(state.canSend(sessionKey(10)), true);
+});
+
+test("a live message for a tab out of view counts as unread; in view, it is marked read at once", () => {
+  const state = new ChatState(ADA);
+  state.setSessions([session({ id: 10, kind: "direct", participants: [ADA, BOB] })]);
+  const unseen = state.receive({ t: "chat", session: 10, kind: "direct", ...message(5, 10, BOB) });
+  assert.deepEqual(unseen, { key: sessionKey(10), known: true, read: null });
+  assert.equal(state.tab(sessionKey(10)).unread, 1);
+
+  state.select(sessionKey(10));
+  assert.deepEqual(state.view(sessionKey(10)), [{ session: 10, upTo: 5 }]);
+  assert.equal(state.tab(sessionKey(10)).unread, 0);
+  assert.deepEqual(state.view(sessionKey(10)), [], "nothing more to mark");
+
+  const seen = state.receive({ t: "chat", session: 10, kind: "direct", ...message(6, 10, BOB) });
+  assert.deepEqual(seen.read, { session: 10, upTo: 6 });
+  assert.equal(state.tab(sessionKey(10)).unread, 0);
+});
+
+test("nearby messages also show in the Nearby tab, and seeing them there reads their session", () => {
+  const state = new ChatState(ADA);
+  state.setSessions([session({ id: 12, kind: "nearby", participants: [ADA, BOB] })]);
+  state.receive({ t: "chat", session: 12, kind: "nearby", ...message(7, 12, BOB, "hello") });
+  assert.equal(state.nearby.unread, 1);
+  assert.equal(state.tab(sessionKey(12)).unread, 1);
+  assert.deepEqual(state.entries(NEARBY).map((e) => e.text), ["hello"]);
+  assert.deepEqual(state.view(NEARBY), [{ session: 12, upTo: 7 }]);
+  assert.equal(state.nearby.unread, 0);
+  assert.equal(state.totalUnread, 0);
+  const live = state.receive({ t: "chat", session: 12, kind: "nearby", ...message(8, 12, BOB) });
+  assert.deepEqual(live.read, { session: 12, upTo: 8 });
+});
+
+test("a message for an unknown session makes a tab at once and asks for the sessions", () => {
+  const state = new ChatState(ADA);
+  const result = state.receive({ t: "chat", session: 20, kind: "nearby", ...message(9, 20, CY) });
+  assert.equal(result.known, false);
+  assert.equal(state.tab(sessionKey(20)).title, "Nearby: Cy");
+  assert.equal(state.tab(sessionKey(20)).unread, 1);
+  state.setSessions([session({ id: 20, kind: "nearby", participants: [ADA, CY, BOB], unread: 1 })]);
+  assert.equal(state.tab(sessionKey(20)).title, "Nearby: Cy, Bob");
+  assert.deepEqual(ids(state, sessionKey(20)), [9]);
+});
+
+test("pages merge without duplicates, and the furthest page back says whether more remain", () => {
+  const state = new ChatState(ADA);
+  state.setSessions([session({ id: 10, kind: "direct", participants: [ADA, BOB] })]);
+  const key = sessionKey(10);
+  // A live message arrives before the history does, and is in it too.
+  state.receive({ t: "chat", session: 10, kind: "direct", ...message(103, 10, BOB) });
+  state.addPage(key, { messages: [101, 102, 103].map((id) => message(id, 10, BOB)), more: true });
+  assert.deepEqual(ids(state, key), [101, 102, 103]);
+  assert.equal(state.tab(key).oldestLoaded, 101);
+  assert.equal(state.tab(key).more, true);
+  state.addPage(key, { messages: [99, 100, 101].map((id) => message(id, 10, BOB)), more: false });
+  assert.deepEqual(ids(state, key), [99, 100, 101, 102, 103]);
+  assert.equal(state.tab(key).more, false);
+  // The newest page again (after a reconnect) does not undo paging back.
+  state.addPage(key, { messages: [102, 103, 104].map((id) => message(id, 10, BOB)), more: true });
+  assert.deepEqual(ids(state, key), [99, 100, 101, 102, 103, 104]);
+  assert.equal(state.tab(key).more, false);
+  assert.equal(state.tab(key).oldestLoaded, 99);
+  // Junk in a page is skipped.
+  state.addPage(key, { messages: [null, { id: "x" }, { id: 98 }], more: false });
+  assert.deepEqual(ids(state, key), [99, 100, 101, 102, 103, 104]);
+});
+
+test("an empty history has nothing more", () => {
+  const state = new ChatState(ADA);
+  state.setSessions([session({ id: 10, kind: "zone", title: "lounge" })]);
+  state.addPage(sessionKey(10), { messages: [], more: false });
+  assert.equal(state.tab(sessionKey(10)).loaded, true);
+  assert.equal(state.tab(sessionKey(10)).more, false);
+});
+
+test("a message waits for its said, then takes the stored id, time and text", () => {
+  const state = new ChatState(ADA);
+  state.setSessions([session({ id: 12, kind: "nearby", participants: [ADA, BOB] })]);
+  const say = state.compose(NEARBY, "  what the heck  ");
+  assert.deepEqual(say, { t: "say", ref: 1, kind: "nearby", text: "what the heck" });
+  assert.deepEqual(state.entries(NEARBY).map((e) => [e.text, e.pending]), [["what the heck", true]]);
+  const result = state.said({ t: "said", ref: 1, session: 12, id: 70, at: 5000, text: "what the ****" });
+  assert.deepEqual(result, { key: sessionKey(12), known: true });
+  const [shown] = state.entries(NEARBY);
+  assert.deepEqual([shown.id, shown.text, shown.at, shown.pending, shown.own], [70, "what the ****", 5000, false, true]);
+  assert.deepEqual(ids(state, sessionKey(12)), [70]);
+  assert.equal(state.tab(sessionKey(12)).unread, 0, "your own words are not unread");
+  assert.equal(state.said({ t: "said", ref: 1, session: 12, id: 70, at: 5000, text: "again" }), null);
+});
+
+test("a refused say shows why, and can be put away", () => {
+  const state = new ChatState(ADA);
+  const say = state.compose(NEARBY, "hi");
+  state.said({ t: "said", ref: say.ref, error: "chat_rate_limited", message: "at most 5 messages in 10 seconds" });
+  const [entry] = state.entries(NEARBY);
+  assert.equal(entry.pending, false);
+  assert.equal(entry.error, "At most 5 messages in 10 seconds.");
+  state.said({ t: "said", ref: 99, error: "x" });
+  state.dismiss(NEARBY, say.ref);
+  assert.deepEqual(state.entries(NEARBY), []);
+  // A refusal without a message shows its code.
+  const again = state.compose(NEARBY, "hi");
+  state.said({ t: "said", ref: again.ref, error: "store_failed" });
+  assert.equal(state.entries(NEARBY)[0].error, "store_failed");
+});
+
+test("empty texts and the system tab send nothing; zone and direct tabs say their kind", () => {
+  const state = new ChatState(ADA);
+  state.setSessions([
+    session({ id: 11, kind: "zone", title: "library", participants: [ADA, CY] }),
+    session({ id: 10, kind: "direct", participants: [ADA, BOB] }),
+    session({ id: 13, kind: "system", participants: [ADA] }),
+  ]);
+  assert.equal(state.compose(NEARBY, "   "), null);
+  assert.equal(state.compose(sessionKey(13), "hello?"), null);
+  assert.deepEqual(state.compose(sessionKey(11), "shh"), { t: "say", ref: 1, kind: "zone", text: "shh" });
+  assert.deepEqual(state.compose(sessionKey(10), "hi"), { t: "say", ref: 2, kind: "direct", text: "hi", to: BOB.id });
+});
+
+test("a direct chat starts as a draft and becomes the session with its first message", () => {
+  const state = new ChatState(ADA);
+  const key = state.openDirect({ id: BOB.id, name: "Bob" });
+  assert.equal(key, draftKey(BOB.id));
+  assert.equal(state.selected, key);
+  assert.deepEqual(titles(state), ["Nearby", "Bob"]);
+  const say = state.compose(key, "hi Bob");
+  assert.deepEqual(say, { t: "say", ref: 1, kind: "direct", text: "hi Bob", to: BOB.id });
+  const result = state.said({ t: "said", ref: 1, session: 30, id: 80, at: 1, text: "hi Bob" });
+  assert.deepEqual(result, { key: sessionKey(30), known: true });
+  assert.equal(state.selected, sessionKey(30));
+  assert.equal(state.tab(draftKey(BOB.id)), null);
+  assert.deepEqual(ids(state, sessionKey(30)), [80]);
+  // Opening it again finds the session.
+  assert.equal(state.openDirect({ id: BOB.id, name: "Bob" }), sessionKey(30));
+});
+
+test("a draft is adopted when the other person writes first, or when the sessions list has it", () => {
+  const state = new ChatState(ADA);
+  state.openDirect({ id: BOB.id, name: "Bob" });
+  const result = state.receive({ t: "chat", session: 31, kind: "direct", ...message(81, 31, BOB) });
+  assert.equal(result.key, sessionKey(31));
+  assert.equal(state.tab(draftKey(BOB.id)), null);
+
+  state.openDirect({ id: CY.id, name: "Cy" });
+  state.setSessions([session({ id: 32, kind: "direct", participants: [ADA, CY] })]);
+  assert.equal(state.tab(draftKey(CY.id)), null);
+  assert.equal(state.selected, sessionKey(32));
+});
+
+test("a message said in a stale tab goes where the server put it, and the view follows", () => {
+  const state = new ChatState(ADA);
+  state.setSessions([session({ id: 12, kind: "nearby", participants: [ADA, BOB] })]);
+  state.select(sessionKey(12));
+  state.compose(sessionKey(12), "anyone?");
+  // Bob walked away; Cy is near now: a new session.
+  const result = state.said({ t: "said", ref: 1, session: 40, id: 90, at: 1, text: "anyone?" });
+  assert.deepEqual(result, { key: sessionKey(40), known: false });
+  assert.equal(state.selected, sessionKey(40));
+  assert.deepEqual(ids(state, sessionKey(12)), []);
+  assert.deepEqual(ids(state, sessionKey(40)), [90]);
+});
+
+test("a lost connection fails what was waiting; a read answer keeps later unread messages", () => {
+  const state = new ChatState(ADA);
+  state.compose(NEARBY, "one");
+  state.connectionLost();
+  assert.equal(state.entries(NEARBY)[0].error, "Not sent: the connection was lost.");
+  assert.equal(state.pendingRefs.size, 0);
+
+  state.setSessions([session({ id: 10, kind: "direct", participants: [ADA, BOB], unread: 1, lastMessage: message(5, 10, BOB) })]);
+  state.receive({ t: "chat", session: 10, kind: "direct", ...message(6, 10, BOB) });
+  state.readAnswered(10, 0, 5);
+  assert.equal(state.tab(sessionKey(10)).unread, 1);
+  state.readAnswered(10, 0, 6);
+  assert.equal(state.tab(sessionKey(10)).unread, 0);
+});
