@@ -15,6 +15,7 @@ from twisted.internet import defer, endpoints, protocol, reactor
 from twisted.trial.unittest import TestCase
 from twisted.web.client import Agent, readBody
 
+from tests.backends import PostgreSQLBackend
 from tests.support import requestJSON
 from tests.test_websocket import PlayerProtocol
 
@@ -46,7 +47,7 @@ class ServerProcess(protocol.ProcessProtocol):
         self.ended.callback(reason.value)
 
 
-class InstalledServerTests(TestCase):
+class InstalledServerTests(PostgreSQLBackend, TestCase):
     """
     The installed package serves the web client, the maps and the world.
     """
@@ -141,16 +142,26 @@ class InstalledServerTests(TestCase):
         os.kill(server.transport.pid, signal.SIGTERM)
         yield server.ended
 
-    @defer.inlineCallbacks
-    def test_nothingAcknowledgedIsLostInARestart(self):
+    def test_nothingAcknowledgedIsLostInARestartOnSQLite(self):
         """
         A chat message acknowledged before the server stops is in the
         history after it starts again, and the player comes back where
-        they stood, with the same sign-in.
+        they stood, with the same sign-in: with the default SQLite store.
         """
+        return self.restartKeepsEverything()
+
+    def test_nothingAcknowledgedIsLostInARestartOnPostgreSQL(self):
+        """
+        The same with a PostgreSQL store.
+        """
+        self.setUpDatabase()
+        return self.restartKeepsEverything("--db", self.url())
+
+    @defer.inlineCallbacks
+    def restartKeepsEverything(self, *arguments):
         workdir = os.path.abspath(self.mktemp())
         os.makedirs(workdir)
-        server = self.startServer(workdir=workdir)
+        server = self.startServer(*arguments, workdir=workdir)
         port = yield server.listening
         base = "http://127.0.0.1:%d" % (port,)
         signIn, player, welcome = yield self.joinAsGuest(port, "Keeper")
@@ -162,7 +173,7 @@ class InstalledServerTests(TestCase):
         # Stopped at once: no leave, no goodbye.
         yield self.stop(server)
 
-        server = self.startServer(workdir=workdir)
+        server = self.startServer(*arguments, workdir=workdir)
         port = yield server.listening
         base = "http://127.0.0.1:%d" % (port,)
         status, history = yield requestJSON(
