@@ -160,3 +160,57 @@ class IPresence(Interface):
         """
 
     name = Attribute("What it is, for the log: 'in-process' or the Redis URL.")
+
+
+class IZoneBehaviour(Interface):
+    """
+    What a kind of zone does: a plugin found at startup with
+    C{twisted.plugin.getPlugins} in the C{zones} package and in any package
+    named by C{--zone-plugins}.  Providers also provide
+    L{twisted.plugin.IPlugin}.
+
+    A behaviour claims zone properties: a zone whose properties include
+    one of them is this behaviour's to act on, and properties no behaviour
+    claims are reported once at startup.  The server decides who is in
+    which zone, from authoritative positions, and calls the behaviour when
+    a player enters, leaves, or acts (the interact key) inside a zone.
+    The behaviour answers with I{effects}: dicts sent as they are to that
+    player's client as C{{"t": "effect", "zone": number, ...}} (see
+    C{docs/protocol.md}).
+    """
+
+    name = Attribute("A short name for logs and docs, e.g. 'jitsi'.")
+
+    properties = Attribute(
+        "The zone property names it claims: a zone with any of them is handled by it.")
+
+    def offer(zone):
+        """
+        What acting in C{zone} does, as a short label for the action button
+        (e.g. C{"Join meeting"}), or C{None} when acting does nothing here.
+
+        @param zone: an L{ark.world.worldmap.Zone}.
+        """
+
+    def entered(player, zone):
+        """
+        C{player} walked into C{zone}.
+
+        @param player: the L{ark.zonebehaviours.Player} (user id, name,
+            avatar, and the room it is in).
+        @return: a list of effects for that player's client.
+        """
+
+    def left(player, zone):
+        """
+        C{player} walked out of C{zone} (or left the world inside it).
+
+        @return: a list of effects for that player's client.
+        """
+
+    def acted(player, zone):
+        """
+        C{player} pressed the interact key inside C{zone}.
+
+        @return: a list of effects for that player's client.
+        """

@@ -93,6 +93,14 @@ def _wordList(value):
         raise usage.UsageError("--banned-words %r cannot be read: %s" % (value, error))
 
 
+def _packages(value):
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    for name in names:
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise usage.UsageError("--zone-plugins takes Python package names, not %r" % (name,))
+    return names
+
+
 def _mapName(value):
     if not value or "/" in value or "\\" in value or value.startswith("."):
         raise usage.UsageError(
@@ -158,6 +166,9 @@ class Options(usage.Options):
          "Chat messages each player may send per so many seconds, e.g. 5/10.", _chatLimit),
         ("banned-words", None, None,
          "A file of words to mask with * in chat, one per line [default: none].", _wordList),
+        ("zone-plugins", None, "",
+         "Python packages of extra zone behaviours, comma separated (the bundled ones in "
+         "'zones' are always loaded).", _packages),
         ("sign-in-limit", None, "10",
          "Sign-ins a minute from one address (guest, login, register).",
          _integer("sign-in-limit", 1, 100000)),

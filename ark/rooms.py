@@ -57,10 +57,12 @@ class RoomManager:
     @param clock: an L{IReactorTime} for the holds.
     @param store: an L{ark.interfaces.IStore} remembering where players
         left, or C{None} to forget.
+    @param director: the L{ark.zonebehaviours.ZoneDirector} of the zones,
+        or C{None}.
     """
 
     def __init__(self, maps, defaultMap: str, capacity: int, viewRadius: int,
-                 holdSeconds: float, clock, store=None):
+                 holdSeconds: float, clock, store=None, director=None):
         self.maps = maps
         self.defaultMap = defaultMap
         self.capacity = capacity
@@ -68,6 +70,7 @@ class RoomManager:
         self.holdSeconds = holdSeconds
         self.clock = clock
         self.store = store
+        self.director = director
         self.shards: Dict[str, List[RoomView]] = {}
         self._seats: Dict[str, Seat] = {}
         self._roomNames: Dict[RoomView, str] = {}
@@ -89,7 +92,7 @@ class RoomManager:
         for view in shards:
             if not view.room.isFull:
                 return view
-        view = RoomView(Room(self.maps[mapName], self.capacity), self.viewRadius)
+        view = RoomView(Room(self.maps[mapName], self.capacity), self.viewRadius, self.director)
         shards.append(view)
         taken = {self._roomNames[v] for v in shards if v in self._roomNames}
         number = 1

@@ -31,6 +31,7 @@ from ark.store import openStore
 from ark.tiled import MapError, loadMap
 from ark.web import makeSite
 from ark.world.movement import TICK_RATE
+from ark.zonebehaviours import ZoneDirector, discover
 from ark import resources
 
 __all__ = ["Options", "makeService"]
@@ -226,6 +227,15 @@ def makeService(options: Options, clock=None) -> service.MultiService:
     store = openStore(options["db"], options["data-dir"])
     presence = openPresence(options["redis"], clock)
 
+    try:
+        director = ZoneDirector(discover(options["zone-plugins"]))
+    except ImportError as error:
+        sys.stderr.write("ark: cannot start: --zone-plugins: %s\n" % (error,))
+        raise SystemExit(1)
+    for mapName, zoneName, propertyName in director.unclaimed(maps):
+        log.warn("{map}: zone {zone!r} has property {property!r}, which no zone behaviour "
+                 "claims; it does nothing", map=mapName, zone=zoneName, property=propertyName)
+
     rooms = RoomManager(
         maps,
         defaultMap=options["map"],
@@ -234,6 +244,7 @@ def makeService(options: Options, clock=None) -> service.MultiService:
         holdSeconds=options["reconnect-hold"],
         clock=clock,
         store=store,
+        director=director,
     )
     authority = Authority(store, presence, secret, clock)
     messages, seconds = options["chat-limit"]

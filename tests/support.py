@@ -148,7 +148,7 @@ class Harness:
     """
 
     def __init__(self, maps=None, defaultMap=None, capacity=50, viewRadius=480, hold=30.0,
-                 store=None):
+                 store=None, director=None):
         from twisted.internet.task import Clock
 
         from ark.auth import Authority
@@ -169,6 +169,7 @@ class Harness:
             holdSeconds=hold,
             clock=self.clock,
             store=store,
+            director=director,
         )
         self.presence = InProcessPresence(self.clock)
         self.authority = Authority(store, self.presence, b"a test secret long enough for HMAC-SHA256", self.clock)

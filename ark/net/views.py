@@ -137,10 +137,13 @@ class RoomView:
 
     @param room: the simulation.
     @param viewRadius: half the side of a client's view square, in pixels.
+    @param director: the L{ark.zonebehaviours.ZoneDirector} whose effects
+        go to the players, or C{None}.
     """
 
-    def __init__(self, room: Room, viewRadius: int):
+    def __init__(self, room: Room, viewRadius: int, director=None):
         self.room = room
+        self.director = director
         self.viewRadius = viewRadius * movement.UNITS_PER_PIXEL
         self.viewers: Dict[Avatar, Viewer] = {}
         self._watchers: Dict[tuple, Set[Viewer]] = {}
@@ -189,10 +192,18 @@ class RoomView:
     def _describeZones(self, numbers) -> list:
         """
         Zones as a client learns them: C{[[number, name], ...]}, numbered
-        by their order in the map.
+        by their order in the map, with a third element, the action
+        button's label, where acting does something.
         """
-        zones = self.room.worldMap.zones
-        return [[number, zones[number].name] for number in numbers]
+        worldMap = self.room.worldMap
+        described = []
+        for number in numbers:
+            zone = [number, worldMap.zones[number].name]
+            offer = self.director.offer(worldMap, number) if self.director else None
+            if offer:
+                zone.append(offer)
+            described.append(zone)
+        return described
 
     def detach(self, avatar: Avatar) -> None:
         """
@@ -259,6 +270,8 @@ class RoomView:
 
         self._collectMotions(changes.moved, room.tick)
         room.clearMotions(changes)
+        if self.director is not None and (changes.rezoned or changes.acted or changes.removed):
+            self._sendEffects(changes)
 
         for avatar in changes.removed:
             self._unstated.pop(avatar, None)
@@ -285,6 +298,14 @@ class RoomView:
                     viewer.changed.add(avatar)
 
         return self._sendPatches(room.tick % TICKS_PER_PATCH)
+
+    def _sendEffects(self, changes) -> None:
+        # Effects go out at once rather than with the next patch: opening a
+        # call should not wait for anything.
+        for avatar, effect in self.director.effectsOf(self.room.worldMap, changes):
+            viewer = self.viewers.get(avatar)
+            if viewer is not None:
+                viewer.send(dumps(effect))
 
     def _collectMotions(self, moved, tick: int) -> None:
         """

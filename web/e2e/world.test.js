@@ -142,6 +142,17 @@ test("walking into a zone shows its name, and leaving hides it", async () => {
   await ada.context().close();
 });
 
+test("in a room you join by acting, the action button says what E will do", async () => {
+  const ada = await player("Mia");
+  // Meeting room 2 (640-864 x 192-384 px in maps/town.tmj): jitsiTrigger onaction.
+  await walkTo(ada, 700, 300);
+  await ada.waitForFunction(() => document.getElementById("action").textContent === "E: Join meeting");
+  assert.equal(await ada.isVisible("#action"), true);
+  await walkTo(ada, 752, 464);
+  await ada.waitForFunction(() => document.getElementById("action").hidden);
+  await ada.context().close();
+});
+
 test("a dropped connection shows the reconnecting banner and resumes the same avatar", async () => {
   const ada = await player("Rae");
   const before = await settled(ada);

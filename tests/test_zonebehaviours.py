@@ -1,0 +1,179 @@
+"""
+Tests for zone behaviours: the plugins are found, each does what its
+properties ask when a player enters, leaves or acts, and the player's
+client hears of it.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface.verify import verifyObject
+
+from ark.interfaces import IZoneBehaviour
+from ark.world import movement
+from ark.world.movement import LEFT, RIGHT, Body
+from ark.world.worldmap import Rectangle, Zone
+from ark.zonebehaviours import ZoneDirector, discover
+from zones.builtin import jitsiRoomName
+
+from tests.support import Harness, mapFromRows
+
+UNITS = movement.UNITS_PER_PIXEL
+
+# Side by side along row 5 of a 30 x 10 tile map, each 96 px wide: an
+# onenter meeting room, an onaction one, a lounge with music inside a
+# library that is silent, a doorbell from the extra package, and a zone
+# with properties nobody claims.
+ZONES = [
+    Zone("meeting-room-1", Rectangle(96, 128, 96, 96), {"jitsiRoom": "Team Room #1"}),
+    Zone("meeting-room-2", Rectangle(224, 128, 96, 96),
+         {"jitsiRoom": "standup", "jitsiTrigger": "onaction",
+          "jitsiTriggerMessage": "Press E to join the stand-up"}),
+    Zone("library", Rectangle(352, 128, 160, 96), {"silent": True}),
+    Zone("lounge", Rectangle(384, 128, 96, 96),
+         {"playAudio": "sounds/lounge.wav", "audioVolume": 0.4, "audioLoop": True}),
+    Zone("porch", Rectangle(544, 128, 96, 96), {"doorbell": "Welcome"}),
+    Zone("kiosk", Rectangle(672, 128, 96, 96), {"openWebsite": "https://example.com"}),
+]
+
+
+def behavioursMap():
+    rows = ["." * 30 for _ in range(10)]
+    rows[5] = "S" + "." * 29
+    return mapFromRows(rows, name="town/plaza.tmj", zones=ZONES)
+
+
+class DiscoveryTests(SynchronousTestCase):
+    def test_builtinsAndExtraPackages(self):
+        """
+        The bundled behaviours are always found; an extra package adds its
+        own; every one provides the interface.
+        """
+        names = [b.name for b in discover()]
+        self.assertEqual(sorted(names), ["agent", "audio", "jitsi", "silent"])
+        found = discover(["tests.zoneplugins"])
+        self.assertEqual(sorted(b.name for b in found),
+                         ["agent", "audio", "doorbell", "jitsi", "silent"])
+        for behaviour in found:
+            self.assertTrue(verifyObject(IZoneBehaviour, behaviour))
+
+    def test_missingPackage(self):
+        self.assertRaises(ImportError, discover, ["no.such.package"])
+
+    def test_unclaimedPropertiesAreReported(self):
+        worldMap = behavioursMap()
+        director = ZoneDirector(discover())
+        self.assertEqual(director.unclaimed({worldMap.name: worldMap}),
+                         [("town/plaza.tmj", "porch", "doorbell"),
+                          ("town/plaza.tmj", "kiosk", "openWebsite")])
+
+    def test_jitsiRoomNames(self):
+        self.assertEqual(jitsiRoomName("Team Room #1"), "team-room-1")
+        self.assertEqual(jitsiRoomName("../../etc?x=1"), "etc-x-1")
+        self.assertEqual(jitsiRoomName("!!!"), "room")
+
+
+class EffectTests(SynchronousTestCase):
+    """
+    A player walking along the row meets each zone in turn.
+    """
+
+    def setUp(self):
+        worldMap = behavioursMap()
+        self.harness = Harness(maps={worldMap.name: worldMap},
+                               director=ZoneDirector(discover(["tests.zoneplugins"])))
+        self.client = self.harness.connect()
+        self.welcome = self.client.join("ada")
+        self.seq = 0
+
+    def moveTo(self, px, start=None):
+        """
+        Walk along the row until the feet are about at C{px} (from C{start}
+        px, where the avatar is put first, if given), and return the
+        effects received on the way.
+        """
+        seat = self.client.session.seat
+        avatar = seat.avatar
+        if start is not None:
+            seat.room.teleport(avatar, Body(start * UNITS, avatar.body.y))
+            self.harness.run(1)
+        self.client.clear()
+        target = px * UNITS
+        # Three steps a message, as clients batch them.
+        while abs(avatar.body.x - target) >= 3 * movement.WALK_SPEED:
+            bits = RIGHT if avatar.body.x < target else LEFT
+            self.client.walk(self.seq, [bits] * 3)
+            self.seq += 3
+            self.harness.run(3)
+        self.harness.run(3)
+        return [{k: v for k, v in m.items() if k != "t"} for m in self.client.messages("effect")]
+
+    def act(self):
+        self.client.clear()
+        self.client.sendMessage({"t": "act"})
+        self.harness.run(1)
+        return [{k: v for k, v in m.items() if k != "t"} for m in self.client.messages("effect")]
+
+    def zonesReported(self):
+        return [p["zones"] for p in self.client.messages("p") if "zones" in p]
+
+    def test_meetingRoomOpensOnEnterAndClosesOnLeave(self):
+        self.assertEqual(self.moveTo(140), [
+            {"zone": 0, "effect": "jitsi.open", "room": "team-room-1", "domain": "meet.jit.si"}])
+        self.assertEqual(self.moveTo(208), [{"zone": 0, "effect": "jitsi.close"}])
+
+    def test_onActionRoomOffersAndOpensOnAct(self):
+        """
+        In an onaction room the player is prompted and the action button
+        offered; the call opens only when they act; acting elsewhere does
+        nothing.
+        """
+        self.assertEqual(self.act(), [])
+        self.assertEqual(self.moveTo(270, start=208), [
+            {"zone": 1, "effect": "prompt", "text": "Press E to join the stand-up"}])
+        self.assertEqual(self.zonesReported(), [[[1, "meeting-room-2", "Join meeting"]]])
+        self.assertEqual(self.act(), [
+            {"zone": 1, "effect": "jitsi.open", "room": "standup", "domain": "meet.jit.si"}])
+
+    def test_overlappingZonesBothAct(self):
+        """
+        The lounge lies inside the silent library: entering it starts the
+        music without ending the silence, and leaving it stops only the
+        music.
+        """
+        self.assertEqual(self.moveTo(365, start=336), [{"zone": 2, "effect": "silence"}])
+        self.assertEqual(self.moveTo(430), [
+            {"zone": 3, "effect": "audio.play", "url": "/maps/town/sounds/lounge.wav",
+             "volume": 0.4, "loop": True}])
+        self.assertEqual(self.moveTo(495), [
+            {"zone": 3, "effect": "audio.stop", "url": "/maps/town/sounds/lounge.wav"}])
+        self.assertEqual(self.moveTo(530), [{"zone": 2, "effect": "unsilence"}])
+
+    def test_pluginFromAnotherPackage(self):
+        self.assertEqual(self.moveTo(590, start=528),
+                         [{"zone": 4, "effect": "prompt", "text": "Welcome, ada"}])
+        self.assertEqual(self.act(), [
+            {"zone": 4, "effect": "audio.play", "url": "/maps/bell.wav", "volume": 1.0,
+             "loop": False}])
+
+    def test_teleportingInAndOut(self):
+        seat = self.client.session.seat
+        self.client.clear()
+        seat.room.teleport(seat.avatar, Body(140 * UNITS, 176 * UNITS))
+        self.harness.run(1)
+        self.assertEqual([m["effect"] for m in self.client.messages("effect")], ["jitsi.open"])
+
+    def test_brokenBehaviourIsContained(self):
+        """
+        A behaviour that raises is logged and skipped; the others still
+        act and the room goes on.
+        """
+        from tests.zoneplugins.doorbell import doorbell
+
+        def broken(player, zone):
+            raise RuntimeError("plugin bug")
+
+        self.patch(doorbell, "entered", broken)
+        self.assertEqual(self.moveTo(590, start=528), [])
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        self.assertEqual([e["effect"] for e in self.act()], ["audio.play"])
