@@ -105,6 +105,11 @@ class ChatService:
         @raise Refused: with the code the sender is told.
         """
         text = self.filter.clean(text)
+        # Counted before finding the recipients, so a flood of messages to
+        # unknown users costs no more queries than the limit allows.
+        if not self._withinRate(speaker.userId):
+            raise Refused("chat_rate_limited", "at most %d messages in %d seconds"
+                          % (self.perWindow, self.window))
         if kind == "direct":
             recipients = yield self._directTo(speaker, to)
             low, high = sorted((speaker.userId, to))
@@ -118,9 +123,6 @@ class ChatService:
             key, title = "zone:%s:%s" % (mapName, zoneName), zoneName
         else:
             raise Refused("bad_kind", "kind must be nearby, zone or direct")
-        if not self._withinRate(speaker.userId):
-            raise Refused("chat_rate_limited", "at most %d messages in %d seconds"
-                          % (self.perWindow, self.window))
         at = int(self.clock.seconds() * 1000)
         try:
             sessionId, messageId = yield self.store.addMessage(

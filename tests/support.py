@@ -95,9 +95,29 @@ class FakeClient:
         self.harness = harness
         self.frames = []
         self.closedWith = None
-        self.session = Session(harness.rooms, self.frames.append, self._close, harness.clock,
+        self._waiting = []
+        self.session = Session(harness.rooms, self._received, self._close, harness.clock,
                                harness.authority, harness.chat)
         self.session.opened()
+
+    def _received(self, frame):
+        self.frames.append(frame)
+        if self._waiting:
+            kind = cbor2.loads(frame).get("t")
+            for waiting in [w for w in self._waiting if w[0] == kind]:
+                self._waiting.remove(waiting)
+                waiting[1].callback(self.last(kind))
+
+    def next(self, kind):
+        """
+        A Deferred that fires with the next message of type C{kind}, for
+        answers that come after a store query.
+        """
+        from twisted.internet.defer import Deferred
+
+        waiting = (kind, Deferred())
+        self._waiting.append(waiting)
+        return waiting[1]
 
     def _close(self, code, reason):
         self.closedWith = (code, reason)

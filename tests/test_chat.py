@@ -103,10 +103,10 @@ class ChatTestsMixin(WorldWithStoreMixin):
         user = yield self.store.createUser(name, "fox", 1000)
         self.harness._users[name] = user["id"]
         client = self.harness.connect()
-        client.join(name)
         # With a store, joining first asks it where the player last was.
-        while client.session.seat is None:
-            yield deferLater(0.005)
+        welcomed = client.next("welcome")
+        client.join(name)
+        yield welcomed
         if at is not None:
             seat = client.session.seat
             seat.room.teleport(seat.avatar, Body(at[0] * UNITS, at[1] * UNITS))
@@ -120,11 +120,9 @@ class ChatTestsMixin(WorldWithStoreMixin):
         """
         message = {"t": "say", "ref": ref, "kind": kind, "text": text}
         message.update(extra)
-        before = len(client.messages("said"))
+        said = client.next("said")
         client.sendMessage(message)
-        while len(client.messages("said")) == before:
-            yield deferLater(0.005)
-        return client.messages("said")[-1]
+        return (yield said)
 
     @defer.inlineCallbacks
     def test_nearbyReachesOnlyThoseNear(self):
@@ -154,10 +152,10 @@ class ChatTestsMixin(WorldWithStoreMixin):
         does, the history has it.
         """
         ada = yield self.player("ada", (600, 400))
+        answered = ada.next("said")
         ada.sendMessage({"t": "say", "ref": 7, "kind": "nearby", "text": "first"})
         self.assertEqual(ada.messages("said"), [])
-        while not ada.messages("said"):
-            yield deferLater(0.005)
+        yield answered
         [said] = ada.messages("said")
         self.assertEqual(said["ref"], 7)
         messages, more = yield self.store.messages(said["session"], None, 10)
@@ -334,12 +332,6 @@ class HistoryAPITestsMixin(WorldWithStoreMixin):
                 "GET", self.base + "/api/chat/sessions/%d/messages%s" % (sessionId, query),
                 token=ada["accessToken"])
             self.assertEqual((status, answer["error"]), (400, "bad_field"), query)
-
-
-def deferLater(seconds):
-    from twisted.internet.task import deferLater as later
-
-    return later(reactor, seconds, lambda: None)
 
 
 class SQLiteChatTests(ChatTestsMixin, SQLiteBackend, unittest.TestCase):

@@ -154,6 +154,29 @@ class ValidationTests(SynchronousTestCase):
                                    "auth_required")
         self.assertEqual(error["ref"], "join")
 
+    def test_badSayFields(self):
+        """
+        Chat messages with a bad C{ref}, C{kind}, C{text} or C{to} are
+        C{bad_field}, each naming the field.
+        """
+        self.client.join()
+        cases = [
+            ({"t": "say", "kind": "nearby", "text": "hi"}, "ref"),
+            ({"t": "say", "ref": -1, "kind": "nearby", "text": "hi"}, "ref"),
+            ({"t": "say", "ref": 1, "kind": "shout", "text": "hi"}, "kind"),
+            ({"t": "say", "ref": 1, "kind": "nearby", "text": 5}, "text"),
+            ({"t": "say", "ref": 1, "kind": "nearby", "text": "x" * 2001}, "text"),
+            ({"t": "say", "ref": 1, "kind": "direct", "text": "hi"}, "to"),
+            ({"t": "say", "ref": 1, "kind": "direct", "text": "hi", "to": "ada"}, "to"),
+            ({"t": "say", "ref": 1, "kind": "direct", "text": "hi", "to": 0}, "to"),
+            ({"t": "say", "ref": 1, "kind": "direct", "text": "hi", "to": 2**64}, "to"),
+        ]
+        for message, field in cases:
+            error = self.assertRefused(cbor2.dumps(message), "bad_field")
+            self.assertIn(field, error["message"], message)
+            self.assertEqual(error["ref"], "say")
+            self.harness.clock.advance(1)
+
     def test_badInputFields(self):
         """
         Input batches with a bad C{seq} or bad steps are C{bad_field}.

@@ -168,6 +168,8 @@ def parseSay(item) -> Say:
     if len(text) > MAX_CHAT_TEXT:
         raise ProtocolError("bad_field", "'text' is far too long", "say")
     to = _field(item, "to", int, required=kind == "direct")
+    if to is not None and not 0 < to < 2**63:
+        raise ProtocolError("bad_field", "'to' must be a user id", "say")
     return Say(ref, kind, text, to)
 
 

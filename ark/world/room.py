@@ -309,8 +309,9 @@ class Room:
                     grid.move(avatar, avatar.cell, cell)
                     avatar.cell = cell
                     crossed.add(avatar)
-                if zoneAt(body.x, body.y) != avatar.zones:
-                    self._rezone(avatar)
+                zones = zoneAt(body.x, body.y)
+                if zones != avatar.zones:
+                    self._rezone(avatar, zones)
         return underruns
 
     def teleport(self, avatar: Avatar, body: Body) -> None:
@@ -334,8 +335,9 @@ class Room:
         """
         self._changes.acted.append((avatar, avatar.zones))
 
-    def _rezone(self, avatar: Avatar) -> None:
-        zones = self.zoneIndex.at(avatar.body.x, avatar.body.y)
+    def _rezone(self, avatar: Avatar, zones=None) -> None:
+        if zones is None:
+            zones = self.zoneIndex.at(avatar.body.x, avatar.body.y)
         if zones != avatar.zones:
             self._changes.rezoned.setdefault(avatar, avatar.zones)
             avatar.zones = zones
