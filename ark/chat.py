@@ -184,9 +184,11 @@ class ChatService:
         radius = self.radius
         span = room.grid.spanAround(me.x, me.y, radius)
         found = []
+        # In a private zone, only those in it hear; outside, nobody in one.
+        privacy = seat.avatar.privacy
         for cell in room.grid.cellsIn(span):
             for other in room.grid.members(cell):
-                if other is seat.avatar or other.userId is None:
+                if other is seat.avatar or other.userId is None or other.privacy != privacy:
                     continue
                 dx = other.body.x - me.x
                 dy = other.body.y - me.y

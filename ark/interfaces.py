@@ -176,7 +176,8 @@ class IZoneBehaviour(Interface):
     a player enters, leaves, or acts (the interact key) inside a zone.
     The behaviour answers with I{effects}: dicts sent as they are to that
     player's client as C{{"t": "effect", "zone": number, ...}} (see
-    C{docs/protocol.md}).
+    C{docs/protocol.md}), or L{ark.zonebehaviours.MoveTo}, which moves the
+    player to another map.
     """
 
     name = Attribute("A short name for logs and docs, e.g. 'jitsi'.")
@@ -190,6 +191,16 @@ class IZoneBehaviour(Interface):
         (e.g. C{"Join meeting"}), or C{None} when acting does nothing here.
 
         @param zone: an L{ark.world.worldmap.Zone}.
+        """
+
+    def check(mapName, zone, maps):
+        """
+        What is wrong with C{zone}'s properties, for the operator to hear
+        about once at startup (the zone then does less, never crashes).
+
+        @param mapName: the name of the map C{zone} is in.
+        @param maps: every loaded map by name.
+        @return: a list of problems, each a sentence.
         """
 
     def entered(player, zone):

@@ -169,6 +169,12 @@ class Options(usage.Options):
         ("zone-plugins", None, "",
          "Python packages of extra zone behaviours, comma separated (the bundled ones in "
          "'zones' are always loaded).", _packages),
+        ("jitsi-app-id", None, None,
+         "App id of a Jitsi deployment with token authentication: meeting rooms then "
+         "admit only the players inside them [default: anonymous meetings].", _text),
+        ("jitsi-secret", None, None,
+         "The secret that Jitsi deployment shares with ark (set it with ARK_JITSI_SECRET "
+         "rather than on the command line, where other users can read it).", _text),
         ("sign-in-limit", None, "10",
          "Sign-ins a minute from one address (guest, login, register).",
          _integer("sign-in-limit", 1, 100000)),
@@ -198,3 +204,7 @@ class Options(usage.Options):
             )
         if self["data-dir"] is None:
             self["data-dir"] = resources.defaultDataDirectory()
+        if bool(self["jitsi-app-id"]) != bool(self["jitsi-secret"]):
+            raise usage.UsageError(
+                "--jitsi-app-id and --jitsi-secret go together: give both, or neither "
+                "for anonymous meetings")

@@ -1,7 +1,8 @@
 """
 Which room a player is in: one room per map, overflow shards when a room is
-full, and avatars held for a while after their connection drops so that the
-player can come back to them with a reconnection token.
+full, players moved between maps through doors, and avatars held for a
+while after their connection drops so that the player can come back to
+them with a reconnection token.
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ from ark.net.messages import ProtocolError
 from ark.net.views import RoomView
 from ark.world.movement import Body
 from ark.world.room import Avatar, Room
+from ark.zonebehaviours import MoveTo
 
 
 log = Logger()
+
+# A player who just came through a door is not sent through another for
+# this long, so that two doors whose entries lie in each other cannot bounce
+# them back and forth.
+MOVE_COOLDOWN = 1.0
 
 
 class Seat:
@@ -28,9 +35,10 @@ class Seat:
 
     @ivar owner: the session using the seat now, or C{None} while the
         avatar is held for reconnection.
+    @ivar movedAt: when the player last came through a door, in seconds.
     """
 
-    __slots__ = ("view", "avatar", "token", "owner", "hold")
+    __slots__ = ("view", "avatar", "token", "owner", "hold", "movedAt")
 
     def __init__(self, view: RoomView, avatar: Avatar):
         self.view = view
@@ -38,6 +46,7 @@ class Seat:
         self.token: Optional[str] = None
         self.owner = None
         self.hold = None
+        self.movedAt = None
 
     @property
     def room(self) -> Room:
@@ -164,6 +173,39 @@ class RoomManager:
         self._occupy(seat, owner)
         return seat
 
+    def move(self, seat: Seat, target: MoveTo) -> None:
+        """
+        Take the player of C{seat} through a door: the avatar leaves its room
+        and a new one stands at C{target}'s entry on C{target}'s map, where
+        the player's session is told (C{moved}) to start from.
+        """
+        now = self.clock.seconds()
+        if seat.movedAt is not None and now - seat.movedAt < MOVE_COOLDOWN:
+            return
+        worldMap = self.maps.get(target.mapName)
+        if worldMap is None or target.entry not in worldMap.entries:
+            # Reported at startup (ZoneDirector.problems); the door does nothing.
+            return
+        old = seat.avatar
+        oldView = seat.view
+        oldView.detach(old)
+        oldView.room.removeAvatar(old)
+        self._closeIfUnused(oldView)
+        view = self._roomWithSeat(target.mapName)
+        avatar = view.room.addAvatar(old.name, old.avatar, view.room.spawnBody(target.entry),
+                                     old.userId)
+        # Steps numbers go on from where they were: those sent before the
+        # player heard of the move will walk them from the entry, as their
+        # client predicts.
+        avatar.lastSeq = avatar.ackSeq = old.lastSeq
+        avatar.connected = old.connected
+        seat.view = view
+        seat.avatar = avatar
+        seat.movedAt = now
+        if seat.owner is not None:
+            self._occupy(seat, seat.owner)
+            seat.owner.moved(seat)
+
     def _occupy(self, seat: Seat, owner) -> None:
         # Each welcome carries a fresh token, so one seen on the wire
         # earlier cannot take the avatar over.
@@ -244,4 +286,17 @@ class RoomManager:
                 continue
             sent += count
             size += length
+            if view.moves:
+                self._takeDoors(view)
         return underruns, sent, size
+
+    def _takeDoors(self, view: RoomView) -> None:
+        moves, view.moves = view.moves, []
+        seats = {seat.avatar: seat for seat in self._seats.values() if seat.view is view}
+        for avatar, target in moves:
+            seat = seats.get(avatar)
+            if seat is not None and seat.avatar is avatar:
+                try:
+                    self.move(seat, target)
+                except Exception:
+                    log.failure("moving a player to {map}", map=target.mapName)

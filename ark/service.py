@@ -31,7 +31,7 @@ from ark.store import openStore
 from ark.tiled import MapError, loadMap
 from ark.web import makeSite
 from ark.world.movement import TICK_RATE
-from ark.zonebehaviours import ZoneDirector, discover
+from ark.zonebehaviours import Services, ZoneDirector, discover
 from ark import resources
 
 __all__ = ["Options", "makeService"]
@@ -228,13 +228,18 @@ def makeService(options: Options, clock=None) -> service.MultiService:
     presence = openPresence(options["redis"], clock)
 
     try:
-        director = ZoneDirector(discover(options["zone-plugins"]))
+        jitsiTokens = None
+        if options["jitsi-app-id"]:
+            jitsiTokens = JitsiTokens(options["jitsi-app-id"], options["jitsi-secret"], clock)
+        director = ZoneDirector(discover(options["zone-plugins"]), Services(jitsiTokens))
     except ImportError as error:
         sys.stderr.write("ark: cannot start: --zone-plugins: %s\n" % (error,))
         raise SystemExit(1)
     for mapName, zoneName, propertyName in director.unclaimed(maps):
         log.warn("{map}: zone {zone!r} has property {property!r}, which no zone behaviour "
                  "claims; it does nothing", map=mapName, zone=zoneName, property=propertyName)
+    for mapName, zoneName, problem in director.problems(maps):
+        log.warn("{map}: zone {zone!r}: {problem}", map=mapName, zone=zoneName, problem=problem)
 
     rooms = RoomManager(
         maps,

@@ -20,15 +20,53 @@ from ark.interfaces import IZoneBehaviour
 log = Logger()
 
 
+class Services(NamedTuple):
+    """
+    What the server lends behaviours.
+
+    @ivar jitsiTokens: the L{ark.jitsi.JitsiTokens} when the operator
+        configured a Jitsi app id and secret, else C{None} (anonymous
+        meetings).
+    """
+
+    jitsiTokens: Optional[object] = None
+
+
 class Player(NamedTuple):
     """
     Who a behaviour is acting for.
+
+    @ivar zonesNow: the zones (L{ark.world.worldmap.Zone}) the player
+        stands in now.
     """
 
     userId: Optional[int]
     name: str
     avatar: str
     mapName: str
+    zonesNow: Tuple[object, ...] = ()
+    services: Services = Services()
+
+    def isIn(self, zone) -> bool:
+        """
+        Whether the player stands in C{zone} now.
+        """
+        return any(mine is zone for mine in self.zonesNow)
+
+
+class MoveTo(NamedTuple):
+    """
+    Returned among a behaviour's effects: the server moves the player to
+    the room of another map, at one of its entries.  The player's client
+    hears of it as a new welcome.
+
+    @ivar mapName: the map's name, as the server knows it (e.g.
+        C{"cafe.tmj"}).
+    @ivar entry: the entry's name (C{"start"} by default).
+    """
+
+    mapName: str
+    entry: str = "start"
 
 
 def discover(extraPackages: Iterable[str] = ()) -> List:
@@ -53,10 +91,12 @@ class ZoneDirector:
     The behaviours of every zone of the loaded maps.
 
     @param behaviours: providers of L{IZoneBehaviour}.
+    @param services: the L{Services} behaviours may use.
     """
 
-    def __init__(self, behaviours):
+    def __init__(self, behaviours, services: Services = Services()):
         self.behaviours = list(behaviours)
+        self.services = services
         self._claims: Dict[str, list] = {}
         for behaviour in self.behaviours:
             for name in behaviour.properties:
@@ -90,6 +130,21 @@ class ZoneDirector:
                         found.append((mapName, zone.name, name))
         return found
 
+    def problems(self, maps) -> List[Tuple[str, str, str]]:
+        """
+        What the behaviours find wrong with the zones of C{maps} (an exit to
+        a map this server does not have, ...): C{(map, zone, problem)}, for
+        the operator to hear about once.
+        """
+        found = []
+        for mapName in sorted(maps):
+            worldMap = maps[mapName]
+            for number, zone in enumerate(worldMap.zones):
+                for behaviour in self.behavioursOf(worldMap, number):
+                    for problem in behaviour.check(mapName, zone, maps):
+                        found.append((mapName, zone.name, problem))
+        return found
+
     def offer(self, worldMap, number: int) -> Optional[str]:
         """
         What acting in zone C{number} does, for the action button.
@@ -101,17 +156,17 @@ class ZoneDirector:
                 return label
         return None
 
-    def effectsOf(self, worldMap, changes) -> List[Tuple[object, dict]]:
+    def effectsOf(self, worldMap, changes) -> List[Tuple[object, object]]:
         """
-        The effects of one drain of a room's changes: C{[(avatar, effect
-        message), ...]}, in order: for each avatar, zones left before zones
-        entered; then actions.
+        The effects of one drain of a room's changes: C{[(avatar, effect),
+        ...]}, in order: for each avatar, zones left before zones entered;
+        then actions.  An effect is the message for the player's client, or
+        a L{MoveTo} for the server.
         """
-        out: List[Tuple[object, dict]] = []
-        mapName = worldMap.name
+        out: List[Tuple[object, object]] = []
         for avatar, before in changes.rezoned.items():
             now = avatar.zones
-            player = _player(avatar, mapName)
+            player = self._player(avatar, worldMap)
             for number in before:
                 if number not in now:
                     self._call(worldMap, number, "left", player, avatar, out)
@@ -119,11 +174,11 @@ class ZoneDirector:
                 if number not in before:
                     self._call(worldMap, number, "entered", player, avatar, out)
         for avatar in changes.removed:
-            player = _player(avatar, mapName)
+            player = self._player(avatar, worldMap)
             for number in avatar.zones:
                 self._call(worldMap, number, "left", player, avatar, out)
         for avatar, zones in changes.acted:
-            player = _player(avatar, mapName)
+            player = self._player(avatar, worldMap)
             for number in zones:
                 self._call(worldMap, number, "acted", player, avatar, out)
         return out
@@ -139,10 +194,14 @@ class ZoneDirector:
                             name=behaviour.name, event=event, zone=zone.name)
                 continue
             for effect in effects:
+                if isinstance(effect, MoveTo):
+                    out.append((avatar, effect))
+                    continue
                 message = {"t": "effect", "zone": number}
                 message.update(effect)
                 out.append((avatar, message))
 
-
-def _player(avatar, mapName) -> Player:
-    return Player(avatar.userId, avatar.name, avatar.avatar, mapName)
+    def _player(self, avatar, worldMap) -> Player:
+        zones = worldMap.zones
+        return Player(avatar.userId, avatar.name, avatar.avatar, worldMap.name,
+                      tuple(zones[number] for number in avatar.zones), self.services)

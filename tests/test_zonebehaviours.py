@@ -50,10 +50,10 @@ class DiscoveryTests(SynchronousTestCase):
         own; every one provides the interface.
         """
         names = [b.name for b in discover()]
-        self.assertEqual(sorted(names), ["agent", "audio", "jitsi", "silent"])
+        self.assertEqual(sorted(names), ["agent", "audio", "exit", "jitsi", "private", "silent"])
         found = discover(["tests.zoneplugins"])
         self.assertEqual(sorted(b.name for b in found),
-                         ["agent", "audio", "doorbell", "jitsi", "silent"])
+                         ["agent", "audio", "doorbell", "exit", "jitsi", "private", "silent"])
         for behaviour in found:
             self.assertTrue(verifyObject(IZoneBehaviour, behaviour))
 

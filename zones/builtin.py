@@ -1,18 +1,21 @@
 """
 The zone behaviours ark ships, with WorkAdventure's property names where
 WorkAdventure has them: Jitsi meeting rooms, silent areas, background
-audio and agents.
+audio, agents, exits to other maps and private areas.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from typing import Optional, Tuple
 
 from twisted.plugin import IPlugin
 from zope.interface import implementer
 
 from ark.interfaces import IZoneBehaviour
+from ark.jitsi import NotInZone
+from ark.zonebehaviours import MoveTo
 
 DEFAULT_JITSI_DOMAIN = "meet.jit.si"
 ON_ACTION = "onaction"
@@ -46,29 +49,52 @@ class Jitsi:
     def offer(self, zone):
         return "Join meeting" if _onAction(zone, "jitsiTrigger") else None
 
-    def _open(self, zone):
+    def check(self, mapName, zone, maps):
+        domain = zone.properties.get("jitsiUrl")
+        if domain is not None and not _isDomain(domain):
+            return ["jitsiUrl must be a host name such as meet.example.org, not %r; "
+                    "the meeting uses %s" % (domain, DEFAULT_JITSI_DOMAIN)]
+        return []
+
+    def _open(self, player, zone):
         properties = zone.properties
+        domain = properties.get("jitsiUrl")
         effect = {
             "effect": "jitsi.open",
             "room": jitsiRoomName(str(properties.get("jitsiRoom") or zone.name)),
-            "domain": str(properties.get("jitsiUrl") or DEFAULT_JITSI_DOMAIN),
+            "domain": domain if _isDomain(domain) else DEFAULT_JITSI_DOMAIN,
         }
         config = properties.get("jitsiConfig")
         if isinstance(config, str) and config:
             effect["config"] = config
+        tokens = player.services.jitsiTokens
+        if tokens is not None:
+            try:
+                effect["jwt"] = tokens.issue(player, zone, effect["domain"], effect["room"])
+            except NotInZone:
+                # Acted in the room but walked out within the same tick.
+                return []
         return [effect]
 
     def entered(self, player, zone):
         if _onAction(zone, "jitsiTrigger"):
             message = zone.properties.get("jitsiTriggerMessage")
             return [{"effect": "prompt", "text": str(message or "Press E to join the meeting")}]
-        return self._open(zone)
+        return self._open(player, zone)
 
     def left(self, player, zone):
         return [{"effect": "jitsi.close"}]
 
     def acted(self, player, zone):
-        return self._open(zone) if _onAction(zone, "jitsiTrigger") else []
+        return self._open(player, zone) if _onAction(zone, "jitsiTrigger") else []
+
+
+def _isDomain(value) -> bool:
+    # A bare host name (WorkAdventure's jitsiUrl): no scheme, path or
+    # query that could point the page's script tag elsewhere.
+    return isinstance(value, str) and re.fullmatch(
+        r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?",
+        value, re.I) is not None
 
 
 @implementer(IPlugin, IZoneBehaviour)
@@ -79,6 +105,9 @@ class Silent:
 
     name = "silent"
     properties = ("silent",)
+
+    def check(self, mapName, zone, maps):
+        return []
 
     def offer(self, zone):
         return None
@@ -102,6 +131,11 @@ class Audio:
 
     name = "audio"
     properties = ("playAudio", "audioVolume", "audioLoop")
+
+    def check(self, mapName, zone, maps):
+        if not zone.properties.get("playAudio"):
+            return ["audioVolume and audioLoop do nothing without playAudio"]
+        return []
 
     def _url(self, player, zone):
         source = str(zone.properties.get("playAudio") or "")
@@ -142,6 +176,11 @@ class Agent:
     name = "agent"
     properties = ("agentId", "agentTrigger", "triggerMessage")
 
+    def check(self, mapName, zone, maps):
+        if not zone.properties.get("agentId"):
+            return ["agentTrigger and triggerMessage do nothing without agentId"]
+        return []
+
     def offer(self, zone):
         if _onAction(zone, "agentTrigger") and zone.properties.get("agentId"):
             return "Talk to %s" % (zone.properties["agentId"],)
@@ -167,7 +206,96 @@ class Agent:
         return []
 
 
+def exitTarget(mapName: str, exitUrl) -> Optional[Tuple[str, str]]:
+    """
+    Where an C{exitUrl} of map C{mapName} leads: C{(map, entry)}, the map
+    named as the server knows it, or C{None} when it leads nowhere this
+    server has (another server's address, or out of the maps directory).
+
+    Like WorkAdventure, the map is relative to the one the exit is in, and
+    the part after C{#} names the entry (C{start} when there is none).
+    """
+    if not isinstance(exitUrl, str) or not exitUrl.strip():
+        return None
+    path, _, entry = exitUrl.strip().partition("#")
+    if re.match(r"[a-z][a-z0-9+.-]*:|/", path, re.I) or not path:
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(mapName), path))
+    if target.startswith("../") or target == "..":
+        return None
+    return target, entry or "start"
+
+
+@implementer(IPlugin, IZoneBehaviour)
+class Exit:
+    """
+    C{exitUrl}: a door to another map.  Walking in moves the player to
+    that map's room, at the entry after C{#}.
+    """
+
+    name = "exit"
+    properties = ("exitUrl",)
+
+    def check(self, mapName, zone, maps):
+        exitUrl = zone.properties.get("exitUrl")
+        target = exitTarget(mapName, exitUrl)
+        if target is None:
+            return ["exitUrl %r leads to no map of this server; the door does nothing"
+                    % (exitUrl,)]
+        other, entry = target
+        if other not in maps:
+            return ["exitUrl %r: there is no map %r; the door does nothing" % (exitUrl, other)]
+        if entry not in maps[other].entries:
+            return ["exitUrl %r: map %r has no entry %r; the door does nothing"
+                    % (exitUrl, other, entry)]
+        return []
+
+    def offer(self, zone):
+        return None
+
+    def entered(self, player, zone):
+        target = exitTarget(player.mapName, zone.properties.get("exitUrl"))
+        return [MoveTo(*target)] if target is not None else []
+
+    def left(self, player, zone):
+        return []
+
+    def acted(self, player, zone):
+        return []
+
+
+@implementer(IPlugin, IZoneBehaviour)
+class Private:
+    """
+    C{private}: the players inside see and hear only each other, and
+    nobody outside sees them.  The room does the hiding (L{ark.world.room}
+    reads the same property); this tells the player where they are.
+    """
+
+    name = "private"
+    properties = ("private",)
+
+    def check(self, mapName, zone, maps):
+        if zone.properties.get("private") is not True:
+            return ["private must be the boolean true to hide anyone"]
+        return []
+
+    def offer(self, zone):
+        return None
+
+    def entered(self, player, zone):
+        return [{"effect": "private.enter"}] if zone.properties.get("private") is True else []
+
+    def left(self, player, zone):
+        return [{"effect": "private.leave"}] if zone.properties.get("private") is True else []
+
+    def acted(self, player, zone):
+        return []
+
+
 jitsi = Jitsi()
 silent = Silent()
 audio = Audio()
 agent = Agent()
+mapExit = Exit()
+private = Private()

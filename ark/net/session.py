@@ -180,14 +180,26 @@ class Session:
         metrics.connectedPlayers.inc()
         if self._joinTimer is not None and self._joinTimer.active():
             self._joinTimer.cancel()
+        self._welcome(seat, resumed=join.token is not None)
+
+    def moved(self, seat) -> None:
+        """
+        The player went through a door: they start again from a welcome to
+        the room they are in now.
+        """
+        if self.seat is seat and not self.closed:
+            self._welcome(seat, moved=True)
+
+    def _welcome(self, seat, resumed: bool = False, moved: bool = False) -> None:
         snapshot = seat.view.attach(seat.avatar, self.send)
         worldMap = seat.room.worldMap
         welcome = {
             "t": "welcome",
             "id": seat.avatar.entityId,
-            "user": identity.userId,
+            "user": self.identity.userId,
             "token": seat.token,
-            "resumed": join.token is not None,
+            "resumed": resumed,
+            "moved": moved,
             "map": worldMap.name,
             "mapUrl": "/maps/" + worldMap.name,
             "room": self.rooms.roomName(seat.view),

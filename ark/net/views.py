@@ -13,6 +13,12 @@ stream instead of a burst that would hold up the next ticks.  Each tick,
 the motions of the last three ticks are encoded once per cell; a client's
 patch joins the pieces of the cells it watches, so its cost grows with its
 neighbours, not with the room.
+
+In a private zone (see L{ark.world.room.Avatar.privacy}) avatars see only
+those in the same private zones, and are seen by nobody else: knowing is
+then watching the cell I{and} sharing the privacy, and motions are filed
+under the cell and the privacy, so none reach a client that may not see
+them.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from ark.net import codec
 from ark.net.codec import dumps
 from ark.world import movement
 from ark.world.room import MOVED, PLACED, STILL, Avatar, Room
+from ark.zonebehaviours import MoveTo
 
 PATCH_RATE = 20
 TICKS_PER_PATCH = movement.TICK_RATE // PATCH_RATE
@@ -154,6 +161,9 @@ class RoomView:
         # Motions sent without a position since each avatar's last one with.
         self._unstated: Dict[Avatar, int] = {}
         self._phases = 0
+        # Players zone behaviours asked to move to other maps, for the
+        # room manager: [(avatar, MoveTo), ...].
+        self.moves: list = []
 
     # -- who watches what --------------------------------------------------
 
@@ -176,11 +186,12 @@ class RoomView:
         viewer.adds.clear()
         viewer.dels.clear()
         grid = self.room.grid
+        privacy = avatar.privacy
         entities = [
             describe(other)
             for cell in viewer.watched
             for other in grid.members(cell)
-            if other is not avatar
+            if other is not avatar and other.privacy == privacy
         ]
         return {
             "me": describeNow(avatar, self.room.tick),
@@ -235,9 +246,12 @@ class RoomView:
         watched = set(grid.cellsIn(span))
         viewer.span = span
         knownBy = self._knownBy
+        privacy = viewer.avatar.privacy
         for cell in watched - previous:
             self._watchers.setdefault(cell, set()).add(viewer)
             for other in grid.members(cell):
+                if other.privacy != privacy:
+                    continue
                 knowers = knownBy.setdefault(other, set())
                 if viewer not in knowers:
                     knowers.add(viewer)
@@ -278,14 +292,27 @@ class RoomView:
             for viewer in knownBy.pop(avatar, ()):
                 viewer.forget(avatar)
 
-        # Avatars that arrived or crossed a cell edge.
+        # Avatars that arrived, crossed a cell edge, or went in or out of a
+        # private zone.
         arrivals = set(changes.added)
         arrivals.update(changes.crossed)
+        privateZones = room.privateZones
+        if privateZones and changes.rezoned:
+            for avatar, before in changes.rezoned.items():
+                if room.privacyOf(before) != avatar.privacy:
+                    arrivals.add(avatar)
+                    viewer = self.viewers.get(avatar)
+                    if viewer is not None:
+                        self._review(viewer)
         for avatar in arrivals:
             if avatar.entityId not in room.avatars:
                 continue
             knowers = knownBy.setdefault(avatar, set())
             watching = watchers.get(avatar.cell, _NOBODY)
+            if privateZones:
+                privacy = avatar.privacy
+                watching = {viewer for viewer in watching
+                            if viewer.avatar.privacy == privacy}
             for viewer in knowers - watching:
                 viewer.forget(avatar)
             for viewer in watching - knowers:
@@ -299,10 +326,35 @@ class RoomView:
 
         return self._sendPatches(room.tick % TICKS_PER_PATCH)
 
+    def _review(self, viewer: Viewer) -> None:
+        """
+        The privacy of C{viewer}'s avatar changed: it learns whom it may
+        now see and forgets whom it may not, among those it watches.
+        """
+        grid = self.room.grid
+        knownBy = self._knownBy
+        mine = viewer.avatar
+        for cell in viewer.watched:
+            for other in grid.members(cell):
+                if other is mine:
+                    continue
+                knowers = knownBy.setdefault(other, set())
+                if other.privacy == mine.privacy:
+                    if viewer not in knowers:
+                        knowers.add(viewer)
+                        viewer.learn(other)
+                elif viewer in knowers:
+                    knowers.discard(viewer)
+                    viewer.forget(other)
+
     def _sendEffects(self, changes) -> None:
         # Effects go out at once rather than with the next patch: opening a
         # call should not wait for anything.
         for avatar, effect in self.director.effectsOf(self.room.worldMap, changes):
+            if isinstance(effect, MoveTo):
+                if avatar.entityId in self.room.avatars:
+                    self.moves.append((avatar, effect))
+                continue
             viewer = self.viewers.get(avatar)
             if viewer is not None:
                 viewer.send(dumps(effect))
@@ -317,7 +369,7 @@ class RoomView:
         unstated = self._unstated
         for avatar in moved:
             entityId = avatar.entityId
-            cell = avatar.cell
+            cell = avatar.cell if not avatar.privacy else (avatar.cell, avatar.privacy)
             for motionTick, kind, bits, x, y, facing in avatar.motions:
                 if kind != PLACED:
                     count = unstated.get(avatar, 0) + 1
@@ -377,12 +429,18 @@ class RoomView:
             span = self._spanOf(viewer.avatar)
             if span != viewer.span:
                 self._watch(viewer, span)
-            motions = motionsBySpan.get(span)
+            privacy = viewer.avatar.privacy
+            key = span if not privacy else (span, privacy)
+            motions = motionsBySpan.get(key)
             if motions is None:
                 if window is None:
                     window = self._windowMotions(last)
-                found = [window[cell] for cell in viewer.watched if cell in window]
-                motions = motionsBySpan[span] = (
+                if privacy:
+                    found = [window[(cell, privacy)] for cell in viewer.watched
+                             if (cell, privacy) in window]
+                else:
+                    found = [window[cell] for cell in viewer.watched if cell in window]
+                motions = motionsBySpan[key] = (
                     [_MV, codec.arrayHeader(sum(count for count, _ in found))]
                     + [chunk for _, chunk in found]
                     if found else None

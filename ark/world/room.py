@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ark.world import movement
 from ark.world.grid import Grid
@@ -41,6 +41,9 @@ STILL = 1  # no input had arrived in time: it stood still at that tick;
 PLACED = 2  # it was put at (x, y): it arrived, or was teleported.
 Motion = Tuple[int, int, int, int, int, int]
 
+# The privacy of an avatar in no private zone.
+_PUBLIC: FrozenSet[int] = frozenset()
+
 
 class Avatar:
     """
@@ -63,6 +66,9 @@ class Avatar:
     @ivar cell: the grid cell the avatar stands in.
     @ivar zones: the zones its feet are in, as numbers into the map's
         zones, in map order.
+    @ivar privacy: the private zones among C{zones}, as a frozenset:
+        avatars see each other only when theirs are equal (empty outside
+        every private zone).
     """
 
     __slots__ = (
@@ -81,6 +87,7 @@ class Avatar:
         "motions",
         "cell",
         "zones",
+        "privacy",
         "dropped",
     )
 
@@ -101,6 +108,7 @@ class Avatar:
         self.motions: List[Motion] = []
         self.cell = cell
         self.zones: Tuple[int, ...] = ()
+        self.privacy: FrozenSet[int] = _PUBLIC
         self.dropped = 0
 
 
@@ -146,6 +154,9 @@ class Room:
         self.capacity = capacity
         self.obstacles = Obstacles.forMap(worldMap)
         self.zoneIndex = ZoneIndex(worldMap)
+        self.privateZones = frozenset(
+            number for number, zone in enumerate(worldMap.zones)
+            if zone.properties.get("private") is True)
         self.grid = Grid(CELL_SIZE)
         self.tick = 0
         self.avatars: Dict[int, Avatar] = {}
@@ -335,12 +346,21 @@ class Room:
         """
         self._changes.acted.append((avatar, avatar.zones))
 
+    def privacyOf(self, zones) -> FrozenSet[int]:
+        """
+        The private zones among C{zones}: who shares them sees each other.
+        """
+        if not self.privateZones:
+            return _PUBLIC
+        return self.privateZones.intersection(zones)
+
     def _rezone(self, avatar: Avatar, zones=None) -> None:
         if zones is None:
             zones = self.zoneIndex.at(avatar.body.x, avatar.body.y)
         if zones != avatar.zones:
             self._changes.rezoned.setdefault(avatar, avatar.zones)
             avatar.zones = zones
+            avatar.privacy = self.privacyOf(zones)
 
     def _record(self, avatar: Avatar, motion: Motion) -> None:
         # Observers replay the avatar from its latest motion.

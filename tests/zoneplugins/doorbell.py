@@ -14,6 +14,11 @@ class Doorbell:
     name = "doorbell"
     properties = ("doorbell",)
 
+    def check(self, mapName, zone, maps):
+        if not zone.properties["doorbell"]:
+            return ["doorbell needs the greeting to say"]
+        return []
+
     def offer(self, zone):
         return "Ring the bell"
 
