@@ -67,14 +67,16 @@ class FilterTests(unittest.SynchronousTestCase):
                          ["darn", "heck"])
 
 
-# A 40 x 20 tile open map with a library zone in its top left corner.
+# A 40 x 20 tile open map with a library zone in its top left corner and a
+# private booth in its top right one.
 LIBRARY = Zone("library", Rectangle(0, 0, 320, 320), {"silent": True})
+BOOTH = Zone("booth", Rectangle(960, 0, 320, 320), {"private": True})
 
 
 def chatMap():
     rows = ["." * 40 for _ in range(20)]
     rows[15] = "." * 20 + "S" + "." * 19
-    return mapFromRows(rows, name="chat.tmj", zones=[LIBRARY])
+    return mapFromRows(rows, name="chat.tmj", zones=[LIBRARY, BOOTH])
 
 
 class WorldWithStoreMixin:
@@ -144,6 +146,24 @@ class ChatTestsMixin(WorldWithStoreMixin):
         self.assertEqual(ada.messages("chat"), [])
         members = yield self.store.participantIds(said["session"])
         self.assertEqual(sorted(members), sorted([ada.userId, bob.userId]))
+
+    @defer.inlineCallbacks
+    def test_privateBoothIsHeardOnlyInside(self):
+        """
+        Nearby chat does not cross a private zone's edge, either way.
+        """
+        ada = yield self.player("ada", (900, 100))
+        bob = yield self.player("bob", (980, 100))
+        cat = yield self.player("cat", (1040, 100))
+        fromOutside = yield self.say(ada, "nearby", "anyone there?", ref=1)
+        fromInside = yield self.say(bob, "nearby", "just us", ref=2)
+        self.assertEqual([c["text"] for c in bob.messages("chat")], [])
+        self.assertEqual([c["text"] for c in cat.messages("chat")], ["just us"])
+        self.assertEqual([c["text"] for c in ada.messages("chat")], [])
+        outsiders = yield self.store.participantIds(fromOutside["session"])
+        insiders = yield self.store.participantIds(fromInside["session"])
+        self.assertEqual(sorted(outsiders), [ada.userId])
+        self.assertEqual(sorted(insiders), sorted([bob.userId, cat.userId]))
 
     @defer.inlineCallbacks
     def test_acknowledgedOnlyOnceStored(self):

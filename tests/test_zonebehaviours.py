@@ -13,7 +13,7 @@ from ark.interfaces import IZoneBehaviour
 from ark.world import movement
 from ark.world.movement import LEFT, RIGHT, Body
 from ark.world.worldmap import Rectangle, Zone
-from ark.zonebehaviours import ZoneDirector, discover
+from ark.zonebehaviours import Services, ZoneDirector, discover
 from zones.builtin import jitsiRoomName
 
 from tests.support import Harness, mapFromRows
@@ -177,3 +177,98 @@ class EffectTests(SynchronousTestCase):
         self.assertEqual(self.moveTo(590, start=528), [])
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
         self.assertEqual([e["effect"] for e in self.act()], ["audio.play"])
+
+
+class JitsiTokenTests(SynchronousTestCase):
+    """
+    With a Jitsi app id and secret, meeting rooms admit only the players
+    inside them.
+    """
+
+    SECRET = "a jitsi secret long enough for HMAC-SHA256"
+
+    def setUp(self):
+        from twisted.internet.task import Clock
+
+        from ark.jitsi import JitsiTokens
+
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.tokens = JitsiTokens("ark-test", self.SECRET, self.clock)
+        self.worldMap = behavioursMap()
+        self.harness = Harness(maps={self.worldMap.name: self.worldMap},
+                               director=ZoneDirector(discover(), Services(self.tokens)))
+        self.client = self.harness.connect()
+        self.client.join("ada", avatar="owl")
+
+    def enter(self, px):
+        seat = self.client.session.seat
+        self.client.clear()
+        seat.room.teleport(seat.avatar, Body(px * UNITS, 176 * UNITS))
+        self.harness.run(1)
+        return self.client.messages("effect")
+
+    def decode(self, token):
+        import jwt
+
+        return jwt.decode(token, self.SECRET, algorithms=["HS256"], audience="jitsi",
+                          options={"verify_exp": False})
+
+    def test_tokenClaims(self):
+        [opened] = self.enter(140)
+        self.assertEqual(opened["effect"], "jitsi.open")
+        claims = self.decode(opened["jwt"])
+        self.assertEqual(claims, {
+            "aud": "jitsi",
+            "iss": "ark-test",
+            "sub": "meet.jit.si",
+            "room": "team-room-1",
+            "iat": 1_700_000_000,
+            "nbf": 1_700_000_000,
+            "exp": 1_700_000_000 + 2 * 60 * 60,
+            "context": {"user": {"id": str(self.harness.userId("ada")), "name": "ada",
+                                 "avatar": "owl"}},
+        })
+
+    def test_onActionRoomTokenComesWithTheAct(self):
+        [prompt] = self.enter(270)
+        self.assertNotIn("jwt", prompt)
+        self.client.clear()
+        self.client.sendMessage({"t": "act"})
+        self.harness.run(1)
+        [opened] = self.client.messages("effect")
+        self.assertEqual(self.decode(opened["jwt"])["room"], "standup")
+
+    def test_refusedOutsideTheZone(self):
+        """
+        A token for a room is refused to a player who is not in it now,
+        even one standing in another meeting room.
+        """
+        from ark.jitsi import NotInZone
+        from ark.zonebehaviours import Player
+
+        roomOne, roomTwo = self.worldMap.zones[0], self.worldMap.zones[1]
+        outside = Player(1, "ada", "owl", self.worldMap.name, ())
+        inOther = Player(1, "ada", "owl", self.worldMap.name, (roomTwo,))
+        inside = Player(1, "ada", "owl", self.worldMap.name, (roomOne,))
+        for player in (outside, inOther):
+            self.assertRaises(NotInZone, self.tokens.issue, player, roomOne, "meet.jit.si",
+                              "team-room-1")
+        self.assertEqual(self.decode(self.tokens.issue(inside, roomOne, "meet.jit.si",
+                                                       "team-room-1"))["room"], "team-room-1")
+        # An equal zone of another map is not this room.
+        copy = Zone(roomOne.name, roomOne.shape, dict(roomOne.properties))
+        self.assertRaises(NotInZone, self.tokens.issue,
+                          Player(1, "ada", "owl", self.worldMap.name, (copy,)), roomOne,
+                          "meet.jit.si", "team-room-1")
+
+    def test_jitsiUrlMustBeAHost(self):
+        director = ZoneDirector(discover())
+        maps = {}
+        for number, url in enumerate(["meet.example.org", "meet.example.org:8443",
+                                      "https://evil.example/x.js?", "a/b"]):
+            worldMap = mapFromRows(["S."], name="m%d.tmj" % (number,), zones=[
+                Zone("room", Rectangle(0, 0, 64, 32), {"jitsiRoom": "r", "jitsiUrl": url})])
+            maps[worldMap.name] = worldMap
+        self.assertEqual([(m, p.split(" must")[0]) for m, _, p in director.problems(maps)],
+                         [("m2.tmj", "jitsiUrl"), ("m3.tmj", "jitsiUrl")])

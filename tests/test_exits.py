@@ -1,0 +1,178 @@
+"""
+Tests for exits: a door (C{exitUrl}) moves the player to another map's
+room at the entry it names, their client starts again from a new welcome,
+and those left behind and those arrived among see it.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from ark.world import movement
+from ark.world.movement import RIGHT, Body
+from ark.world.worldmap import Rectangle, Zone
+from ark.zonebehaviours import ZoneDirector, discover
+from zones.builtin import exitTarget
+
+from tests.support import Harness, mapFromRows
+
+UNITS = movement.UNITS_PER_PIXEL
+
+
+def plaza(door="hall.tmj#from-plaza"):
+    """
+    30 x 10 tiles, a door at tiles 10 and 11 of row 5.
+    """
+    rows = ["." * 30 for _ in range(10)]
+    rows[5] = "S" + "." * 29
+    return mapFromRows(rows, name="town/plaza.tmj", spawns={"by-door": [(336, 208)]},
+                       zones=[Zone("door", Rectangle(320, 160, 64, 32), {"exitUrl": door})])
+
+
+def hall(back="plaza.tmj#by-door", entry=(80, 80)):
+    """
+    The map behind the door, in the same directory: an entry at C{entry}
+    and a door back in its far corner.
+    """
+    rows = ["." * 20 for _ in range(10)]
+    rows[8] = "." * 19 + "S"
+    return mapFromRows(rows, name="town/hall.tmj", spawns={"from-plaza": [entry]},
+                       zones=[Zone("way-back", Rectangle(0, 0, 160, 160), {"exitUrl": back})])
+
+
+class ExitTargetTests(SynchronousTestCase):
+    def test_relativeToTheMap(self):
+        self.assertEqual(exitTarget("town/plaza.tmj", "hall.tmj#from-plaza"),
+                         ("town/hall.tmj", "from-plaza"))
+        self.assertEqual(exitTarget("town/plaza.tmj", "../beach.tmj"), ("beach.tmj", "start"))
+        self.assertEqual(exitTarget("plaza.tmj", "./wing/hall.tmj#"), ("wing/hall.tmj", "start"))
+
+    def test_nowhereThisServerHas(self):
+        for exitUrl in ["https://play.example.org/map.json", "/_/global/other/map.json",
+                        "../../etc/passwd", "#only-an-entry", "", "   ", 7, None]:
+            self.assertIsNone(exitTarget("town/plaza.tmj", exitUrl), exitUrl)
+
+
+class ExitTests(SynchronousTestCase):
+    def setUp(self):
+        maps = [plaza(), hall(back="plaza.tmj#by-door", entry=(400, 200))]
+        self.harness = Harness(maps={m.name: m for m in maps}, defaultMap="town/plaza.tmj",
+                               director=ZoneDirector(discover()))
+
+    def player(self, name, px, py=176):
+        client = self.harness.connect()
+        client.join(name, map="town/plaza.tmj")
+        seat = client.session.seat
+        seat.room.teleport(seat.avatar, Body(px * UNITS, py * UNITS))
+        self.harness.run(3)
+        client.seq = 0
+        return client
+
+    def walkRight(self, client, ticks, untilMoved=False):
+        for _ in range(ticks // 3):
+            client.walk(client.seq, [RIGHT] * 3)
+            client.seq += 3
+            self.harness.run(3)
+            if untilMoved and client.messages("welcome"):
+                return
+
+    def test_throughTheDoor(self):
+        """
+        Walking into the door, the player gets a welcome to the hall at its
+        entry, with the others there, and goes on walking from there with
+        the same step numbers.
+        """
+        already = self.harness.connect()
+        already.join("already", map="town/hall.tmj")
+        walker = self.player("walker", 300)
+        walker.clear()
+        self.walkRight(walker, 30, untilMoved=True)
+
+        [welcome] = walker.messages("welcome")
+        self.assertTrue(welcome["moved"])
+        self.assertFalse(welcome["resumed"])
+        self.assertEqual((welcome["map"], welcome["mapUrl"], welcome["room"]),
+                         ("town/hall.tmj", "/maps/town/hall.tmj", "town/hall.tmj"))
+        self.assertEqual(welcome["me"]["name"], "walker")
+        self.assertEqual(welcome["me"]["user"], self.harness.userId("walker"))
+        self.assertEqual((welcome["me"]["x"], welcome["me"]["y"]), (400 * UNITS, 200 * UNITS))
+        self.assertEqual([e["name"] for e in welcome["entities"]], ["already"])
+        seat = walker.session.seat
+        self.assertEqual(seat.room.worldMap.name, "town/hall.tmj")
+        self.assertEqual(welcome["ack"], walker.seq - 1)
+
+        # Steps already sent walk them on from the entry.
+        x = seat.avatar.body.x
+        walker.walk(walker.seq, [RIGHT] * 3)
+        self.harness.run(6)
+        self.assertGreater(seat.avatar.body.x, x)
+        self.assertEqual(walker.errors(), [])
+
+    def test_othersSeeThePlayerLeaveAndArrive(self):
+        left = self.player("left-behind", 260)
+        arrived = self.harness.connect()
+        arrived.join("there", map="town/hall.tmj")
+        walker = self.player("walker", 300)
+        walkerInPlaza = walker.session.seat.avatar.entityId
+        left.clear()
+        arrived.clear()
+        self.walkRight(walker, 30)
+        self.harness.run(6)
+        self.assertIn(walkerInPlaza, [i for p in left.messages("p") for i in p.get("del", [])])
+        self.assertEqual([e["name"] for p in arrived.messages("p") for e in p.get("add", [])],
+                         ["walker"])
+        self.assertEqual(
+            len(self.harness.rooms.shardsOf("town/plaza.tmj")[0].room.avatars), 1)
+
+    def test_noBouncingBetweenDoors(self):
+        """
+        The hall's entry lies in its door back, whose entry lies in the
+        plaza's door: the player goes through once and stays.
+        """
+        maps = [plaza(), hall(back="plaza.tmj#by-door", entry=(80, 80))]
+        self.harness = Harness(maps={m.name: m for m in maps}, defaultMap="town/plaza.tmj",
+                               director=ZoneDirector(discover()))
+        walker = self.player("walker", 300)
+        walker.clear()
+        self.walkRight(walker, 30)
+        self.harness.run(120)
+        self.assertEqual([w["map"] for w in walker.messages("welcome")], ["town/hall.tmj"])
+
+    def test_reconnectingAfterTheDoor(self):
+        """
+        The reconnection token of the new welcome brings the player back to
+        the hall.
+        """
+        walker = self.player("walker", 300)
+        self.walkRight(walker, 30)
+        token = walker.last("welcome")["token"]
+        walker.drop()
+        again = self.harness.connect()
+        again.join("walker", token=token)
+        self.assertEqual(again.last("welcome")["map"], "town/hall.tmj")
+        self.assertTrue(again.last("welcome")["resumed"])
+
+    def test_brokenDoorsAreReportedAndDoNothing(self):
+        maps = [plaza(door="nowhere.tmj"), hall(back="plaza.tmj#no-such-entry"),
+                mapFromRows(["S."], name="remote.tmj",
+                            zones=[Zone("portal", Rectangle(0, 0, 64, 32),
+                                        {"exitUrl": "https://example.org/map.json"})])]
+        director = ZoneDirector(discover())
+        self.assertEqual(director.problems({m.name: m for m in maps}), [
+            ("remote.tmj", "portal",
+             "exitUrl 'https://example.org/map.json' leads to no map of this server; "
+             "the door does nothing"),
+            ("town/hall.tmj", "way-back",
+             "exitUrl 'plaza.tmj#no-such-entry': map 'town/plaza.tmj' has no entry "
+             "'no-such-entry'; the door does nothing"),
+            ("town/plaza.tmj", "door",
+             "exitUrl 'nowhere.tmj': there is no map 'town/nowhere.tmj'; the door does nothing"),
+        ])
+        self.harness = Harness(maps={m.name: m for m in maps}, defaultMap="town/plaza.tmj",
+                               director=director)
+        walker = self.player("walker", 300)
+        walker.clear()
+        self.walkRight(walker, 30)
+        self.assertEqual(walker.messages("welcome"), [])
+        self.assertEqual(walker.session.seat.room.worldMap.name, "town/plaza.tmj")
+        self.assertEqual(walker.errors(), [])
