@@ -22,8 +22,8 @@ UNITS = movement.UNITS_PER_PIXEL
 
 # Side by side along row 5 of a 30 x 10 tile map, each 96 px wide: an
 # onenter meeting room, an onaction one, a lounge with music inside a
-# library that is silent, a doorbell from the extra package, and a zone
-# with properties nobody claims.
+# library that is silent, a doorbell from the extra package, a zone
+# with properties nobody claims, and an agent's corner.
 ZONES = [
     Zone("meeting-room-1", Rectangle(96, 128, 96, 96), {"jitsiRoom": "Team Room #1"}),
     Zone("meeting-room-2", Rectangle(224, 128, 96, 96),
@@ -34,6 +34,9 @@ ZONES = [
          {"playAudio": "sounds/lounge.wav", "audioVolume": 0.4, "audioLoop": True}),
     Zone("porch", Rectangle(544, 128, 96, 96), {"doorbell": "Welcome"}),
     Zone("kiosk", Rectangle(672, 128, 96, 96), {"openWebsite": "https://example.com"}),
+    Zone("agents-corner", Rectangle(800, 128, 96, 96),
+         {"agentId": "guide", "agentTrigger": "onaction",
+          "triggerMessage": "Press E to talk to the guide"}),
 ]
 
 
@@ -148,6 +151,17 @@ class EffectTests(SynchronousTestCase):
         self.assertEqual(self.moveTo(495), [
             {"zone": 3, "effect": "audio.stop", "url": "/maps/town/sounds/lounge.wav"}])
         self.assertEqual(self.moveTo(530), [{"zone": 2, "effect": "unsilence"}])
+
+    def test_agentCorner(self):
+        """
+        In an onaction agent's corner the player is prompted and offered to
+        talk; acting opens the conversation, leaving closes it.
+        """
+        self.assertEqual(self.moveTo(850, start=780), [
+            {"zone": 6, "effect": "prompt", "text": "Press E to talk to the guide"}])
+        self.assertEqual(self.zonesReported(), [[[6, "agents-corner", "Talk to guide"]]])
+        self.assertEqual(self.act(), [{"zone": 6, "effect": "agent.open", "agent": "guide"}])
+        self.assertEqual(self.moveTo(780), [{"zone": 6, "effect": "agent.close"}])
 
     def test_pluginFromAnotherPackage(self):
         self.assertEqual(self.moveTo(590, start=528),
