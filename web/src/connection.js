@@ -143,6 +143,10 @@ export class Connection {
         this.onStatus({ state: "failed", reason: message.message });
         return;
       }
+    } else if (message.t === "welcome") {
+      // Moved to another map on the same connection: the avatar held for
+      // a reconnection is now the one there.
+      this.storage.setItem(TOKEN_KEY, message.token);
     }
     this.onMessage(message);
   }

@@ -11,11 +11,11 @@ import { ChatState } from "./chat.js";
 import { ChatClient } from "./chatclient.js";
 import { ChatPanel } from "./chatpanel.js";
 import { TOKEN_KEY } from "./connection.js";
+import { PHONE_QUERY } from "./layout.js";
 import { WorldScene } from "./scene.js";
 import { signIn } from "./signin.js";
 
 const MANIFEST_URL = "/assets/avatars/avatars.json";
-const PHONE_QUERY = "(max-width: 700px), (pointer: coarse)";
 
 // Storage that forgets with the page, for the benchmark's throwaway guest.
 function memoryStorage() {

@@ -62,6 +62,24 @@ export class Predictor {
     return [dx, dy];
   }
 
+  // The server moved the avatar to another map (a door): it stands at
+  // `body` among `obstacles` after step `ack`, the last one the server
+  // had received. The steps after it were still on their way and the
+  // server applies them on the new map, so they are replayed there and
+  // numbering goes on: nothing needs correcting.
+  relocate(obstacles, body, ack) {
+    this.obstacles = obstacles;
+    this.pending = this.pending.filter(([seq]) => seq > ack);
+    this.ackSeq = Math.max(this.ackSeq, ack);
+    this.nextSeq = Math.max(this.nextSeq, ack + 1);
+    let replayed = body;
+    for (const [, bits] of this.pending) replayed = step(replayed, bits, obstacles);
+    this.body = replayed;
+    // A new place: nothing to glide from.
+    this.offsetX = 0;
+    this.offsetY = 0;
+  }
+
   // Where to draw the avatar this frame, in units.
   drawnPosition() {
     const position = [this.body.x + this.offsetX, this.body.y + this.offsetY];

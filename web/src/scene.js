@@ -1,8 +1,10 @@
 // The world scene: draws the map and the avatars, samples input at the
 // fixed 60 Hz step, predicts the player's avatar, and draws others where
 // the patches put them, a little in the past. Chat messages from the
-// WebSocket are handed to the chat; a click on another avatar asks for a
-// direct chat with its player.
+// WebSocket are handed to the chat, zone effects to effects.js; a click on
+// another avatar asks for a direct chat with its player. A door to another
+// map brings a new welcome on the same connection: the scene changes map
+// and the player's input carries on.
 
 import Phaser from "phaser";
 import { decode, encode } from "cbor-x";
@@ -10,8 +12,11 @@ import { decode, encode } from "cbor-x";
 import { ServerClock, positionAt } from "./clock.js";
 import { Connection } from "./connection.js";
 import { Autopilot, FrameStats, delayedWebSocket, scriptedBits } from "./bench.js";
+import { EffectView } from "./effectview.js";
+import { ZoneEffects } from "./effects.js";
 import { Batcher, InputClock } from "./input.js";
 import { Joystick, knobOffset } from "./joystick.js";
+import { PHONE_QUERY, TOUCH_QUERY } from "./layout.js";
 import { DOWN, IDLE, LEFT, Obstacles, RIGHT, RUN, UNITS_PER_PIXEL, UP } from "./movement.js";
 import { Predictor } from "./prediction.js";
 import { isTextField } from "./typing.js";
@@ -77,7 +82,9 @@ export class WorldScene extends Phaser.Scene {
     this.onSignedOut = onSignedOut;
     this.onAvatarClicked = onAvatarClicked;
     this.everConnected = false;
-    // CSS pixels of the game hidden under the chat sheet at the bottom.
+    // CSS pixels of the game hidden at the bottom, by what hides them
+    // (the chat sheet, the meeting on a phone).
+    this.covers = new Map();
     this.coveredBottom = 0;
     this.sprites = new Map();
     this.serverClock = new ServerClock();
@@ -90,6 +97,7 @@ export class WorldScene extends Phaser.Scene {
     this.keys = this.input.keyboard.addKeys("W,A,S,D,UP,DOWN,LEFT,RIGHT,SHIFT");
     this.setUpTyping();
     this.setUpJoystick();
+    this.setUpEffects();
     this.setUpActions();
     if (this.bench) this.startBench();
     this.connection = new Connection({
@@ -159,21 +167,46 @@ export class WorldScene extends Phaser.Scene {
 
   received(message) {
     if (message.t === "welcome") {
-      // Patches that arrive while the map loads wait their turn: every
-      // motion counts for where the others are.
-      this.ready = false;
-      this.backlog = [];
-      this.enter(message).then(() => {
-        const backlog = this.backlog;
-        this.backlog = null;
-        for (const patch of backlog) this.patched(patch);
-      });
+      this.welcomed(message);
     } else if (message.t === "p") {
+      // Effects come at once, patches may wait for a map: the zones they
+      // report go to the effects in the order the server sent both.
+      if (message.zones) this.effects.zonesReported(message.zones);
       if (this.ready) this.patched(message);
       else this.backlog?.push(message);
+    } else if (message.t === "effect") {
+      this.effects.handle(message);
     } else if (message.t === "said" || message.t === "chat") {
       this.chat?.handle(message);
     }
+  }
+
+  welcomed(welcome) {
+    // What the player had on from the zones stays only when the same
+    // avatar is resumed where it was; effects of the new place follow
+    // this welcome, so the reset cannot wait for the map to load.
+    if (!welcome.resumed) this.effects.reset();
+    this.effects.zonesReported(welcome.zones ?? []);
+    // The autopilot's waypoints belong to the map left behind.
+    if (welcome.moved) this.autopilot = null;
+    // Patches that arrive while the map loads wait their turn: every
+    // motion counts for where the others are.
+    this.ready = false;
+    this.backlog = [];
+    // Welcomes are entered one after the other (a second door while the
+    // first map loads), and play starts with the last.
+    // A map that failed to load must not hold up the next welcome.
+    const before = (this.entering ?? Promise.resolve()).catch(() => {});
+    const entered = before.then(() => this.enter(welcome));
+    this.entering = entered;
+    entered.then(() => {
+      if (this.entering !== entered) return;
+      this.ready = true;
+      document.getElementById("loading").hidden = true;
+      const backlog = this.backlog;
+      this.backlog = null;
+      for (const patch of backlog) this.patched(patch);
+    });
   }
 
   // A welcome: (re)load the map if it changed, and start from the snapshot.
@@ -187,9 +220,24 @@ export class WorldScene extends Phaser.Scene {
     this.sprites.clear();
     const [id, name, avatar, , , x, y, , facing] = welcome.me;
     this.selfId = id;
-    this.predictor = new Predictor(this.obstacles, { x, y, facing, state: IDLE }, welcome.ack);
+    this.playerName = name;
+    const body = { x, y, facing, state: IDLE };
+    if (welcome.moved && this.predictor) {
+      // Same connection, same step numbers: the steps not yet sent, and
+      // those on their way, still count.
+      this.predictor.relocate(this.obstacles, body, welcome.ack);
+    } else {
+      // A new connection: steps still waiting were discarded.
+      this.predictor = new Predictor(this.obstacles, body, welcome.ack);
+      this.batcher = new Batcher(performance.now());
+    }
+    // Steps are not taken while a map loads; they must not all come due
+    // at once afterwards.
     this.inputClock = new InputClock(performance.now());
-    this.batcher = new Batcher(performance.now());
+    // Every room counts its own ticks.
+    const room = welcome.room ?? welcome.map;
+    if (this.roomName !== room) this.serverClock = new ServerClock();
+    this.roomName = room;
     this.me?.destroy();
     this.me = this.makeAvatar(id, name, avatar);
     this.cameras.main.startFollow(this.me, true);
@@ -198,8 +246,6 @@ export class WorldScene extends Phaser.Scene {
     for (const entity of this.world.entities.values()) this.addEntitySprite(entity);
     this.serverClock.observe(welcome.tick, performance.now());
     this.showZones(welcome.zones ?? []);
-    this.ready = true;
-    document.getElementById("loading").hidden = true;
   }
 
   loadMap(welcome) {
@@ -219,8 +265,11 @@ export class WorldScene extends Phaser.Scene {
           });
         }
       }
-      this.load.on("progress", (share) => { fill.style.width = `${Math.round(share * 100)}%`; });
+      // One listener per load: a door loads another map into the scene.
+      const progress = (share) => { fill.style.width = `${Math.round(share * 100)}%`; };
+      this.load.on("progress", progress);
       this.load.once("complete", () => {
+        this.load.off("progress", progress);
         this.buildMap(key, mapData);
         this.makeAnimations();
         this.mapName = welcome.map;
@@ -256,9 +305,11 @@ export class WorldScene extends Phaser.Scene {
     this.centreAboveCover();
   }
 
-  // The chat sheet covers this much of the bottom of the game (0: none).
-  setCovered(pixels) {
-    this.coveredBottom = pixels;
+  // The chat sheet (or `by` another panel) covers this much of the
+  // bottom of the game (0: none); the tallest cover counts.
+  setCovered(pixels, by = "chat") {
+    this.covers.set(by, pixels);
+    this.coveredBottom = Math.max(0, ...this.covers.values());
     this.centreAboveCover();
   }
 
@@ -397,12 +448,29 @@ export class WorldScene extends Phaser.Scene {
     if (isTextField(document.activeElement)) keyboard.disableGlobalCapture();
   }
 
+  // Zone effects: decided in effects.js, shown by effectview.js; the
+  // page's hooks (hanging up, closing the agent) go back to the decider.
+  setUpEffects() {
+    const view = new EffectView({
+      nameOf: () => this.playerName ?? "",
+      phoneQuery: window.matchMedia(PHONE_QUERY),
+      onCover: (pixels) => this.setCovered(pixels, "call"),
+      onHangUp: () => this.effects.hangUp(),
+      onCloseAgent: () => this.effects.leaveAgent(),
+    });
+    this.effects = new ZoneEffects({ view, events: window });
+  }
+
   // The interact keys and the action button both send `act`; the server
   // decides what it does from the zones it has the avatar in.
   setUpActions() {
     this.zonePanel = new ZonePanel();
+    this.touchQuery = window.matchMedia(TOUCH_QUERY);
+    // A tablet may gain or lose its keyboard.
+    this.touchQuery.addEventListener("change", () => this.renderZones());
     const act = () => {
-      if (this.ready) this.connection.send({ t: "act" });
+      if (!this.ready) return;
+      if (this.connection.send({ t: "act" })) this.effects.acted();
     };
     window.addEventListener("keydown", (event) => {
       if (!isInteractKey(event)) return;
@@ -416,14 +484,19 @@ export class WorldScene extends Phaser.Scene {
   }
 
   showZones(zones) {
+    this.zonePanel.report(zones);
+    this.renderZones();
+  }
+
+  renderZones() {
     const panel = this.zonePanel;
-    panel.report(zones);
     const place = document.getElementById("place");
     place.textContent = panel.place ?? "";
     place.hidden = panel.place === null;
     const button = document.getElementById("action");
-    button.textContent = panel.buttonLabel ?? "";
-    button.hidden = panel.buttonLabel === null;
+    const label = panel.buttonLabel(this.touchQuery.matches);
+    button.textContent = label ?? "";
+    button.hidden = label === null;
   }
 
   // The benchmark page: a scripted walk, frame timings, and the result in

@@ -43,9 +43,11 @@ export class ZonePanel {
     return null;
   }
 
-  get buttonLabel() {
+  // On a touch screen nobody presses E: the button says only what it does.
+  buttonLabel(touch = false) {
     const action = this.action;
-    return action === null ? null : `E: ${action}`;
+    if (action === null) return null;
+    return touch ? action : `E: ${action}`;
   }
 }
 

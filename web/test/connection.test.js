@@ -251,3 +251,20 @@ test("patches and other messages after the welcome go to the game; sending says 
   assert.equal(connection.send({ t: "in", seq: 0, steps: [2] }), true);
   assert.deepEqual(socket.sent.at(-1), { t: "in", seq: 0, steps: [2] });
 });
+
+test("a welcome to another map on the same connection keeps its reconnection token", async () => {
+  const { connection, values, messages, statuses, pending } = setup();
+  connection.join();
+  const socket = await opened();
+  socket.deliver(welcome("T1"));
+  socket.deliver({ ...welcome("T2"), moved: true, map: "cafe.tmj" });
+  assert.equal(values.get(TOKEN_KEY), "T2");
+  assert.deepEqual(messages.map((m) => [m.t, m.token]), [["welcome", "T1"], ["welcome", "T2"]]);
+  // Still the same connection: nothing for the page's banner.
+  assert.equal(statuses.filter((s) => s.state === "connected").length, 1);
+  // A drop after it resumes the avatar on the new map.
+  socket.drop();
+  pending.shift().callback();
+  const again = await opened();
+  assert.deepEqual(again.sent, [{ t: "join", access: "A1", token: "T2" }]);
+});

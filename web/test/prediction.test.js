@@ -136,3 +136,34 @@ test("batches go out in answer to patches, or after 50 ms when none is awaited",
   batcher.add(5, 0);
   assert.deepEqual(batcher.take(200, true), []);
 });
+
+test("moved to another map, the steps the server had not received go on there", () => {
+  const town = openObstacles(60, 40);
+  // The cafe: a wall one tile to the right of where the avatar arrives.
+  const cafe = new Obstacles((c, r) => c < 0 || r < 0 || c >= 24 || r >= 18 || c === 13, 32, 32);
+  const predictor = new Predictor(town, { x: 10 * 32 * 60, y: 10 * 32 * 60, facing: 0, state: IDLE }, 9);
+  const start = predictor.body;
+  for (let i = 0; i < 6; i++) predictor.sample(RIGHT);
+  predictor.sample(0);
+  predictor.acknowledge(11, step(step(start, RIGHT, town), RIGHT, town));
+  assert.equal(predictor.corrections, 0);
+  // Steps 10 to 15 were taken; the server had received up to 13 when the
+  // door took the avatar, and applies 14 and 15 in the cafe.
+  const arrival = { x: 12 * 32 * 60 + 16 * 60, y: 14 * 32 * 60 + 16 * 60, facing: 2, state: IDLE };
+  predictor.relocate(cafe, arrival, 13);
+  assert.deepEqual(predictor.pending, [[14, RIGHT], [15, RIGHT]]);
+  assert.equal(predictor.ackSeq, 13);
+  let expected = arrival;
+  for (let i = 0; i < 2; i++) expected = step(expected, RIGHT, cafe);
+  assert.deepEqual(predictor.body, expected);
+  assert.deepEqual(predictor.drawnPosition(), [expected.x, expected.y]);
+  // Numbering goes on from where it was, and the cafe's walls hold.
+  assert.equal(predictor.sample(RIGHT), 17);
+  for (let i = 0; i < 60; i++) predictor.sample(RIGHT);
+  assert.ok(predictor.body.x < 13 * 32 * 60, "stopped by the cafe's wall");
+  // The server agrees: nothing to correct.
+  let server = arrival;
+  for (const [, bits] of predictor.pending) server = step(server, bits, cafe);
+  assert.deepEqual(predictor.acknowledge(predictor.nextSeq - 1, server), [0, 0]);
+  assert.equal(predictor.corrections, 0);
+});

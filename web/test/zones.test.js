@@ -22,13 +22,21 @@ test("the innermost named zone is the place shown", () => {
 test("the action button appears only where acting does something", () => {
   const panel = new ZonePanel();
   panel.report([[0, "office"]]);
-  assert.equal(panel.buttonLabel, null);
+  assert.equal(panel.buttonLabel(), null);
   panel.report([[0, "office"], [3, "meeting-room-2", "Join meeting"]]);
-  assert.equal(panel.buttonLabel, "E: Join meeting");
+  assert.equal(panel.buttonLabel(), "E: Join meeting");
   panel.report([[3, "meeting-room-2", "Join meeting"], [5, "guide", "Talk to the guide"]]);
-  assert.equal(panel.buttonLabel, "E: Talk to the guide");
+  assert.equal(panel.buttonLabel(), "E: Talk to the guide");
   panel.report([[0, "office"]]);
-  assert.equal(panel.buttonLabel, null);
+  assert.equal(panel.buttonLabel(), null);
+});
+
+test("on a touch screen the action button has no key to name", () => {
+  const panel = new ZonePanel();
+  panel.report([[3, "meeting-room-2", "Join meeting"]]);
+  assert.equal(panel.buttonLabel(true), "Join meeting");
+  panel.report([]);
+  assert.equal(panel.buttonLabel(true), null);
 });
 
 function key(code, extra = {}) {
