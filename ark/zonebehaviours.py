@@ -183,6 +183,18 @@ class ZoneDirector:
                 self._call(worldMap, number, "acted", player, avatar, out)
         return out
 
+    def standingIn(self, worldMap, avatar) -> List[dict]:
+        """
+        The effects of entering every zone C{avatar} stands in, for a client
+        that starts afresh on an avatar already there (a resumption): what
+        the zones do is told again; nobody is moved.
+        """
+        out: List[Tuple[object, object]] = []
+        player = self._player(avatar, worldMap)
+        for number in avatar.zones:
+            self._call(worldMap, number, "entered", player, avatar, out)
+        return [effect for _, effect in out if not isinstance(effect, MoveTo)]
+
     def _call(self, worldMap, number, event, player, avatar, out):
         zone = worldMap.zones[number]
         for behaviour in self.behavioursOf(worldMap, number):

@@ -286,3 +286,28 @@ class JitsiTokenTests(SynchronousTestCase):
             maps[worldMap.name] = worldMap
         self.assertEqual([(m, p.split(" must")[0]) for m, _, p in director.problems(maps)],
                          [("m2.tmj", "jitsiUrl"), ("m3.tmj", "jitsiUrl")])
+
+
+class ResumeTests(SynchronousTestCase):
+    def test_resumingInAMeetingRoomOpensItAgain(self):
+        """
+        A player who reconnects (a refreshed page) inside a meeting room
+        gets its call again, and nothing of the zones it is not in.
+        """
+        worldMap = behavioursMap()
+        harness = Harness(maps={worldMap.name: worldMap}, director=ZoneDirector(discover()))
+        client = harness.connect()
+        client.join("ada")
+        seat = client.session.seat
+        seat.room.teleport(seat.avatar, Body(140 * UNITS, 176 * UNITS))
+        harness.run(1)
+        token = client.last("welcome")["token"]
+        client.drop()
+        again = harness.connect()
+        again.join("ada", token=token)
+        harness.run(3)
+        self.assertEqual(
+            [{k: v for k, v in m.items() if k != "t"} for m in again.messages("effect")],
+            [{"zone": 0, "effect": "jitsi.open", "room": "team-room-1", "domain": "meet.jit.si"}])
+        kinds = [m["t"] for m in again.messages()]
+        self.assertLess(kinds.index("welcome"), kinds.index("effect"))

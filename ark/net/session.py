@@ -211,6 +211,8 @@ class Session:
         }
         welcome.update(snapshot)
         self._sendMessage(welcome)
+        if resumed:
+            seat.view.retell(seat.avatar)
 
     def _joinRefused(self, failure) -> None:
         self._joining = False

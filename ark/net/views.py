@@ -200,6 +200,18 @@ class RoomView:
             "zones": self._describeZones(avatar.zones),
         }
 
+    def retell(self, avatar: Avatar) -> None:
+        """
+        Send the client of C{avatar}, resumed where it stood, what the zones
+        it stands in do (the call of its meeting room, the sound...), as if
+        it had just walked in: the page it had may be gone.
+        """
+        viewer = self.viewers.get(avatar)
+        if self.director is None or viewer is None:
+            return
+        for effect in self.director.standingIn(self.room.worldMap, avatar):
+            viewer.send(dumps(effect))
+
     def _describeZones(self, numbers) -> list:
         """
         Zones as a client learns them: C{[[number, name], ...]}, numbered
