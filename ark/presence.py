@@ -10,11 +10,14 @@ from typing import Dict, Iterable
 from urllib.parse import urlsplit
 
 from twisted.internet import defer
+from twisted.logger import Logger
 from zope.interface import implementer
 
 from ark.interfaces import IPresence
 
 _PREFIX = "ark:revoked:"
+
+log = Logger()
 
 
 @implementer(IPresence)
@@ -62,10 +65,20 @@ class RedisPresence:
         parts = urlsplit(url)
         self.name = url
         database = int(parts.path.strip("/") or 0)
+        self._where = "%s:%d/%d" % (parts.hostname, parts.port or 6379, database)
         self._redis = txredisapi.lazyConnectionPool(
             host=parts.hostname, port=parts.port or 6379, dbid=database,
             password=parts.password, poolsize=2, reconnect=True,
         )
+        # A lazy pool reports a failed connection (Redis down, a database it
+        # cannot select, a stop while connecting) on this Deferred and leaves
+        # it to us: say it, rather than leave an unhandled error behind.
+        self._redis._connected.addErrback(self._connectionFailed)
+
+    def _connectionFailed(self, failure) -> None:
+        # Never the URL itself: it may hold the password.
+        log.warn("presence: Redis at {where}: {why}", where=self._where,
+                 why=failure.getErrorMessage())
 
     def revoke(self, key: str, seconds: float):
         return self._redis.set(_PREFIX + key, "1", expire=max(1, int(seconds + 0.999)))
