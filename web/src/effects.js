@@ -33,6 +33,14 @@ export class ZoneEffects {
     return this.privateZones.size > 0;
   }
 
+  // The zones whose call or agent is open now.
+  get openZones() {
+    const open = new Set();
+    if (this.call !== null) open.add(this.call.zone);
+    if (this.agent !== null) open.add(this.agent.zone);
+    return open;
+  }
+
   // One `effect` message; false when it names an effect this client does
   // not know (plugins may send their own), which changes nothing.
   handle(message) {

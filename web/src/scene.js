@@ -175,7 +175,7 @@ export class WorldScene extends Phaser.Scene {
       if (this.ready) this.patched(message);
       else this.backlog?.push(message);
     } else if (message.t === "effect") {
-      this.effects.handle(message);
+      if (this.effects.handle(message)) this.renderZones();
     } else if (message.t === "said" || message.t === "chat") {
       this.chat?.handle(message);
     }
@@ -455,8 +455,14 @@ export class WorldScene extends Phaser.Scene {
       nameOf: () => this.playerName ?? "",
       phoneQuery: window.matchMedia(PHONE_QUERY),
       onCover: (pixels) => this.setCovered(pixels, "call"),
-      onHangUp: () => this.effects.hangUp(),
-      onCloseAgent: () => this.effects.leaveAgent(),
+      onHangUp: () => {
+        this.effects.hangUp();
+        this.renderZones();
+      },
+      onCloseAgent: () => {
+        this.effects.leaveAgent();
+        this.renderZones();
+      },
     });
     this.effects = new ZoneEffects({ view, events: window });
   }
@@ -494,7 +500,7 @@ export class WorldScene extends Phaser.Scene {
     place.textContent = panel.place ?? "";
     place.hidden = panel.place === null;
     const button = document.getElementById("action");
-    const label = panel.buttonLabel(this.touchQuery.matches);
+    const label = panel.buttonLabel(this.touchQuery.matches, this.effects.openZones);
     button.textContent = label ?? "";
     button.hidden = label === null;
   }

@@ -37,17 +37,23 @@ export class ZonePanel {
   // What acting would do here, as the button says it, or null when
   // nothing would happen: the last zone that offers an action wins.
   get action() {
+    return this.actionZone?.action ?? null;
+  }
+
+  get actionZone() {
     for (let i = this.zones.length - 1; i >= 0; i--) {
-      if (this.zones[i].action) return this.zones[i].action;
+      if (this.zones[i].action) return this.zones[i];
     }
     return null;
   }
 
   // On a touch screen nobody presses E: the button says only what it does.
-  buttonLabel(touch = false) {
-    const action = this.action;
-    if (action === null) return null;
-    return touch ? action : `E: ${action}`;
+  // `open`: the zones whose action is under way (the meeting joined), where
+  // the button has nothing left to offer until it ends.
+  buttonLabel(touch = false, open = new Set()) {
+    const zone = this.actionZone;
+    if (zone === null || open.has(zone.number)) return null;
+    return touch ? zone.action : `E: ${zone.action}`;
   }
 }
 

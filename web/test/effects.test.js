@@ -214,3 +214,13 @@ test("effects this client does not know, or without what they need, change nothi
   assert.deepEqual(since(), []);
   assert.deepEqual(announced, []);
 });
+
+test("the zones whose meeting or agent is open are known, for the action button", () => {
+  const { effects } = setup();
+  assert.deepEqual([...effects.openZones], []);
+  effects.handle(meeting(3, "ark-meeting-2"));
+  effects.handle(effect(5, "agent.open", { agent: "guide" }));
+  assert.deepEqual([...effects.openZones].sort(), [3, 5]);
+  effects.hangUp();
+  assert.deepEqual([...effects.openZones], [5]);
+});

@@ -39,6 +39,14 @@ test("on a touch screen the action button has no key to name", () => {
   assert.equal(panel.buttonLabel(true), null);
 });
 
+test("the action button hides while its zone's meeting is open", () => {
+  const panel = new ZonePanel();
+  panel.report([[0, "office", "Talk to the guide"], [3, "meeting-room-2", "Join meeting"]]);
+  assert.equal(panel.buttonLabel(false, new Set([3])), null);
+  // Another zone's open call does not hide it.
+  assert.equal(panel.buttonLabel(false, new Set([0])), "E: Join meeting");
+});
+
 function key(code, extra = {}) {
   return { code, repeat: false, ctrlKey: false, metaKey: false, altKey: false,
     target: { tagName: "CANVAS" }, ...extra };
