@@ -86,10 +86,15 @@ class OptionsTests(SynchronousTestCase):
             (["--map", "../secret.tmj"], "--map"),
             (["--map", "nowhere.tmj"], "--map"),
             (["--maps-dir", "/no/such/dir"], "--maps-dir"),
+            (["--jitsi-app-id", "ark"], "--jitsi-secret"),
         ]
         for arguments, name in cases:
             error = self.assertRaises(usage.UsageError, parse, arguments)
             self.assertIn(name, str(error), arguments)
+
+    def test_jitsiSecretFromTheEnvironment(self):
+        options = parse(["--jitsi-app-id", "ark"], {"ARK_JITSI_SECRET": "shared"})
+        self.assertEqual((options["jitsi-app-id"], options["jitsi-secret"]), ("ark", "shared"))
 
     def test_badEnvironmentValueNamesTheOption(self):
         """
