@@ -22,6 +22,7 @@ from ark.auth import Authority
 from ark.chat import ChatService
 from ark.chatfilter import ChatFilter
 from ark.httpapi import SignInLimit
+from ark.jitsi import JitsiTokens
 from ark.net.protocol import WorldFactory
 from ark.options import Options
 from ark.presence import openPresence

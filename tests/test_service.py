@@ -18,6 +18,8 @@ from zope.interface.verify import verifyObject
 from ark.options import Options
 from ark.service import SimulationService, findMapFiles, makeService
 from ark.world.movement import RIGHT
+from ark.world.worldmap import Rectangle, Zone
+from ark.zonebehaviours import Player
 
 from tests.support import Harness
 
@@ -167,6 +169,30 @@ class MakeServiceTests(SynchronousTestCase):
         top = makeService(options, Clock())
         self.assertTrue(verifyObject(IService, top))
 
+
+    def test_jitsiOptionsSignMeetingTokens(self):
+        """
+        With a Jitsi app id and secret, meeting rooms of the built world
+        hand their players tokens signed with that secret; without, none.
+        """
+        import jwt
+
+        def jitsiTokens(arguments, environ):
+            options = parse(["--maps-dir", TEST_MAPS, "--map", "finite.tmj",
+                             "--data-dir", self.mktemp(), "--port", "0"] + arguments, environ)
+            top = makeService(options, Clock())
+            [simulation] = [child for storage in top for child in storage
+                            if isinstance(child, SimulationService)]
+            return simulation.rooms.director.services.jitsiTokens
+
+        self.assertIsNone(jitsiTokens([], {}))
+        tokens = jitsiTokens(["--jitsi-app-id", "ark"], {"ARK_JITSI_SECRET": "shared"})
+        zone = Zone("room", Rectangle(0, 0, 32, 32))
+        player = Player(7, "ada", "fox", "finite.tmj", (zone,))
+        claims = jwt.decode(tokens.issue(player, zone, "meet.example.org", "room"), "shared",
+                            algorithms=["HS256"], audience="jitsi", options={"verify_exp": False})
+        self.assertEqual((claims["iss"], claims["sub"], claims["room"]),
+                         ("ark", "meet.example.org", "room"))
 
 class SimulationServiceTests(SynchronousTestCase):
     """
