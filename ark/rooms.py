@@ -295,6 +295,7 @@ class RoomManager:
         seats = {seat.avatar: seat for seat in self._seats.values() if seat.view is view}
         for avatar, target in moves:
             seat = seats.get(avatar)
+            # Two doors at once: the first took the seat to a new avatar.
             if seat is not None and seat.avatar is avatar:
                 try:
                     self.move(seat, target)

@@ -21,11 +21,12 @@ UNITS = movement.UNITS_PER_PIXEL
 
 def plaza(door="hall.tmj#from-plaza"):
     """
-    30 x 10 tiles, a door at tiles 10 and 11 of row 5.
+    30 x 10 tiles, a door at tiles 10 and 11 of row 5, and the entry
+    C{by-door} inside it.
     """
     rows = ["." * 30 for _ in range(10)]
     rows[5] = "S" + "." * 29
-    return mapFromRows(rows, name="town/plaza.tmj", spawns={"by-door": [(336, 208)]},
+    return mapFromRows(rows, name="town/plaza.tmj", spawns={"by-door": [(336, 176)]},
                        zones=[Zone("door", Rectangle(320, 160, 64, 32), {"exitUrl": door})])
 
 

@@ -14,7 +14,7 @@ from ark.world import movement
 from ark.world.movement import LEFT, RIGHT, Body
 from ark.world.worldmap import Rectangle, Zone
 from ark.zonebehaviours import Services, ZoneDirector, discover
-from zones.builtin import jitsiRoomName
+from zones.builtin import jitsiHost, jitsiRoomName
 
 from tests.support import Harness, mapFromRows
 
@@ -280,12 +280,16 @@ class JitsiTokenTests(SynchronousTestCase):
         director = ZoneDirector(discover())
         maps = {}
         for number, url in enumerate(["meet.example.org", "meet.example.org:8443",
-                                      "https://evil.example/x.js?", "a/b"]):
+                                      "https://evil.example/x.js?", "a/b",
+                                      "https://meet.example.org/"]):
             worldMap = mapFromRows(["S."], name="m%d.tmj" % (number,), zones=[
                 Zone("room", Rectangle(0, 0, 64, 32), {"jitsiRoom": "r", "jitsiUrl": url})])
             maps[worldMap.name] = worldMap
         self.assertEqual([(m, p.split(" must")[0]) for m, _, p in director.problems(maps)],
                          [("m2.tmj", "jitsiUrl"), ("m3.tmj", "jitsiUrl")])
+        # What the call is given: the host alone, or the default.
+        self.assertEqual([jitsiHost(url) for url in ["https://meet.example.org/", " a/b", 7]],
+                         ["meet.example.org", None, None])
 
 
 class ResumeTests(SynchronousTestCase):

@@ -51,18 +51,17 @@ class Jitsi:
 
     def check(self, mapName, zone, maps):
         domain = zone.properties.get("jitsiUrl")
-        if domain is not None and not _isDomain(domain):
+        if domain is not None and jitsiHost(domain) is None:
             return ["jitsiUrl must be a host name such as meet.example.org, not %r; "
                     "the meeting uses %s" % (domain, DEFAULT_JITSI_DOMAIN)]
         return []
 
     def _open(self, player, zone):
         properties = zone.properties
-        domain = properties.get("jitsiUrl")
         effect = {
             "effect": "jitsi.open",
             "room": jitsiRoomName(str(properties.get("jitsiRoom") or zone.name)),
-            "domain": domain if _isDomain(domain) else DEFAULT_JITSI_DOMAIN,
+            "domain": jitsiHost(properties.get("jitsiUrl")) or DEFAULT_JITSI_DOMAIN,
         }
         config = properties.get("jitsiConfig")
         if isinstance(config, str) and config:
@@ -89,12 +88,20 @@ class Jitsi:
         return self._open(player, zone) if _onAction(zone, "jitsiTrigger") else []
 
 
-def _isDomain(value) -> bool:
-    # A bare host name (WorkAdventure's jitsiUrl): no scheme, path or
-    # query that could point the page's script tag elsewhere.
-    return isinstance(value, str) and re.fullmatch(
-        r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?",
-        value, re.I) is not None
+def jitsiHost(jitsiUrl) -> Optional[str]:
+    """
+    The host (and port) of the Jitsi deployment a C{jitsiUrl} names, or
+    C{None}.  Map makers write a bare host, as WorkAdventure asks, or
+    sometimes with C{https://} and a slash; anything else (a path, a
+    query, another scheme) would point the page's script tag elsewhere.
+    """
+    if not isinstance(jitsiUrl, str):
+        return None
+    host = re.sub(r"^https://", "", jitsiUrl.strip(), flags=re.I).rstrip("/")
+    if re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
+                    r"(:[0-9]{1,5})?", host, re.I):
+        return host
+    return None
 
 
 @implementer(IPlugin, IZoneBehaviour)
@@ -276,7 +283,7 @@ class Private:
     properties = ("private",)
 
     def check(self, mapName, zone, maps):
-        if zone.properties.get("private") is not True:
+        if not zone.isPrivate:
             return ["private must be the boolean true to hide anyone"]
         return []
 
@@ -284,10 +291,10 @@ class Private:
         return None
 
     def entered(self, player, zone):
-        return [{"effect": "private.enter"}] if zone.properties.get("private") is True else []
+        return [{"effect": "private.enter"}] if zone.isPrivate else []
 
     def left(self, player, zone):
-        return [{"effect": "private.leave"}] if zone.properties.get("private") is True else []
+        return [{"effect": "private.leave"}] if zone.isPrivate else []
 
     def acted(self, player, zone):
         return []

@@ -447,11 +447,10 @@ class RoomView:
             if motions is None:
                 if window is None:
                     window = self._windowMotions(last)
-                if privacy:
-                    found = [window[(cell, privacy)] for cell in viewer.watched
-                             if (cell, privacy) in window]
-                else:
-                    found = [window[cell] for cell in viewer.watched if cell in window]
+                # Motions are filed as _collectMotions keys them.
+                keys = (viewer.watched if not privacy
+                        else [(cell, privacy) for cell in viewer.watched])
+                found = [window[key] for key in keys if key in window]
                 motions = motionsBySpan[key] = (
                     [_MV, codec.arrayHeader(sum(count for count, _ in found))]
                     + [chunk for _, chunk in found]

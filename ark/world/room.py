@@ -155,8 +155,7 @@ class Room:
         self.obstacles = Obstacles.forMap(worldMap)
         self.zoneIndex = ZoneIndex(worldMap)
         self.privateZones = frozenset(
-            number for number, zone in enumerate(worldMap.zones)
-            if zone.properties.get("private") is True)
+            number for number, zone in enumerate(worldMap.zones) if zone.isPrivate)
         self.grid = Grid(CELL_SIZE)
         self.tick = 0
         self.avatars: Dict[int, Avatar] = {}

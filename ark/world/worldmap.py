@@ -86,6 +86,14 @@ class Zone:
     def contains(self, px: float, py: float) -> bool:
         return self.shape.contains(px, py)
 
+    @property
+    def isPrivate(self) -> bool:
+        """
+        Whether those inside see and hear only each other (the property
+        C{private} set to the boolean true).
+        """
+        return self.properties.get("private") is True
+
 
 @dataclass(frozen=True)
 class WorldMap:

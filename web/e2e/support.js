@@ -46,6 +46,22 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
 }
 
+// Phaser's own picture of what it drew, counted in a small copy (a WebGL
+// canvas cannot be read back directly): how many colours it shows.
+export const coloursDrawn = (page) => page.evaluate(() => new Promise((resolve) => {
+  window.ark.game.renderer.snapshot((image) => {
+    const copy = document.createElement("canvas");
+    copy.width = 160;
+    copy.height = 90;
+    const context = copy.getContext("2d");
+    context.drawImage(image, 0, 0, copy.width, copy.height);
+    const pixels = context.getImageData(0, 0, copy.width, copy.height).data;
+    const seen = new Set();
+    for (let i = 0; i < pixels.length; i += 4) seen.add(`${pixels[i]},${pixels[i + 1]},${pixels[i + 2]}`);
+    resolve(seen.size);
+  });
+}));
+
 // Where the page has everyone (see WorldScene.snapshot in web/src/scene.js).
 export const snapshot = (page) => page.evaluate(() => window.ark.scene.snapshot());
 

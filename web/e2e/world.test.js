@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
-import { artifacts, serverAndBrowser, settled, snapshot, walkTo } from "./support.js";
+import { artifacts, coloursDrawn, serverAndBrowser, settled, snapshot, walkTo } from "./support.js";
 
 // Every player signs in from 127.0.0.1: more than the default ten
 // sign-ins a minute one address may make.
@@ -49,8 +49,12 @@ test("two players: one walks, the other sees it arrive where the server says", a
   const before = await settled(ada);
   const way = await freeWay(ada, before.me);
 
+  // Held until she is well on her way, however slow the frames come.
   await ada.keyboard.down(way.key);
-  await ada.waitForTimeout(600);
+  await ada.waitForFunction(([x, y, dx, dy]) => {
+    const [nx, ny] = window.ark.scene.snapshot().me;
+    return (nx - x) * dx + (ny - y) * dy > 60 * 48;
+  }, [before.me[0], before.me[1], way.dx, way.dy]);
   await ada.keyboard.up(way.key);
   const after = await settled(ada);
   const walked = (after.me[0] - before.me[0]) * way.dx + (after.me[1] - before.me[1]) * way.dy;
@@ -72,9 +76,14 @@ test("two players: one walks, the other sees it arrive where the server says", a
 
 test("a refresh puts the player back on the same spot", async () => {
   const ada = await player("Ada");
-  await ada.keyboard.down("ArrowDown");
-  await ada.waitForTimeout(400);
-  await ada.keyboard.up("ArrowDown");
+  const start = await settled(ada);
+  const way = await freeWay(ada, start.me);
+  await ada.keyboard.down(way.key);
+  await ada.waitForFunction(([x, y, dx, dy]) => {
+    const [nx, ny] = window.ark.scene.snapshot().me;
+    return (nx - x) * dx + (ny - y) * dy > 60 * 16;
+  }, [start.me[0], start.me[1], way.dx, way.dy]);
+  await ada.keyboard.up(way.key);
   const before = await settled(ada);
   await ada.reload();
   await ada.waitForFunction(() => window.ark?.scene?.snapshot());
@@ -86,22 +95,9 @@ test("a refresh puts the player back on the same spot", async () => {
 
 test("the canvas shows the map", async () => {
   const ada = await player("Ada");
-  await ada.waitForTimeout(300);
-  // Phaser's own snapshot of what it drew (a WebGL canvas cannot be read
-  // back directly), counted in a small copy.
-  const colours = await ada.evaluate(() => new Promise((resolve) => {
-    window.ark.game.renderer.snapshot((image) => {
-      const copy = document.createElement("canvas");
-      copy.width = 160;
-      copy.height = 90;
-      const context = copy.getContext("2d");
-      context.drawImage(image, 0, 0, copy.width, copy.height);
-      const pixels = context.getImageData(0, 0, copy.width, copy.height).data;
-      const seen = new Set();
-      for (let i = 0; i < pixels.length; i += 4) seen.add(`${pixels[i]},${pixels[i + 1]},${pixels[i + 2]}`);
-      resolve(seen.size);
-    });
-  }));
+  // The first frames may come before the tiles: look again a few times.
+  let colours = 0;
+  for (let look = 0; look < 20 && colours <= 50; look++) colours = await coloursDrawn(ada);
   assert.ok(colours > 50, `only ${colours} colours drawn`);
   await ada.context().close();
 });

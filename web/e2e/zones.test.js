@@ -9,7 +9,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
-import { artifacts, reachable, serverAndBrowser, settled, snapshot, walkPath, walkTo } from "./support.js";
+import {
+  artifacts, coloursDrawn, reachable, serverAndBrowser, settled, snapshot, walkPath, walkTo,
+} from "./support.js";
 
 const world = serverAndBrowser(["--sign-in-limit", "100"]);
 
@@ -216,22 +218,6 @@ test("the lounge plays its sound while inside; E in the agents' corner opens the
     [["ark:agent-open", "guide"], ["ark:agent-close", "guide"]]);
   await page.context().close();
 });
-
-// Phaser's own picture of what it drew, counted in a small copy (a WebGL
-// canvas cannot be read back directly): how many colours it shows.
-const coloursDrawn = (page) => page.evaluate(() => new Promise((resolve) => {
-  window.ark.game.renderer.snapshot((image) => {
-    const copy = document.createElement("canvas");
-    copy.width = 160;
-    copy.height = 90;
-    const context = copy.getContext("2d");
-    context.drawImage(image, 0, 0, copy.width, copy.height);
-    const pixels = context.getImageData(0, 0, copy.width, copy.height).data;
-    const seen = new Set();
-    for (let i = 0; i < pixels.length; i += 4) seen.add(`${pixels[i]},${pixels[i + 1]},${pixels[i + 2]}`);
-    resolve(seen.size);
-  });
-}));
 
 test("the cafe door of the town leads into the cafe, without reloading the page", async () => {
   const page = await player("Cy");
