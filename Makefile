@@ -24,6 +24,9 @@ setup: $(STAMP) $(WEB_STAMP)
 # The web client's npm modules are installed first: the package ships them.
 $(STAMP): $(WEB_STAMP) setup.cfg pyproject.toml $(shell find ark twisted zones -name '*.py') $(wildcard maps/*) $(wildcard web/*.html web/*.js web/*.css web/src/*.js web/assets/*/*)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# setuptools reuses build/: a module moved or deleted since would ship again.
+	rm -rf build
+	$(BIN)/pip uninstall --quiet --yes ark 2>/dev/null || true
 	$(BIN)/pip install --quiet '.[dev]'
 	touch $@
 

@@ -7,6 +7,8 @@ installed (SQLite, in-process) and one for running several nodes
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from zope.interface import Attribute, Interface
 
 
@@ -176,7 +178,7 @@ class IZoneBehaviour(Interface):
     a player enters, leaves, or acts (the interact key) inside a zone.
     The behaviour answers with I{effects}: dicts sent as they are to that
     player's client as C{{"t": "effect", "zone": number, ...}} (see
-    C{docs/protocol.md}), or L{ark.zonebehaviours.MoveTo}, which moves the
+    C{docs/protocol.md}), or L{MoveTo}, which moves the
     player to another map.
     """
 
@@ -207,7 +209,7 @@ class IZoneBehaviour(Interface):
         """
         C{player} walked into C{zone}.
 
-        @param player: the L{ark.zonebehaviours.Player} (user id, name,
+        @param player: the L{ark.behaviours.director.Player} (user id, name,
             avatar, and the room it is in).
         @return: a list of effects for that player's client.
         """
@@ -225,3 +227,18 @@ class IZoneBehaviour(Interface):
 
         @return: a list of effects for that player's client.
         """
+
+
+class MoveTo(NamedTuple):
+    """
+    Returned among a behaviour's effects: the server moves the player to
+    the room of another map, at one of its entries.  The player's client
+    hears of it as a new welcome.
+
+    @ivar mapName: the map's name, as the server knows it (e.g.
+        C{"cafe.tmj"}).
+    @ivar entry: the entry's name (C{"start"} by default).
+    """
+
+    mapName: str
+    entry: str = "start"

@@ -13,14 +13,28 @@ from typing import Dict, List, Optional
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from ark.net.messages import ProtocolError
 from ark.net.views import RoomView
 from ark.world.movement import Body
 from ark.world.room import Avatar, Room
-from ark.zonebehaviours import MoveTo
+from ark.interfaces import MoveTo
 
 
 log = Logger()
+
+
+class JoinRefused(Exception):
+    """
+    A player cannot have the seat they asked for.
+
+    @ivar code: why, as the protocol's error code (C{unknown_map},
+        C{bad_token}).
+    @ivar message: the same for a person.
+    """
+
+    def __init__(self, code: str, message: str):
+        Exception.__init__(self, code, message)
+        self.code = code
+        self.message = message
 
 # A player who just came through a door is not sent through another for
 # this long, so that two doors whose entries lie in each other cannot bounce
@@ -66,7 +80,7 @@ class RoomManager:
     @param clock: an L{IReactorTime} for the holds.
     @param store: an L{ark.interfaces.IStore} remembering where players
         left, or C{None} to forget.
-    @param director: the L{ark.zonebehaviours.ZoneDirector} of the zones,
+    @param director: the L{ark.behaviours.director.ZoneDirector} of the zones,
         or C{None}.
     """
 
@@ -129,12 +143,12 @@ class RoomManager:
         Seat a new avatar on C{mapName}: by default where the player last
         stood (C{place}, C{(mapName, x, y)}), else on the default map.
 
-        @raise ProtocolError: C{unknown_map} when this server has no such map.
+        @raise JoinRefused: C{unknown_map} when this server has no such map.
         """
         if mapName is None:
             mapName = place[0] if place and place[0] in self.maps else self.defaultMap
         if mapName not in self.maps:
-            raise ProtocolError("unknown_map", "no map named %r here" % (mapName,), "join")
+            raise JoinRefused("unknown_map", "no map named %r here" % (mapName,))
         view = self._roomWithSeat(mapName)
         body = None
         if place and place[0] == mapName and view.room.obstacles.fits(place[1], place[2]):
@@ -148,7 +162,7 @@ class RoomManager:
         Give the avatar held under C{token} to C{owner}, whose player is
         C{userId}.  A session still using it is told it was replaced.
 
-        @raise ProtocolError: C{bad_token} when no avatar of that player is
+        @raise JoinRefused: C{bad_token} when no avatar of that player is
             held under it.
         """
         seat = self._seats.get(token)
@@ -158,9 +172,7 @@ class RoomManager:
         else:
             self._seats.pop(token, None)
         if seat is None:
-            raise ProtocolError(
-                "bad_token", "the reconnection token is unknown or has expired", "join"
-            )
+            raise JoinRefused("bad_token", "the reconnection token is unknown or has expired")
         if seat.hold is not None:
             seat.hold.cancel()
             seat.hold = None

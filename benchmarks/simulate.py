@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ark.net.views import RoomView
-from ark.tiled import loadMap
+from ark.maps.tiled import loadMap
 from ark.world.movement import DOWN, LEFT, RIGHT, RUN, UP
 from ark.world.room import Room
 

@@ -171,10 +171,10 @@ class Harness:
                  store=None, director=None):
         from twisted.internet.task import Clock
 
-        from ark.auth import Authority
-        from ark.chat import ChatService
-        from ark.chatfilter import ChatFilter
-        from ark.presence import InProcessPresence
+        from ark.identity.authority import Authority
+        from ark.chat.service import ChatService
+        from ark.chat.filter import ChatFilter
+        from ark.identity.presence import InProcessPresence
         from ark.rooms import RoomManager
 
         if maps is None:

@@ -1,5 +1,5 @@
 """
-Tests for L{ark.auth}: sign-in, access and refresh tokens, rotation, reuse
+Tests for L{ark.identity.authority}: sign-in, access and refresh tokens, rotation, reuse
 detection and logout, against SQLite and PostgreSQL.
 """
 
@@ -9,7 +9,7 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from ark.auth import (
+from ark.identity.authority import (
     ACCESS_SECONDS,
     REFRESH_SECONDS,
     AuthError,
@@ -17,7 +17,7 @@ from ark.auth import (
     checkPassword,
     hashPassword,
 )
-from ark.presence import InProcessPresence
+from ark.identity.presence import InProcessPresence
 
 from tests.backends import PostgreSQLBackend, SQLiteBackend
 

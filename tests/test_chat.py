@@ -1,5 +1,5 @@
 """
-Tests for chat (L{ark.chat}, L{ark.chatfilter} and the C{say} message):
+Tests for chat (L{ark.chat.service}, L{ark.chat.filter} and the C{say} message):
 who hears what, that nothing is acknowledged before it is stored, the
 limits, and the history API's access rules, against SQLite and PostgreSQL.
 """
@@ -11,9 +11,9 @@ import os
 from twisted.internet import defer, endpoints, reactor
 from twisted.trial import unittest
 
-from ark.chatfilter import MAX_LENGTH, ChatFilter, Refused, readWordList
-from ark.httpapi import SignInLimit
-from ark.web import makeSite
+from ark.chat.filter import MAX_LENGTH, ChatFilter, Refused, readWordList
+from ark.http.api import SignInLimit
+from ark.http.site import makeSite
 from ark.world import movement
 from ark.world.movement import Body
 from ark.world.worldmap import Rectangle, Zone

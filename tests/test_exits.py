@@ -11,7 +11,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from ark.world import movement
 from ark.world.movement import RIGHT, Body
 from ark.world.worldmap import Rectangle, Zone
-from ark.zonebehaviours import ZoneDirector, discover
+from ark.behaviours.director import ZoneDirector, discover
 from zones.builtin import exitTarget
 
 from tests.support import Harness, mapFromRows

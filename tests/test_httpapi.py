@@ -1,5 +1,5 @@
 """
-Tests for L{ark.httpapi}'s sign-in endpoints over a real socket: every
+Tests for L{ark.http.api}'s sign-in endpoints over a real socket: every
 field is checked with a specific answer, and the flows work end to end.
 """
 
@@ -12,8 +12,8 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 from twisted.web.client import Agent, readBody
 
-from ark.httpapi import SIGN_INS_PER_MINUTE, SignInLimit
-from ark.web import makeSite
+from ark.http.api import SIGN_INS_PER_MINUTE, SignInLimit
+from ark.http.site import makeSite
 
 from tests.backends import SQLiteBackend
 from tests.support import Harness, requestJSON

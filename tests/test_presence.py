@@ -1,5 +1,5 @@
 """
-Tests for L{ark.presence}: revocations last as long as asked, in process
+Tests for L{ark.identity.presence}: revocations last as long as asked, in process
 and in a real Redis (C{ARK_TEST_REDIS}, default redis://127.0.0.1:6379/15;
 skipped without one, except under CI).
 """
@@ -15,7 +15,7 @@ from twisted.trial import unittest
 from zope.interface.verify import verifyObject
 
 from ark.interfaces import IPresence
-from ark.presence import InProcessPresence, RedisPresence, openPresence
+from ark.identity.presence import InProcessPresence, RedisPresence, openPresence
 
 REDIS = os.environ.get("ARK_TEST_REDIS", "redis://127.0.0.1:6379/15")
 

@@ -10,7 +10,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from ark.world import movement
 from ark.world.movement import LEFT, RIGHT, Body
 from ark.world.worldmap import Rectangle, Zone
-from ark.zonebehaviours import ZoneDirector, discover
+from ark.behaviours.director import ZoneDirector, discover
 
 from tests.support import Harness, mapFromRows
 

@@ -11,7 +11,7 @@ import cbor2
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from ark.net.protocol import WorldFactory, frameHeader, unmask
+from ark.net.protocol import WorldFactory
 from ark.world.movement import RIGHT
 
 from tests.support import Harness, readable
@@ -167,32 +167,6 @@ class ConnectionTests(SynchronousTestCase):
         self.protocol.dataReceived(clientFrame(b"\x00" * (70 * 1024)))
         closes = [p for opcode, p in serverFrames(self.transport.value()) if opcode == 0x8]
         self.assertEqual(struct.unpack(">H", closes[0][:2])[0], 1009)
-
-    def test_serverFramesOfEverySize(self):
-        """
-        Server frames use the 7-bit, 16-bit and 64-bit length forms at the
-        sizes RFC 6455 prescribes.
-        """
-        for length, header in [
-            (0, b"\x82\x00"),
-            (125, b"\x82\x7d"),
-            (126, b"\x82\x7e\x00\x7e"),
-            (65535, b"\x82\x7e\xff\xff"),
-            (65536, b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00"),
-        ]:
-            self.assertEqual(frameHeader(length), header)
-
-    def test_unmaskUndoesMasking(self):
-        """
-        L{unmask} inverts RFC 6455 masking for every length up to a few
-        words.
-        """
-        mask = b"\x01\x80\xfe\x37"
-        for length in range(0, 20):
-            payload = os.urandom(length)
-            masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-            self.assertEqual(unmask(masked, mask), payload)
-
 
 class TimeoutTests(SynchronousTestCase):
     """

@@ -15,11 +15,11 @@ from twisted.python import usage
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from ark.options import Options
-from ark.service import SimulationService, findMapFiles, makeService
+from ark.app.options import Options
+from ark.app.service import SimulationService, findMapFiles, makeService
 from ark.world.movement import RIGHT
 from ark.world.worldmap import Rectangle, Zone
-from ark.zonebehaviours import Player
+from ark.behaviours.director import Player
 
 from tests.support import Harness
 
@@ -150,7 +150,7 @@ class MakeServiceTests(SynchronousTestCase):
         Without C{--secret}, a secret is generated into the data directory,
         readable by its owner only, and kept across restarts.
         """
-        from ark.secret import loadOrCreateSecret
+        from ark.app.secret import loadOrCreateSecret
 
         dataDir = self.mktemp()
         os.makedirs(dataDir)

@@ -1,5 +1,5 @@
 """
-Tests for L{ark.tiled}, the Tiled JSON map loader.
+Tests for L{ark.maps.tiled}, the Tiled JSON map loader.
 
 The fixture maps in C{tests/maps} are shaped like what Tiled 1.8-1.11
 saves; broken maps are mostly made by changing a copy of a good one.
@@ -19,7 +19,7 @@ from typing import Callable, Iterator, List, Tuple
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from ark.tiled import MapError, loadMap, parseMap
+from ark.maps.tiled import MapError, loadMap, parseMap
 from ark.world.worldmap import Polygon, Rectangle, TileArea, WorldMap
 
 MAPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "maps")

@@ -1,5 +1,5 @@
 """
-Tests for L{ark.web}: the HTTP side of the site, without sockets.
+Tests for L{ark.http.site}: the HTTP side of the site, without sockets.
 """
 
 import json
@@ -8,8 +8,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.test.requesthelper import DummyRequest
 from twisted.web.resource import getChildForRequest
 
-from ark.httpapi import SignInLimit
-from ark.web import makeSite
+from ark.http.api import SignInLimit
+from ark.http.site import makeSite
 
 from tests.support import Harness
 
@@ -104,7 +104,7 @@ class SiteTests(SynchronousTestCase):
         The npm modules the client imports are served under C{/vendor/};
         nothing else of C{node_modules} is.
         """
-        from ark import resources
+        from ark.app import resources
 
         site = makeSite(resources.bundled("web"), self.mktemp(), None, self.harness.rooms,
                         self.harness.authority, SignInLimit(self.harness.clock))

@@ -11,16 +11,16 @@ from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientPr
 from twisted.internet import defer, endpoints, reactor
 from twisted.trial.unittest import TestCase
 
-from ark.auth import Authority
-from ark.chat import ChatService
-from ark.chatfilter import ChatFilter
-from ark.httpapi import SignInLimit
+from ark.identity.authority import Authority
+from ark.chat.service import ChatService
+from ark.chat.filter import ChatFilter
+from ark.http.api import SignInLimit
 from ark.net.protocol import WorldFactory
-from ark.presence import InProcessPresence
+from ark.identity.presence import InProcessPresence
 from ark.rooms import RoomManager
-from ark.service import SimulationService
+from ark.app.service import SimulationService
 from ark.store import openStore
-from ark.web import makeSite
+from ark.http.site import makeSite
 from ark.world.movement import DOWN, RIGHT
 
 from tests.support import openMap, readable, requestJSON

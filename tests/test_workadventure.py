@@ -12,10 +12,10 @@ import os
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from ark.tiled import loadMap
+from ark.maps.tiled import loadMap
 from ark.world import movement
 from ark.world.movement import LEFT, RIGHT, Body
-from ark.zonebehaviours import ZoneDirector, discover
+from ark.behaviours.director import ZoneDirector, discover
 
 from tests.support import Harness
 

@@ -13,7 +13,7 @@ from ark.interfaces import IZoneBehaviour
 from ark.world import movement
 from ark.world.movement import LEFT, RIGHT, Body
 from ark.world.worldmap import Rectangle, Zone
-from ark.zonebehaviours import Services, ZoneDirector, discover
+from ark.behaviours.director import Services, ZoneDirector, discover
 from zones.builtin import jitsiHost, jitsiRoomName
 
 from tests.support import Harness, mapFromRows
@@ -204,7 +204,7 @@ class JitsiTokenTests(SynchronousTestCase):
     def setUp(self):
         from twisted.internet.task import Clock
 
-        from ark.jitsi import JitsiTokens
+        from ark.behaviours.jitsi import JitsiTokens
 
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
@@ -258,8 +258,8 @@ class JitsiTokenTests(SynchronousTestCase):
         A token for a room is refused to a player who is not in it now,
         even one standing in another meeting room.
         """
-        from ark.jitsi import NotInZone
-        from ark.zonebehaviours import Player
+        from ark.behaviours.jitsi import NotInZone
+        from ark.behaviours.director import Player
 
         roomOne, roomTwo = self.worldMap.zones[0], self.worldMap.zones[1]
         outside = Player(1, "ada", "owl", self.worldMap.name, ())

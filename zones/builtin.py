@@ -14,8 +14,8 @@ from twisted.plugin import IPlugin
 from zope.interface import implementer
 
 from ark.interfaces import IZoneBehaviour
-from ark.jitsi import NotInZone
-from ark.zonebehaviours import MoveTo
+from ark.behaviours.jitsi import NotInZone
+from ark.interfaces import MoveTo
 
 DEFAULT_JITSI_DOMAIN = "meet.jit.si"
 ON_ACTION = "onaction"

@@ -11,7 +11,6 @@ C{docs/protocol.md}; keep the two in step.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import NamedTuple, Optional, Tuple
 
 import cbor2
@@ -23,15 +22,12 @@ from ark.world.room import MAX_SEQ
 SOFT_FRAME_LIMIT = 4096
 HARD_FRAME_LIMIT = 64 * 1024
 MAX_STEPS_PER_MESSAGE = 30
-MAX_NAME_LENGTH = 32
-MAX_AVATAR_LENGTH = 32
 MAX_MAP_LENGTH = 128
 MAX_TOKEN_LENGTH = 128
 MAX_ACCESS_LENGTH = 2048
 MAX_CHAT_TEXT = 2000
 CHAT_KINDS = ("nearby", "zone", "direct")
 
-_AVATAR = re.compile(r"[a-z0-9_-]+\Z")
 _MAP = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*\Z")
 
 
@@ -121,20 +117,6 @@ def _field(item, name, kind, required=True):
 
 
 _KIND_NAMES = {str: "text", int: "an integer", list: "an array", bool: "a boolean"}
-
-
-def cleanName(name: str) -> str:
-    """
-    Normalise a display name: NFC, trimmed, with no control or format
-    characters (which could hide or reorder text in other players' views).
-    """
-    name = unicodedata.normalize("NFC", name).strip()
-    for character in name:
-        if unicodedata.category(character)[0] == "C":
-            raise ProtocolError(
-                "bad_field", "'name' must not contain control characters", "join"
-            )
-    return name
 
 
 def parseJoin(item) -> Join:

@@ -5,35 +5,11 @@ L{Session}.  Nothing here decides anything.
 
 from __future__ import annotations
 
-import struct
-
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 
+from ark.net.frames import applyMask, binaryFrameHeader
 from ark.net.messages import HARD_FRAME_LIMIT
 from ark.net.session import CLOSE_GOING_AWAY, INPUT_RATE, Session
-
-
-def unmask(payload: bytes, mask: bytes) -> bytes:
-    """
-    Undo the client-to-server masking of RFC 6455 section 5.3.
-    """
-    length = len(payload)
-    key = (mask * (length // 4 + 1))[:length]
-    return (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(
-        length, "little"
-    )
-
-
-def frameHeader(length: int) -> bytes:
-    """
-    The header of an unmasked, final, binary server frame carrying
-    C{length} bytes (RFC 6455 section 5.2).
-    """
-    if length < 126:
-        return bytes((0x82, length))
-    if length < 0x10000:
-        return struct.pack(">BBH", 0x82, 126, length)
-    return struct.pack(">BBQ", 0x82, 127, length)
 
 
 class WorldProtocol(WebSocketServerProtocol):
@@ -64,7 +40,7 @@ class WorldProtocol(WebSocketServerProtocol):
         """
         if self.state != WebSocketServerProtocol.STATE_OPEN:
             return
-        frame = frameHeader(len(payload)) + payload
+        frame = binaryFrameHeader(len(payload)) + payload
         transport = self.transport
         if (
             getattr(transport, "_tempDataLen", None) == 0
@@ -114,7 +90,7 @@ class WorldProtocol(WebSocketServerProtocol):
             end = position + 6 + length
             if end > size:
                 break
-            payload = unmask(data[position + 6:end], data[position + 2:position + 6])
+            payload = applyMask(data[position + 6:end], data[position + 2:position + 6])
             position = end
             self.session.received(payload, True)
         if position < size:
@@ -175,8 +151,8 @@ class WorldFactory(WebSocketServerFactory):
 
     @param rooms: the L{ark.rooms.RoomManager}.
     @param clock: the reactor, or a test clock.
-    @param authority: the L{ark.auth.Authority} that checks access tokens.
-    @param chat: the L{ark.chat.ChatService}.
+    @param authority: the L{ark.identity.authority.Authority} that checks access tokens.
+    @param chat: the L{ark.chat.service.ChatService}.
     @param inputRate: input steps a second each client may send.
     """
 

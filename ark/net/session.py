@@ -15,12 +15,13 @@ from twisted.internet import defer
 from twisted.logger import Logger
 
 from ark import metrics
-from ark.auth import AuthError
-from ark.chat import Speaker
-from ark.chatfilter import Refused
+from ark.identity.authority import AuthError
+from ark.chat.service import Speaker
+from ark.chat.filter import Refused
 from ark.net.codec import dumps
 from ark.net.messages import Act, Input, Join, Leave, ProtocolError, Say, decode
 from ark.net.views import PATCH_RATE
+from ark.rooms import JoinRefused
 from ark.world import movement
 from ark.world.room import MAX_QUEUED_STEPS
 
@@ -53,8 +54,8 @@ class Session:
     @param send: sends one binary message to the client.
     @param close: closes the connection with a code and a reason.
     @param clock: an L{IReactorTime}.
-    @param authority: the L{ark.auth.Authority} that checks access tokens.
-    @param chat: the L{ark.chat.ChatService}.
+    @param authority: the L{ark.identity.authority.Authority} that checks access tokens.
+    @param chat: the L{ark.chat.service.ChatService}.
     @param inputRate: input steps a second the client may send.
     """
 
@@ -155,7 +156,7 @@ class Session:
     @defer.inlineCallbacks
     def _identify(self, join: Join):
         """
-        Fires with the player's L{ark.auth.Identity} and where they last
+        Fires with the player's L{ark.identity.authority.Identity} and where they last
         stood, if that is where they will appear.
         """
         identity = yield self.authority.verifyAccess(join.access)
@@ -219,11 +220,10 @@ class Session:
         if self.closed:
             return
         error = failure.value
-        if isinstance(error, AuthError):
-            # Not a strike: the client refreshes its token and tries again.
+        if isinstance(error, (AuthError, JoinRefused)):
+            # Not a strike: the client may refresh its token, or join
+            # afresh, and try again.
             self._sendError(error.code, error.message, "join")
-        elif isinstance(error, ProtocolError):
-            self._refuse(error)
         else:
             log.failure("joining", failure)
             self._sendError("internal_error", "the server failed to handle this message", "join")

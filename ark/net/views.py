@@ -29,7 +29,7 @@ from ark.net import codec
 from ark.net.codec import dumps
 from ark.world import movement
 from ark.world.room import MOVED, PLACED, STILL, Avatar, Room
-from ark.zonebehaviours import MoveTo
+from ark.interfaces import MoveTo
 
 PATCH_RATE = 20
 TICKS_PER_PATCH = movement.TICK_RATE // PATCH_RATE
@@ -144,7 +144,7 @@ class RoomView:
 
     @param room: the simulation.
     @param viewRadius: half the side of a client's view square, in pixels.
-    @param director: the L{ark.zonebehaviours.ZoneDirector} whose effects
+    @param director: the L{ark.behaviours.director.ZoneDirector} whose effects
         go to the players, or C{None}.
     """
 

@@ -2,7 +2,7 @@
 What the simulation needs to know about a map: its size, which tiles block
 movement, where players may appear, and the zones map makers drew.
 
-This is the parsed, validated form of a Tiled map (see L{ark.tiled}, which
+This is the parsed, validated form of a Tiled map (see L{ark.maps.tiled}, which
 builds it from files).  Everything here is in pixels except tile coordinates,
 which are named as such.
 """

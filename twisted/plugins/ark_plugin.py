@@ -2,7 +2,7 @@ from twisted.application.service import ServiceMaker
 
 ark = ServiceMaker(
     "ark",
-    "ark.service",
+    "ark.app.service",
     "A 2D multiplayer avatar world: web client, WebSocket, maps and API on one port.",
     "ark",
 )

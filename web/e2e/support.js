@@ -13,7 +13,10 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const twistd = join(root, ".venv", "bin", "twistd");
+// The project's virtualenv's twistd, unless ARK_E2E_TWISTD names another
+// (one whose prefix serves this checkout's web/, while the virtualenv's
+// installed copy is older than the working tree).
+const twistd = process.env.ARK_E2E_TWISTD || join(root, ".venv", "bin", "twistd");
 export const artifacts = join(root, "artifacts");
 const CHROMIUM_ARGS = [
   "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -1,6 +1,7 @@
 // The WebSocket to the world: joining with the player's access token (and
 // resuming with the reconnection token kept in storage), reconnecting with
-// backoff after an unexpected drop, and nothing else. Messages are CBOR
+// backoff after an unexpected drop, and telling a join refused for good
+// (closed at once, never retried) from a passing refusal (retried). Messages are CBOR
 // (docs/protocol.md); the codec, the WebSocket class, storage, timers and
 // the source of access tokens (auth.js) are passed in, so tests run it
 // without a browser.
@@ -12,6 +13,11 @@ export const TOKEN_KEY = "ark.reconnectToken";
 const FINAL_CLOSES = new Set([1000, 4001, 4003]);
 // Join refusals that mean the sign-in itself is gone.
 const SIGNED_OUT_CODES = new Set(["token_revoked", "token_invalid", "auth_required"]);
+// Join refusals for a passing trouble at the server: the join is tried
+// again on a new connection, with the backoff of an unexpected drop. Any
+// other refusal (a map the server does not have, a join it cannot read)
+// would be refused again: it is shown to the player, and final.
+const RETRYABLE_JOIN_CODES = new Set(["rate_limited", "internal_error"]);
 // What a socket is closed with when this side gives up on it without the
 // server having closed it (any 4000-4999 code is ours to pick).
 const ABANDONED = 4000;
@@ -109,6 +115,29 @@ export class Connection {
     this._closed(socket, ABANDONED);
   }
 
+  // Give up on the socket as a failed network would: the server is not
+  // told (it holds the avatar for a while), and this side reconnects as
+  // after any unexpected drop (1006). What the end-to-end tests use for
+  // a cut cable, which a page cannot cause.
+  drop() {
+    const socket = this.socket;
+    if (socket === null) return false;
+    socket.onclose = null;
+    socket.onmessage = null;
+    socket.close();
+    this._closed(socket, 1006);
+    return true;
+  }
+
+  // The server refused the join for good: say why, close, and stay closed.
+  _refused(socket, error) {
+    this.left = true;
+    socket.onclose = null;
+    socket.close(1000);
+    this.socket = null;
+    this.onStatus({ state: "refused", code: error.code, reason: error.message ?? error.code });
+  }
+
   _signedOut(socket, reason) {
     this.left = true;
     socket.onclose = null;
@@ -139,8 +168,13 @@ export class Connection {
       } else if (message.t === "error" && SIGNED_OUT_CODES.has(message.code)) {
         this._signedOut(socket, message.message);
         return;
+      } else if (message.t === "error" && RETRYABLE_JOIN_CODES.has(message.code)) {
+        socket.onclose = null;
+        socket.close(ABANDONED);
+        this._closed(socket, ABANDONED);
+        return;
       } else if (message.t === "error") {
-        this.onStatus({ state: "failed", reason: message.message });
+        this._refused(socket, message);
         return;
       }
     } else if (message.t === "welcome") {

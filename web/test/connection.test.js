@@ -135,7 +135,7 @@ test("an expired access token is renewed and the join sent again on the same con
 });
 
 test("a join refused as expired twice running is not retried forever", async () => {
-  const { connection, statuses } = setup();
+  const { connection, statuses, pending } = setup();
   connection.join();
   const socket = await opened();
   socket.deliver({ t: "error", code: "token_expired", message: "expired" });
@@ -143,7 +143,75 @@ test("a join refused as expired twice running is not retried forever", async () 
   socket.deliver({ t: "error", code: "token_expired", message: "still expired" });
   await settle();
   assert.equal(socket.sent.length, 2);
-  assert.deepEqual(statuses.at(-1), { state: "failed", reason: "still expired" });
+  assert.deepEqual(statuses.at(-1), { state: "refused", code: "token_expired", reason: "still expired" });
+  assert.equal(socket.closedWith, 1000);
+  assert.equal(pending.length, 0);
+});
+
+test("a join refused for good is reported with the server's message, closed by us, never retried", async () => {
+  const { connection, statuses, pending, messages } = setup();
+  connection.join({ map: "nowhere.tmj" });
+  const socket = await opened();
+  socket.deliver({ t: "error", code: "unknown_map", message: "no map named 'nowhere.tmj' here", ref: "join" });
+  assert.deepEqual(statuses, [
+    { state: "refused", code: "unknown_map", reason: "no map named 'nowhere.tmj' here" },
+  ]);
+  assert.equal(socket.closedWith, 1000);
+  assert.equal(FakeSocket.opened.length, 1);
+  assert.equal(pending.length, 0, "no reconnection scheduled");
+  assert.deepEqual(messages, [], "the refusal is the connection's to report, not the game's");
+  // The server's own close, or its 4002 ten seconds on, changes nothing.
+  socket.onclose?.({ code: 4002 });
+  assert.equal(statuses.length, 1);
+  assert.equal(pending.length, 0);
+  assert.equal(connection.send({ t: "act" }), false);
+});
+
+test("a join refused for a passing trouble is tried again on a new connection, with backoff", async () => {
+  for (const code of ["rate_limited", "internal_error"]) {
+    const { connection, statuses, pending } = setup();
+    connection.join();
+    const socket = await opened();
+    socket.deliver({ t: "error", code, message: "later", ref: "join" });
+    assert.equal(socket.closedWith, 4000);
+    assert.deepEqual(statuses.at(-1), { state: "reconnecting", attempt: 1, delaySeconds: 1 });
+    pending.at(-1).callback();
+    const again = await opened();
+    assert.deepEqual(again.sent, [{ t: "join", access: "A1" }]);
+    again.deliver(welcome("T1"));
+    assert.equal(statuses.at(-1).state, "connected");
+  }
+});
+
+test("errors after joining go to the game, and the connection stays open", async () => {
+  const { connection, messages, statuses, pending } = setup();
+  connection.join();
+  const socket = await opened();
+  socket.deliver(welcome("T1"));
+  for (const code of ["rate_limited", "internal_error", "input_rate_limited", "unknown_map"]) {
+    socket.deliver({ t: "error", code, message: `${code}!` });
+  }
+  assert.deepEqual(messages.slice(1).map((m) => m.code),
+    ["rate_limited", "internal_error", "input_rate_limited", "unknown_map"]);
+  assert.equal(socket.closedWith, undefined);
+  assert.deepEqual(statuses.map((s) => s.state), ["connected"]);
+  assert.equal(pending.length, 0);
+});
+
+test("a dropped socket (as a cut cable would) reconnects and resumes", async () => {
+  const { connection, statuses, pending } = setup();
+  assert.equal(connection.drop(), false, "nothing to drop yet");
+  connection.join();
+  const socket = await opened();
+  socket.deliver(welcome("T1"));
+  assert.equal(connection.drop(), true);
+  assert.deepEqual(statuses.at(-1), { state: "reconnecting", attempt: 1, delaySeconds: 1 });
+  // The old socket's late events are nobody's business.
+  socket.onclose?.({ code: 1005 });
+  assert.equal(statuses.length, 2);
+  pending.at(-1).callback();
+  const again = await opened();
+  assert.deepEqual(again.sent, [{ t: "join", access: "A1", token: "T1" }]);
 });
 
 test("a revoked or forged access token signs the player out without reconnecting", async () => {

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import { Obstacles } from "../src/movement.js";
+import { positionAt } from "../src/clock.js";
+import { DOWN, LEFT, Obstacles, RIGHT, RUN, UP, step } from "../src/movement.js";
 import { Entity, STILL_FLAG, World } from "../src/world.js";
 
 const vectorsPath = fileURLToPath(new URL("../../tests/vectors/patches.json", import.meta.url));
@@ -74,4 +75,67 @@ test("an entity keeps its player's user id, the wire's tenth element", () => {
   assert.equal(world.entities.get(3).user, 43);
   // An entity from a server without user ids has none.
   assert.equal(new Entity([4, "Old", "fox", true, 0, 0, 0, 0, 0]).user, null);
+});
+
+// The movement rule, counting how often it is applied.
+function countingRule() {
+  const rule = (body, bits, obstacles) => {
+    rule.calls++;
+    return step(body, bits, obstacles);
+  };
+  rule.calls = 0;
+  return rule;
+}
+
+test("an avatar idle for ten minutes costs no replay, however the frames ask", () => {
+  const obstacles = obstaclesFromRows(["......", "......"], 32);
+  const rule = countingRule();
+  // It walked right and stopped at tick 1000 (a "stood still" motion).
+  const entity = new Entity([1, "a", "fox", true, 990, 960, 960, RIGHT, 2], rule);
+  entity.applyMotion(1000, [1, 0, STILL_FLAG], obstacles);
+  const stood = entity.bodyAt(1000, obstacles);
+  rule.calls = 0;
+  // Ten minutes of frames drawn between ticks, as positionAt asks: the
+  // earlier tick after the later one, often the same pair twice running.
+  for (let tick = 1000 + 36000; tick < 1000 + 36000 + 600; tick += 0.4) {
+    const drawn = positionAt(entity, tick, obstacles);
+    assert.deepEqual([drawn.x, drawn.y], [stood.x, stood.y]);
+  }
+  assert.ok(rule.calls <= 1, `the rule ran ${rule.calls} times`);
+});
+
+test("an avatar walking into a wall comes to rest, and stays at no cost", () => {
+  // Walking right along a row that ends in a wall three tiles on.
+  const obstacles = obstaclesFromRows(["....#.", "......"], 32);
+  const rule = countingRule();
+  const entity = new Entity([1, "a", "fox", true, 0, 960, 960, RIGHT, 2], rule);
+  const atWall = entity.bodyAt(100, obstacles);
+  assert.equal(atWall.x, 4 * 32 * 60 - 8 * 60);
+  const walked = rule.calls;
+  // 104 px at 160 units a step, and one more to find it cannot go on.
+  assert.ok(walked <= 41, `${walked} steps to reach the wall`);
+  for (let tick = 100; tick < 40000; tick += 0.7) positionAt(entity, tick, obstacles);
+  assert.equal(rule.calls, walked);
+});
+
+test("bodies worked out in any order are exactly those of replaying from the anchor", () => {
+  const obstacles = obstaclesFromRows(["......", "..#...", "......", "......"], 32);
+  const random = (() => {
+    let state = 11;
+    return () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  })();
+  for (const bits of [0, RIGHT, LEFT | DOWN, DOWN | RUN, UP | RIGHT]) {
+    const entity = new Entity([1, "a", "fox", true, 50, 700, 900, bits, 0]);
+    const replayed = [];
+    let body = entity.anchor;
+    for (let tick = 50; tick < 150; tick++) {
+      replayed[tick] = body;
+      body = step(body, bits, obstacles);
+    }
+    for (let ask = 0; ask < 400; ask++) {
+      const tick = 50 + Math.floor(random() * 99);
+      assert.deepEqual(entity.bodyAt(tick, obstacles), replayed[tick], `bits ${bits}, tick ${tick}`);
+      assert.deepEqual(entity.bodyAt(tick + 1, obstacles), replayed[tick + 1], `bits ${bits}, tick ${tick + 1}`);
+    }
+  }
 });

@@ -41,7 +41,7 @@ class JitsiTokens:
         A token for C{player} to join C{room} on C{domain}, the meeting of
         C{zone}.
 
-        @param player: an L{ark.zonebehaviours.Player}.
+        @param player: an L{ark.behaviours.director.Player}.
         @raise NotInZone: when the player is not in C{zone} now.
         """
         if not player.isIn(zone):

@@ -18,22 +18,22 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from ark import metrics
-from ark.auth import Authority
-from ark.chat import ChatService
-from ark.chatfilter import ChatFilter
-from ark.httpapi import SignInLimit
-from ark.jitsi import JitsiTokens
+from ark.identity.authority import Authority
+from ark.chat.service import ChatService
+from ark.chat.filter import ChatFilter
+from ark.http.api import SignInLimit
+from ark.behaviours.jitsi import JitsiTokens
 from ark.net.protocol import WorldFactory
-from ark.options import Options
-from ark.presence import openPresence
+from ark.app.options import Options
+from ark.identity.presence import openPresence
 from ark.rooms import RoomManager
-from ark.secret import loadOrCreateSecret
+from ark.app.secret import loadOrCreateSecret
 from ark.store import openStore
-from ark.tiled import MapError, loadMap
-from ark.web import makeSite
+from ark.maps.tiled import MapError, loadMap
+from ark.http.site import makeSite
 from ark.world.movement import TICK_RATE
-from ark.zonebehaviours import Services, ZoneDirector, discover
-from ark import resources
+from ark.behaviours.director import Services, ZoneDirector, discover
+from ark.app import resources
 
 __all__ = ["Options", "makeService"]
 

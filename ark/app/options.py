@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from twisted.python import usage
 
-from ark import resources
+from ark.app import resources
 
 
 def _integer(name, low, high):
@@ -84,7 +84,7 @@ def _chatLimit(value):
 
 
 def _wordList(value):
-    from ark.chatfilter import readWordList
+    from ark.chat.filter import readWordList
 
     try:
         with open(value, encoding="utf-8") as lines:

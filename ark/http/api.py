@@ -10,7 +10,6 @@ ours is logged and answered with a plain 500.
 from __future__ import annotations
 
 import json
-import re
 from collections import deque
 from typing import Callable, Dict
 
@@ -18,8 +17,8 @@ from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.web import resource, server
 
-from ark.auth import AuthError
-from ark.net.messages import MAX_AVATAR_LENGTH, MAX_NAME_LENGTH, ProtocolError, cleanName
+from ark.identity.authority import AuthError
+from ark.identity import names
 
 log = Logger()
 
@@ -27,9 +26,6 @@ MAX_BODY = 16 * 1024
 SIGN_INS_PER_MINUTE = 10
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
-
-_AVATAR = re.compile(r"[a-z0-9_-]{1,%d}\Z" % (MAX_AVATAR_LENGTH,))
-_USERNAME = re.compile(r"[a-z0-9_.-]{3,32}\Z")
 
 
 class APIError(Exception):
@@ -110,34 +106,16 @@ def _text(body: dict, name: str) -> str:
     return value
 
 
-def _name(body: dict) -> str:
+def _checked(body: dict, field: str, rule) -> str:
     try:
-        name = cleanName(_text(body, "name"))
-    except ProtocolError as error:
-        raise APIError(400, "bad_field", error.message)
-    if not 0 < len(name) <= MAX_NAME_LENGTH:
-        raise APIError(400, "bad_field", "'name' must be 1 to %d characters" % (MAX_NAME_LENGTH,))
-    return name
-
-
-def _avatar(body: dict) -> str:
-    avatar = _text(body, "avatar")
-    if not _AVATAR.match(avatar):
-        raise APIError(400, "bad_field",
-                       "'avatar' must be 1 to %d of a-z 0-9 _ -" % (MAX_AVATAR_LENGTH,))
-    return avatar
-
-
-def _username(body: dict) -> str:
-    username = _text(body, "username").strip().lower()
-    if not _USERNAME.match(username):
-        raise APIError(400, "bad_field", "'username' must be 3 to 32 of a-z 0-9 _ . -")
-    return username
+        return rule(_text(body, field))
+    except names.BadName as error:
+        raise APIError(400, "bad_field", str(error))
 
 
 def _bearer(authority, request):
     """
-    Fires with the L{ark.auth.Identity} of the request's bearer token.
+    Fires with the L{ark.identity.authority.Identity} of the request's bearer token.
     """
     header = (request.getHeader(b"authorization") or b"").decode("latin-1")
     scheme, _, token = header.partition(" ")
@@ -191,17 +169,21 @@ def authAPI(authority, limit: SignInLimit, greet=None) -> resource.Resource:
 
     def guest(request, body):
         limit.check(request)
-        signedIn = authority.guest(_name(body), _avatar(body)).addCallback(greeted)
+        name = _checked(body, "name", names.displayName)
+        avatar = _checked(body, "avatar", names.avatarName)
+        signedIn = authority.guest(name, avatar).addCallback(greeted)
         return signedIn.addCallback(lambda r: (200, r))
 
     def register(request, body):
         limit.check(request)
-        username = _username(body)
+        username = _checked(body, "username", names.username)
         password = _text(body, "password")
         if not 8 <= len(password) <= 256 or password.lower() == username:
             raise APIError(400, "weak_password",
                            "the password must be 8 to 256 characters and not the username")
-        registered = authority.register(username, password, _name(body), _avatar(body))
+        name = _checked(body, "name", names.displayName)
+        avatar = _checked(body, "avatar", names.avatarName)
+        registered = authority.register(username, password, name, avatar)
         return registered.addCallback(greeted).addCallback(lambda r: (201, r))
 
     def login(request, body):

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Set
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from ark.chatfilter import Refused
+from ark.chat.filter import Refused
 from ark.world import movement
 
 log = Logger()
@@ -33,13 +33,12 @@ GREETING = ("Welcome to ark, %s! Walk with WASD or the arrow keys (Shift runs), 
 
 class Speaker:
     """
-    Who is saying something: a player and, when they are in the world,
-    their seat.
+    Who is saying something: a player in the world, and their seat.
     """
 
     __slots__ = ("userId", "name", "avatar", "seat")
 
-    def __init__(self, userId: int, name: str, avatar: str, seat=None):
+    def __init__(self, userId: int, name: str, avatar: str, seat):
         self.userId = userId
         self.name = name
         self.avatar = avatar
@@ -51,7 +50,7 @@ class ChatService:
     @param store: an L{ark.interfaces.IStore}.
     @param rooms: the L{ark.rooms.RoomManager}, for who is near and who is
         in which zone.
-    @param chatFilter: an L{ark.chatfilter.ChatFilter}.
+    @param chatFilter: an L{ark.chat.filter.ChatFilter}.
     @param clock: an L{IReactorTime}.
     """
 
@@ -118,11 +117,10 @@ class ChatService:
             recipients = self._nearby(speaker)
             key = "nearby:" + ",".join(str(u) for u in sorted(set(recipients) | {speaker.userId}))
             title = ""
-        elif kind == "zone":
+        else:
+            # "zone": the protocol lets no other kind through.
             mapName, zoneName, recipients = self._zone(speaker)
             key, title = "zone:%s:%s" % (mapName, zoneName), zoneName
-        else:
-            raise Refused("bad_kind", "kind must be nearby, zone or direct")
         at = int(self.clock.seconds() * 1000)
         try:
             sessionId, messageId = yield self.store.addMessage(
@@ -178,7 +176,7 @@ class ChatService:
         The users whose avatars stand within the radius of the speaker's,
         nearest first, the speaker included.
         """
-        seat = self._seat(speaker)
+        seat = speaker.seat
         room = seat.room
         me = seat.avatar.body
         radius = self.radius
@@ -203,7 +201,7 @@ class ChatService:
         The sender's innermost named zone, and everyone in it on any shard
         of the map.
         """
-        seat = self._seat(speaker)
+        seat = speaker.seat
         worldMap = seat.room.worldMap
         named = [n for n in seat.avatar.zones if worldMap.zones[n].name]
         if not named:
@@ -216,9 +214,3 @@ class ChatService:
                         and avatar.userId != speaker.userId:
                     recipients.append(avatar.userId)
         return worldMap.name, worldMap.zones[number].name, recipients
-
-    @staticmethod
-    def _seat(speaker: Speaker):
-        if speaker.seat is None:
-            raise Refused("not_in_world", "join the world first")
-        return speaker.seat

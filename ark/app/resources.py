@@ -12,7 +12,8 @@ import os
 import site
 import sys
 
-_CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# ark/app/resources.py -> the directory holding the ark package.
+_CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def bundled(name: str) -> str:

@@ -15,7 +15,7 @@ from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 from twisted.logger import Logger
 from twisted.plugin import getPlugins
 
-from ark.interfaces import IZoneBehaviour
+from ark.interfaces import IZoneBehaviour, MoveTo
 
 log = Logger()
 
@@ -24,7 +24,7 @@ class Services(NamedTuple):
     """
     What the server lends behaviours.
 
-    @ivar jitsiTokens: the L{ark.jitsi.JitsiTokens} when the operator
+    @ivar jitsiTokens: the L{ark.behaviours.jitsi.JitsiTokens} when the operator
         configured a Jitsi app id and secret, else C{None} (anonymous
         meetings).
     """
@@ -52,21 +52,6 @@ class Player(NamedTuple):
         Whether the player stands in C{zone} now.
         """
         return any(mine is zone for mine in self.zonesNow)
-
-
-class MoveTo(NamedTuple):
-    """
-    Returned among a behaviour's effects: the server moves the player to
-    the room of another map, at one of its entries.  The player's client
-    hears of it as a new welcome.
-
-    @ivar mapName: the map's name, as the server knows it (e.g.
-        C{"cafe.tmj"}).
-    @ivar entry: the entry's name (C{"start"} by default).
-    """
-
-    mapName: str
-    entry: str = "start"
 
 
 def discover(extraPackages: Iterable[str] = ()) -> List:
@@ -174,9 +159,11 @@ class ZoneDirector:
                 if number not in before:
                     self._call(worldMap, number, "entered", player, avatar, out)
         for avatar in changes.removed:
+            # Behaviours hear that the player left the world inside their
+            # zones; what they answer has no one to go to.
             player = self._player(avatar, worldMap)
             for number in avatar.zones:
-                self._call(worldMap, number, "left", player, avatar, out)
+                self._call(worldMap, number, "left", player, avatar, None)
         for avatar, zones in changes.acted:
             player = self._player(avatar, worldMap)
             for number in zones:
@@ -204,6 +191,8 @@ class ZoneDirector:
                 # A broken plugin must not break the room or other zones.
                 log.failure("zone behaviour {name} {event} in {zone}",
                             name=behaviour.name, event=event, zone=zone.name)
+                continue
+            if out is None:
                 continue
             for effect in effects:
                 if isinstance(effect, MoveTo):

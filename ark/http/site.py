@@ -17,7 +17,7 @@ from twisted.web import resource, server, static
 # ark's metrics register themselves when their module is first imported;
 # the site exposes them whatever else has been imported yet.
 from ark import metrics  # noqa: F401
-from ark.httpapi import SignInLimit, authAPI, chatAPI
+from ark.http.api import SignInLimit, authAPI, chatAPI
 
 _CONTENT_TYPES = {
     ".tmj": "application/json",
@@ -203,7 +203,7 @@ def makeSite(webDirectory: str, mapsDirectory: str, webSocketFactory, rooms, aut
              signInLimit: SignInLimit, chat=None) -> server.Site:
     """
     Build the site.  C{authority} signs players in, C{chat} (an
-    L{ark.chat.ChatService}, if any) greets new ones, and the rooms' store
+    L{ark.chat.service.ChatService}, if any) greets new ones, and the rooms' store
     answers for chat history.
     """
     root = StaticFiles(webDirectory)
