@@ -36,8 +36,14 @@ ticksSkipped = Counter(
 )
 class Traffic:
     """
-    Message counts by type, bytes sent, input steps dropped and input
-    underruns: bump these attributes directly.
+    Message counts by type, bytes sent, input steps dropped (queue full)
+    and refused (input rate), and input underruns: bump these attributes
+    directly.
+
+    Every message sent to a client is counted once in C{messagesOut} and
+    C{bytesOut}, by what sends it: the session for its own messages, the
+    simulation loop for the patches each tick sent, the room view for zone
+    effects.
     """
 
     def __init__(self):
@@ -45,6 +51,7 @@ class Traffic:
         self.messagesOut = _Tally()
         self.bytesOut = 0
         self.stepsDropped = 0
+        self.stepsRateLimited = 0
         self.inputUnderruns = 0
 
 
@@ -73,6 +80,11 @@ class _MessageCollector:
             "ark_steps_dropped",
             "Input steps dropped because the player's queue was full.",
             value=traffic.stepsDropped)
+        yield CounterMetricFamily(
+            "ark_steps_rate_limited",
+            "Input steps refused because the player sent more a second than --input-rate "
+            "allows.",
+            value=traffic.stepsRateLimited)
         yield CounterMetricFamily(
             "ark_input_underruns",
             "Ticks where a moving avatar had no input step waiting: its player "

@@ -8,12 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+from io import BytesIO
 
 
 from autobahn.twisted.websocket import WebSocketClientFactory
 from twisted.internet import defer, endpoints, protocol, reactor
 from twisted.trial.unittest import TestCase
-from twisted.web.client import Agent, readBody
+from twisted.web.client import Agent, FileBodyProducer, readBody
+from twisted.web.http_headers import Headers
 
 from tests.backends import PostgreSQLBackend
 from tests.support import requestJSON
@@ -103,6 +105,13 @@ class InstalledServerTests(PostgreSQLBackend, TestCase):
             self.assertEqual(response.code, 200, module)
             yield readBody(response)
 
+        for icon in ("/favicon.svg", "/favicon.ico"):
+            response = yield agent.request(b"GET", (base + icon).encode())
+            self.assertEqual(response.code, 200, icon)
+            self.assertEqual(response.headers.getRawHeaders(b"content-type"),
+                             [b"image/svg+xml"], icon)
+            self.assertIn(b"<svg", (yield readBody(response)))
+
         signIn, player, welcome = yield self.joinAsGuest(port, "operator")
         self.assertEqual(welcome["map"], "town.tmj")
         yield player.leave()
@@ -113,6 +122,32 @@ class InstalledServerTests(PostgreSQLBackend, TestCase):
         # as a well-behaved Unix program does.
         self.assertIn(b"Server Shut Down.", server.output)
         self.assertEqual((ended.exitCode, ended.signal), (None, signal.SIGTERM))
+
+    @defer.inlineCallbacks
+    def test_playersBehindATrustedProxyHaveTheirOwnSignInBudget(self):
+        """
+        With C{--trusted-proxy}, each client a proxy names in
+        C{X-Forwarded-For} has its own sign-ins, and cannot borrow another's
+        by prepending addresses.
+        """
+        server = self.startServer("--sign-in-limit", "1", "--trusted-proxy", "127.0.0.1,::1")
+        port = yield server.listening
+        url = ("http://127.0.0.1:%d/api/auth/guest" % (port,)).encode("ascii")
+
+        @defer.inlineCallbacks
+        def guest(forwardedFor):
+            headers = Headers({b"content-type": [b"application/json"],
+                               b"x-forwarded-for": [forwardedFor]})
+            body = FileBodyProducer(BytesIO(b'{"name": "Proxied", "avatar": "owl"}'))
+            response = yield Agent(reactor).request(b"POST", url, headers, body)
+            yield readBody(response)
+            return response.code
+
+        self.assertEqual((yield guest(b"203.0.113.1")), 200)
+        self.assertEqual((yield guest(b"203.0.113.2")), 200)
+        self.assertEqual((yield guest(b"203.0.113.1")), 429)
+        self.assertEqual((yield guest(b"198.51.100.9, 203.0.113.2")), 429)
+        yield self.stop(server)
 
     @defer.inlineCallbacks
     def connect(self, port):

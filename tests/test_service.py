@@ -94,6 +94,31 @@ class OptionsTests(SynchronousTestCase):
             error = self.assertRaises(usage.UsageError, parse, arguments)
             self.assertIn(name, str(error), arguments)
 
+    def test_trustedProxies(self):
+        """
+        C{--trusted-proxy} takes addresses and networks, IPv4 and IPv6,
+        repeated or separated by commas; C{ARK_TRUSTED_PROXY} sets them
+        unless the command line gives its own; none by default.
+        """
+        def proxies(arguments, environ=None):
+            return [str(network) for network in parse(arguments, environ)["trusted-proxy"]]
+
+        self.assertEqual(proxies([]), [])
+        self.assertEqual(proxies(["--trusted-proxy", "10.0.0.0/8,::1",
+                                  "--trusted-proxy=192.168.1.2"]),
+                         ["10.0.0.0/8", "::1/128", "192.168.1.2/32"])
+        environ = {"ARK_TRUSTED_PROXY": "127.0.0.1, fd00::/8"}
+        self.assertEqual(proxies([], environ), ["127.0.0.1/32", "fd00::/8"])
+        self.assertEqual(proxies(["--trusted-proxy", "10.1.1.1"], environ), ["10.1.1.1/32"])
+
+    def test_badTrustedProxyNamesTheOption(self):
+        for arguments, environ in [(["--trusted-proxy", "proxy.example.org"], {}),
+                                   (["--trusted-proxy", "10.0.0.1,10.0.0.300"], {}),
+                                   (["--trusted-proxy", "10.0.0.7/8"], {}),
+                                   ([], {"ARK_TRUSTED_PROXY": "localhost"})]:
+            error = self.assertRaises(usage.UsageError, parse, arguments, environ)
+            self.assertIn("--trusted-proxy", str(error), (arguments, environ))
+
     def test_jitsiSecretFromTheEnvironment(self):
         options = parse(["--jitsi-app-id", "ark"], {"ARK_JITSI_SECRET": "shared"})
         self.assertEqual((options["jitsi-app-id"], options["jitsi-secret"]), ("ark", "shared"))
@@ -158,7 +183,8 @@ class MakeServiceTests(SynchronousTestCase):
         self.assertEqual(os.stat(os.path.join(dataDir, "secret")).st_mode & 0o777, 0o600)
         self.assertEqual(loadOrCreateSecret(dataDir), first)
         self.assertGreaterEqual(len(first), 48)
-        self.assertEqual(loadOrCreateSecret(dataDir, "given"), b"given")
+        self.assertEqual(loadOrCreateSecret(dataDir, "given by the operator, 32 bytes+"),
+                         b"given by the operator, 32 bytes+")
 
     def test_serviceIsAService(self):
         """
@@ -269,5 +295,5 @@ class PluginTests(SynchronousTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         for option in ("--port", "--interface", "--maps-dir", "--map", "--data-dir", "--db",
                        "--redis", "--secret", "--view-radius", "--room-capacity",
-                       "--reconnect-hold"):
+                       "--reconnect-hold", "--trusted-proxy"):
             self.assertIn(option, result.stdout)

@@ -116,6 +116,33 @@ class SiteTests(SynchronousTestCase):
         request, body = render(site, b"/vendor/left-pad/index.js")
         self.assertEqual(request.responseCode, 404)
 
+    def test_iconIsServedAsSVG(self):
+        """
+        The site's icon answers at C{/favicon.svg}, where the page points,
+        and at C{/favicon.ico}, where browsers and crawlers look without
+        reading the page: the same SVG, typed as one.
+        """
+        import os
+
+        from ark.app import resources
+
+        for webDirectory in [resources.bundled("web"), self.mktemp()]:
+            if not os.path.isdir(webDirectory):
+                os.makedirs(webDirectory)
+                with open(os.path.join(webDirectory, "favicon.svg"), "w") as f:
+                    f.write('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"/>')
+            with open(os.path.join(webDirectory, "favicon.svg"), "rb") as f:
+                icon = f.read()
+            site = makeSite(webDirectory, self.mktemp(), None, self.harness.rooms,
+                            self.harness.authority, SignInLimit(self.harness.clock))
+            for path in (b"/favicon.svg", b"/favicon.ico"):
+                request, body = render(site, path)
+                self.assertEqual(request.responseCode, 200, path)
+                self.assertEqual(request.responseHeaders.getRawHeaders(b"content-type"),
+                                 [b"image/svg+xml"], path)
+                self.assertEqual(body, icon, path)
+                self.assertIn(b"<svg", body)
+
     def test_tracebacksAreNeverShown(self):
         """
         The site never shows a traceback to a client.

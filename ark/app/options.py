@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from twisted.python import usage
 
 from ark.app import resources
+from ark.http.clientaddress import parseProxies
 
 
 def _integer(name, low, high):
@@ -113,6 +114,17 @@ def _text(value):
     return value
 
 
+def _signingSecret(value):
+    from ark.app.secret import MIN_SECRET_BYTES
+
+    if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+        raise usage.UsageError(
+            "--secret must be at least %d bytes; leave it out to have one generated, or make "
+            "one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            % (MIN_SECRET_BYTES,))
+    return value
+
+
 class Options(usage.Options):
     """
     Options for running an ark world.
@@ -146,7 +158,8 @@ class Options(usage.Options):
          "redis://host:port/db for presence shared between nodes [default: in-process].",
          _redis),
         ("secret", None, None,
-         "Secret for signing tokens [default: generated once into the data dir].", _text),
+         "Secret for signing tokens, at least 32 bytes "
+         "[default: generated once into the data dir].", _signingSecret),
         ("view-radius", None, "480",
          "Half the side of the square a player sees, in pixels.",
          _integer("view-radius", 64, 4096)),
@@ -189,6 +202,22 @@ class Options(usage.Options):
             variable = "ARK_" + name.upper().replace("-", "_")
             if variable in environ:
                 self[name] = environ[variable]
+        # Repeatable, so not one of _parameters: the environment's list
+        # stands until the command line gives its own.
+        self["trusted-proxy"] = [environ.get("ARK_TRUSTED_PROXY", "")]
+        self._proxiesGiven = False
+
+    def opt_trusted_proxy(self, value):
+        if not self._proxiesGiven:
+            self._proxiesGiven = True
+            self["trusted-proxy"] = []
+        self["trusted-proxy"].append(value)
+
+    # The help text (usage shows a docstring as it is, indentation and all).
+    opt_trusted_proxy.__doc__ = (
+        "Address or network (CIDR) of a reverse proxy whose X-Forwarded-For header is "
+        "believed; repeat it or separate several with commas [default: none, the peer is "
+        "the client].")
 
     def postOptions(self):
         for name, _, _, _, check in self._parameters:
@@ -204,6 +233,10 @@ class Options(usage.Options):
             )
         if self["data-dir"] is None:
             self["data-dir"] = resources.defaultDataDirectory()
+        try:
+            self["trusted-proxy"] = parseProxies(self["trusted-proxy"])
+        except ValueError as error:
+            raise usage.UsageError("--trusted-proxy: %s" % (error,))
         if bool(self["jitsi-app-id"]) != bool(self["jitsi-secret"]):
             raise usage.UsageError(
                 "--jitsi-app-id and --jitsi-secret go together: give both, or neither "

@@ -22,12 +22,13 @@ from ark.identity.authority import Authority
 from ark.chat.service import ChatService
 from ark.chat.filter import ChatFilter
 from ark.http.api import SignInLimit
+from ark.http.clientaddress import ClientAddress
 from ark.behaviours.jitsi import JitsiTokens
 from ark.net.protocol import WorldFactory
 from ark.app.options import Options
 from ark.identity.presence import openPresence
 from ark.rooms import RoomManager
-from ark.app.secret import loadOrCreateSecret
+from ark.app.secret import SecretError, loadOrCreateSecret
 from ark.store import openStore
 from ark.maps.tiled import MapError, loadMap
 from ark.http.site import makeSite
@@ -223,7 +224,11 @@ def makeService(options: Options, clock=None) -> service.MultiService:
         raise SystemExit(1)
 
     os.makedirs(options["data-dir"], exist_ok=True)
-    secret = loadOrCreateSecret(options["data-dir"], options["secret"])
+    try:
+        secret = loadOrCreateSecret(options["data-dir"], options["secret"])
+    except SecretError as error:
+        sys.stderr.write("ark: cannot start: %s\n" % (error,))
+        raise SystemExit(1)
     checkDatabase(options["db"])
     store = openStore(options["db"], options["data-dir"])
     presence = openPresence(options["redis"], clock)
@@ -258,7 +263,8 @@ def makeService(options: Options, clock=None) -> service.MultiService:
                        radius=options["proximity-radius"], perWindow=messages, window=seconds)
     factory = WorldFactory(rooms, clock, authority, chat, inputRate=options["input-rate"])
     site = makeSite(resources.bundled("web"), options["maps-dir"], factory, rooms, authority,
-                    SignInLimit(clock, options["sign-in-limit"]), chat)
+                    SignInLimit(clock, options["sign-in-limit"],
+                                ClientAddress(options["trusted-proxy"])), chat)
 
     top = service.MultiService()
     storage = StoreService(store, presence, clock)

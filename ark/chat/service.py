@@ -9,7 +9,7 @@ zone, I{direct} to one user, online or not, and I{system} from the server.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Dict, List, Optional, Set
 
 from twisted.internet import defer
@@ -64,7 +64,9 @@ class ChatService:
         self.perWindow = perWindow
         self.window = window
         self._listeners: Dict[int, Set] = {}
-        self._recent: Dict[int, deque] = {}
+        # The times of each user's messages in the last window, the user
+        # who spoke longest ago first.
+        self._recent: "OrderedDict[int, deque]" = OrderedDict()
 
     # -- who is online -------------------------------------------------------
 
@@ -81,18 +83,49 @@ class ChatService:
             listeners.discard(deliver)
             if not listeners:
                 del self._listeners[userId]
+        # Tidy the chat limit now too, in case nobody says anything for a
+        # while: what has to be remembered of this user goes with the window.
+        self._forgetBefore(self.clock.seconds() - self.window)
 
     # -- saying --------------------------------------------------------------
 
     def _withinRate(self, userId: int) -> bool:
         now = self.clock.seconds()
-        recent = self._recent.setdefault(userId, deque())
-        while recent and recent[0] <= now - self.window:
+        since = now - self.window
+        self._forgetBefore(since)
+        recent = self._recent.get(userId)
+        if recent is None:
+            recent = self._recent[userId] = deque()
+        while recent and recent[0] <= since:
             recent.popleft()
         if len(recent) >= self.perWindow:
             return False
         recent.append(now)
+        self._recent.move_to_end(userId)
         return True
+
+    def _forgetBefore(self, then: float) -> None:
+        """
+        Forget the users whose last message was said at C{then} or
+        earlier: their window has passed, so they may say as much as
+        anyone again, and what is remembered follows who is talking now.
+        Users are ordered by their last message, so only the first ones
+        need looking at.
+        """
+        recent = self._recent
+        while recent:
+            userId, times = next(iter(recent.items()))
+            if times and times[-1] > then:
+                break
+            del recent[userId]
+
+    @property
+    def talkers(self) -> int:
+        """
+        How many users the chat limit keeps count of now: those who said
+        something within the last window.
+        """
+        return len(self._recent)
 
     @defer.inlineCallbacks
     def say(self, speaker: Speaker, kind: str, text: str, to: Optional[int] = None):

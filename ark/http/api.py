@@ -10,13 +10,14 @@ ours is logged and answered with a plain 500.
 from __future__ import annotations
 
 import json
-from collections import deque
-from typing import Callable, Dict
+from collections import OrderedDict, deque
+from typing import Callable, Dict, Optional
 
 from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.web import resource, server
 
+from ark.http.clientaddress import ClientAddress
 from ark.identity.authority import AuthError
 from ark.identity import names
 
@@ -24,6 +25,9 @@ log = Logger()
 
 MAX_BODY = 16 * 1024
 SIGN_INS_PER_MINUTE = 10
+# Client addresses SignInLimit keeps count of at most: with the default
+# limit, about a kilobyte each.
+MAX_TRACKED_ADDRESSES = 10000
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 
@@ -126,29 +130,75 @@ def _bearer(authority, request):
 
 class SignInLimit:
     """
-    At most L{SIGN_INS_PER_MINUTE} sign-ins a minute from one address, so
-    nobody guesses passwords or fills the user table at speed.
+    At most L{SIGN_INS_PER_MINUTE} sign-ins a minute from one client
+    address, so nobody guesses passwords or fills the user table at speed.
+
+    @param clientAddress: a L{ClientAddress}, which knows whether to
+        believe a reverse proxy about who the client is; by default the
+        peer of the connection is the client.
+    @param maxAddresses: how many addresses it keeps count of at most.
     """
 
-    def __init__(self, clock, perMinute: int = SIGN_INS_PER_MINUTE):
+    def __init__(self, clock, perMinute: int = SIGN_INS_PER_MINUTE,
+                 clientAddress: Optional[ClientAddress] = None,
+                 maxAddresses: int = MAX_TRACKED_ADDRESSES):
         self.clock = clock
         self.perMinute = perMinute
-        self._recent: Dict[str, deque] = {}
+        self.clientAddress = clientAddress if clientAddress is not None else ClientAddress()
+        self.maxAddresses = maxAddresses
+        # The times of each address's sign-ins in the last minute, the
+        # address that signed in longest ago first.
+        self._recent: "OrderedDict[str, deque]" = OrderedDict()
+
+    @property
+    def tracked(self) -> int:
+        """
+        How many addresses it keeps count of now.
+        """
+        return len(self._recent)
 
     def check(self, request) -> None:
+        """
+        Count a sign-in from C{request}'s client.
+
+        @raise APIError: 429 when that client has had its sign-ins for
+            this minute.
+        """
         now = self.clock.seconds()
-        address = request.getClientAddress()
-        key = getattr(address, "host", str(address))
-        recent = self._recent.setdefault(key, deque())
-        while recent and recent[0] <= now - 60:
-            recent.popleft()
-        if len(recent) >= self.perMinute:
-            raise APIError(429, "rate_limited",
-                           "at most %d sign-ins a minute; wait a little" % (self.perMinute,))
+        key = self.clientAddress.of(request)
+        self._forgetBefore(now - 60)
+        recent = self._recent.get(key)
+        if recent is None:
+            if len(self._recent) >= self.maxAddresses:
+                # Full of addresses that all signed in within the minute:
+                # forget the one that did so longest ago.  The limit is
+                # per address, so whoever controls this many addresses
+                # already has as many sign-ins as they like; forgetting
+                # gives them nothing they lacked, while refusing new
+                # addresses here would let a flood lock every newcomer out.
+                self._recent.popitem(last=False)
+            recent = self._recent[key] = deque()
+        else:
+            while recent and recent[0] <= now - 60:
+                recent.popleft()
+            if len(recent) >= self.perMinute:
+                raise APIError(429, "rate_limited",
+                               "at most %d sign-ins a minute; wait a little" % (self.perMinute,))
         recent.append(now)
-        if len(self._recent) > 10000:
-            for stale in [k for k, times in self._recent.items() if not times]:
-                del self._recent[stale]
+        self._recent.move_to_end(key)
+
+    def _forgetBefore(self, then: float) -> None:
+        """
+        Drop the addresses whose last sign-in was at C{then} or earlier:
+        they have their whole budget again.  Addresses are ordered by
+        their last sign-in, so only the first ones need looking at.
+        """
+        recent = self._recent
+        while recent:
+            key, times = next(iter(recent.items()))
+            if times[-1] > then:
+                break
+            del recent[key]
 
 
 def authAPI(authority, limit: SignInLimit, greet=None) -> resource.Resource:

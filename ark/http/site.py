@@ -26,12 +26,17 @@ _CONTENT_TYPES = {
     ".js": "text/javascript",
     ".mjs": "text/javascript",
     ".png": "image/png",
+    ".svg": "image/svg+xml",
     ".css": "text/css",
     ".html": "text/html; charset=utf-8",
     ".ogg": "audio/ogg",
     ".mp3": "audio/mpeg",
     ".wav": "audio/wav",
 }
+
+
+# The site's icon, in the web client's directory.
+FAVICON = "favicon.svg"
 
 
 class StaticFiles(static.File):
@@ -212,6 +217,10 @@ def makeSite(webDirectory: str, mapsDirectory: str, webSocketFactory, rooms, aut
     root.putChild(b"api", API(rooms, authority, signInLimit, chat))
     root.putChild(b"vendor", VendorFiles(webDirectory))
     root.putChild(b"metrics", Metrics())
+    # Browsers and crawlers that ask for /favicon.ico without reading the
+    # page's <link rel="icon"> get the same icon: browsers go by its
+    # content type, not its name.
+    root.putChild(b"favicon.ico", StaticFiles(os.path.join(webDirectory, FAVICON)))
     site = server.Site(root)
     site.displayTracebacks = False
     return site

@@ -241,7 +241,7 @@ class Session:
         steps = message.steps
         allowed = self._takeSteps(len(steps))
         if allowed < len(steps):
-            metrics.traffic.stepsDropped += len(steps) - allowed
+            metrics.traffic.stepsRateLimited += len(steps) - allowed
             self._notice("input_rate_limited", "more than %d input steps a second; %d dropped"
                          % (self.inputRate, len(steps) - allowed))
         dropped = seat.room.queueSteps(avatar, message.seq, steps[:allowed], len(steps))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict, List, Set
 
+from ark import metrics
 from ark.net import codec
 from ark.net.codec import dumps
 from ark.world import movement
@@ -210,7 +211,7 @@ class RoomView:
         if self.director is None or viewer is None:
             return
         for effect in self.director.standingIn(self.room.worldMap, avatar):
-            viewer.send(dumps(effect))
+            _sendEffect(viewer, effect)
 
     def _describeZones(self, numbers) -> list:
         """
@@ -369,7 +370,7 @@ class RoomView:
                 continue
             viewer = self.viewers.get(avatar)
             if viewer is not None:
-                viewer.send(dumps(effect))
+                _sendEffect(viewer, effect)
 
     def _collectMotions(self, moved, tick: int) -> None:
         """
@@ -516,3 +517,15 @@ class RoomView:
 
 
 _NOBODY: Set[Viewer] = frozenset()
+
+
+def _sendEffect(viewer: Viewer, effect: dict) -> None:
+    """
+    Send one zone effect to C{viewer}'s client, counted as every message
+    sent is (patches are counted by the loop that steps the rooms).
+    """
+    encoded = dumps(effect)
+    traffic = metrics.traffic
+    traffic.messagesOut[effect["t"]] += 1
+    traffic.bytesOut += len(encoded)
+    viewer.send(encoded)
