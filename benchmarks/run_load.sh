@@ -58,5 +58,6 @@ server["tick_p99_ms_at_most"] = p99 * 1000 if p99 is not None else None
 server["ticks_caught_up"] = counter("ark_ticks_caught_up_total")
 server["input_underruns"] = counter("ark_input_underruns_total")
 server["steps_dropped"] = counter("ark_steps_dropped_total")
+server["steps_rate_limited"] = counter("ark_steps_rate_limited_total")
 print(json.dumps({"bots": bots, "server": server}))
 PY
