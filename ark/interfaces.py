@@ -59,9 +59,16 @@ class IStore(Interface):
         Remember where the user's avatar stood (units) when they left.
         """
 
+    def savePlaces(places, at):
+        """
+        Remember where several users' avatars stand, all in one
+        transaction: C{places} is an iterable of C{(userId, mapName, x, y)}.
+        """
+
     def lastPlace(userId):
         """
-        Fires with C{(mapName, x, y)} saved by L{savePlace}, or C{None}.
+        Fires with C{(mapName, x, y)} saved by L{savePlace} or
+        L{savePlaces}, or C{None}.
         """
 
     # -- refresh tokens --------------------------------------------------

@@ -41,6 +41,11 @@ class JoinRefused(Exception):
 # them back and forth.
 MOVE_COOLDOWN = 1.0
 
+# Where players stand is saved this often (as well as when they leave and
+# when the server stops), so a server that dies without stopping loses at
+# most this many seconds of walking.
+PLACE_SAVE_SECONDS = 5.0
+
 
 class Seat:
     """
@@ -50,9 +55,11 @@ class Seat:
     @ivar owner: the session using the seat now, or C{None} while the
         avatar is held for reconnection.
     @ivar movedAt: when the player last came through a door, in seconds.
+    @ivar savedPlace: C{(mapName, x, y)} as last saved in the store, or
+        C{None}.
     """
 
-    __slots__ = ("view", "avatar", "token", "owner", "hold", "movedAt")
+    __slots__ = ("view", "avatar", "token", "owner", "hold", "movedAt", "savedPlace")
 
     def __init__(self, view: RoomView, avatar: Avatar):
         self.view = view
@@ -61,6 +68,7 @@ class Seat:
         self.owner = None
         self.hold = None
         self.movedAt = None
+        self.savedPlace = None
 
     @property
     def room(self) -> Room:
@@ -97,6 +105,12 @@ class RoomManager:
         self.shards: Dict[str, List[RoomView]] = {}
         self._seats: Dict[str, Seat] = {}
         self._roomNames: Dict[RoomView, str] = {}
+        # Place writes go one after another, so an older place never lands
+        # after a newer one of the same player.
+        self._placeWrites = defer.DeferredLock()
+        self._placesDueAt = clock.seconds() + PLACE_SAVE_SECONDS
+        self._savingPlaces = False
+        self._stopped = False
 
     # -- rooms -------------------------------------------------------------
 
@@ -235,6 +249,10 @@ class RoomManager:
         seat.view.detach(seat.avatar)
         seat.owner = None
         seat.view.room.setConnected(seat.avatar, False)
+        if self._stopped:
+            # The server is going away and has saved every place: nobody
+            # will come back to this process, and no timer may outlive it.
+            return
         seat.hold = self.clock.callLater(self.holdSeconds, self._release, seat)
 
     def leave(self, seat: Seat) -> None:
@@ -250,30 +268,68 @@ class RoomManager:
         self._seats.pop(seat.token, None)
         seat.view.room.removeAvatar(seat.avatar)
         self._closeIfUnused(seat.view)
-        self._savePlace(seat).addErrback(
+        self._savePlaces([seat]).addErrback(
             lambda failure: log.failure("saving where a player left", failure))
 
-    def _savePlace(self, seat: Seat):
-        avatar = seat.avatar
-        if self.store is None or avatar.userId is None:
+    def _savePlaces(self, seats):
+        """
+        Save where the players of C{seats} stand, in one transaction.
+
+        @return: a Deferred that fires once they are saved.
+        """
+        places = []
+        for seat in seats:
+            avatar = seat.avatar
+            if avatar.userId is not None:
+                places.append((seat, (seat.room.worldMap.name, avatar.body.x, avatar.body.y)))
+        if self.store is None or not places:
             return defer.succeed(None)
-        return self.store.savePlace(avatar.userId, seat.room.worldMap.name, avatar.body.x,
-                                    avatar.body.y, int(self.clock.seconds() * 1000))
+        rows = sorted((seat.avatar.userId,) + place for seat, place in places)
+        saving = self._placeWrites.run(self.store.savePlaces, rows,
+                                       int(self.clock.seconds() * 1000))
+
+        def saved(result):
+            for seat, place in places:
+                seat.savedPlace = place
+            return result
+
+        return saving.addCallback(saved)
+
+    def saveMovedPlaces(self):
+        """
+        Save where every player stands who moved since their place was last
+        saved, unless the previous save is still under way.
+
+        @return: a Deferred that fires once they are saved.
+        """
+        if self._savingPlaces:
+            return defer.succeed(None)
+        moved = [seat for seat in self._seats.values()
+                 if seat.savedPlace != (seat.room.worldMap.name, seat.avatar.body.x,
+                                        seat.avatar.body.y)]
+        self._savingPlaces = True
+        saving = self._savePlaces(moved)
+
+        def done(result):
+            self._savingPlaces = False
+            return result
+
+        return saving.addBoth(done)
 
     def stop(self):
         """
-        Stop waiting for disconnected players, and remember where every
-        player stands: the server is stopping.
+        Stop waiting for disconnected players (nor wait for those whose
+        connections drop from now on), and remember where every player
+        stands: the server is stopping.
 
         @return: a Deferred that fires once every place is saved.
         """
-        saved = []
+        self._stopped = True
         for seat in self._seats.values():
             if seat.hold is not None and seat.hold.active():
                 seat.hold.cancel()
             seat.hold = None
-            saved.append(self._savePlace(seat))
-        return defer.gatherResults(saved, consumeErrors=True)
+        return self._savePlaces(list(self._seats.values()))
 
     def heldCount(self) -> int:
         return sum(1 for seat in self._seats.values() if seat.owner is None)
@@ -300,6 +356,12 @@ class RoomManager:
             size += length
             if view.moves:
                 self._takeDoors(view)
+        if self.store is not None:
+            now = self.clock.seconds()
+            if now >= self._placesDueAt:
+                self._placesDueAt = now + PLACE_SAVE_SECONDS
+                self.saveMovedPlaces().addErrback(
+                    lambda failure: log.failure("saving where players stand", failure))
         return underruns, sent, size
 
     def _takeDoors(self, view: RoomView) -> None:

@@ -5,6 +5,9 @@ decoder for what the server sends.
 
 from __future__ import annotations
 
+import os
+import struct
+
 import cbor2
 
 from ark.world.worldmap import WorldMap
@@ -295,3 +298,28 @@ def requestJSON(method, url, body=None, token=None):
     agent = Agent(reactor)
     return agent.request(method.encode("ascii"), url.encode("ascii"), headers,
                          producer).addCallback(read)
+
+
+def clientFrame(payload, opcode=0x2, fin=True, key=None, masked=True):
+    """
+    A client frame laid out as RFC 6455 section 5.2 says, written here
+    rather than with L{ark.net.frames} so that tests of the server's frame
+    handling do not share its reading of the RFC.
+
+    @param key: the masking key; random when not given.
+    @param masked: C{False} for a frame breaking the rule that clients mask.
+    """
+    first = (0x80 if fin else 0) | opcode
+    maskBit = 0x80 if masked else 0
+    length = len(payload)
+    if length < 126:
+        header = struct.pack("!BB", first, maskBit | length)
+    elif length < 65536:
+        header = struct.pack("!BBH", first, maskBit | 126, length)
+    else:
+        header = struct.pack("!BBQ", first, maskBit | 127, length)
+    if not masked:
+        return header + payload
+    if key is None:
+        key = os.urandom(4)
+    return header + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))

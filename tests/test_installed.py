@@ -115,12 +115,18 @@ class InstalledServerTests(PostgreSQLBackend, TestCase):
         signIn, player, welcome = yield self.joinAsGuest(port, "operator")
         self.assertEqual(welcome["map"], "town.tmj")
         yield player.leave()
+        # Someone still playing when the server stops.
+        signIn, stayer, welcome = yield self.joinAsGuest(port, "stayer")
 
         os.kill(server.transport.pid, signal.SIGTERM)
+        # They are told the server is going away, not just cut off.
+        self.assertEqual((yield stayer.closed), 1001)
         ended = yield server.ended
         # twistd shuts down in order, then ends by the signal it received,
-        # as a well-behaved Unix program does.
+        # as a well-behaved Unix program does, with nothing gone wrong.
         self.assertIn(b"Server Shut Down.", server.output)
+        self.assertNotIn(b"Traceback", server.output)
+        self.assertNotIn(b"Unhandled", server.output)
         self.assertEqual((ended.exitCode, ended.signal), (None, signal.SIGTERM))
 
     @defer.inlineCallbacks

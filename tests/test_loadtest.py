@@ -1025,10 +1025,13 @@ class OptionsTests(SynchronousTestCase):
         """
         Every option is read.
         """
+        arguments = ["--url", "ws://localhost:9000/ws", "--clients", "1000",
+                     "--duration", "20", "--json", "--ramp", "3",
+                     "--map", "town.tmj", "--seed", "42"]
         options = Options()
-        options.parseOptions(["--url", "ws://localhost:9000/ws", "--clients", "1000",
-                              "--duration", "20", "--json", "--ramp", "3",
-                              "--map", "town.tmj", "--seed", "42"])
+        self.assertEqual({a[2:] for a in arguments if a.startswith("--")},
+                         {name.rstrip("=") for name in options.longOpt} - {"help", "version"})
+        options.parseOptions(arguments)
         self.assertEqual(
             (options["host"], options["port"], options["hostHeader"], options["clients"],
              options["duration"], options["json"], options["ramp"], options["map"],

@@ -3,7 +3,6 @@ Tests for L{ark.net.protocol}: the Autobahn edge, fed bytes through a
 fake transport.
 """
 
-import os
 import struct
 
 import cbor2
@@ -14,7 +13,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from ark.net.protocol import WorldFactory
 from ark.world.movement import RIGHT
 
-from tests.support import Harness, readable
+from tests.support import Harness, clientFrame, readable
 
 HANDSHAKE = (
     b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
@@ -31,23 +30,6 @@ class ClosableTransport(StringTransport):
 
     def unregisterProducer(self):
         self.producer = None
-
-
-def clientFrame(payload, opcode=0x2, masked=True):
-    """
-    A client-to-server frame as RFC 6455 section 5.2 lays it out.
-    """
-    length = len(payload)
-    if length < 126:
-        header = struct.pack(">BB", 0x80 | opcode, (0x80 if masked else 0) | length)
-    elif length < 65536:
-        header = struct.pack(">BBH", 0x80 | opcode, (0x80 if masked else 0) | 126, length)
-    else:
-        header = struct.pack(">BBQ", 0x80 | opcode, (0x80 if masked else 0) | 127, length)
-    if not masked:
-        return header + payload
-    mask = os.urandom(4)
-    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 def serverFrames(data):
@@ -187,3 +169,33 @@ class TimeoutTests(SynchronousTestCase):
         self.assertFalse(transport.disconnecting)
         harness.clock.advance(2)
         self.assertTrue(transport.disconnecting)
+
+
+class ShutdownTests(SynchronousTestCase):
+    """
+    L{WorldFactory.closeAll} as the service calls it when stopping.
+    """
+
+    def test_oneFailingCloseDoesNotSpareTheOthers(self):
+        """
+        A connection that fails to close does not keep the others from
+        being told the server is going away; the failure is logged.
+        """
+        closed = []
+
+        class Session:
+            def __init__(self, name, fails=False):
+                self.name = name
+                self.fails = fails
+
+            def close(self, code, reason):
+                if self.fails:
+                    raise RuntimeError("transport gone")
+                closed.append((self.name, code))
+
+        harness = Harness()
+        factory = WorldFactory(harness.rooms, harness.clock, harness.authority, harness.chat)
+        factory.sessions.update([Session("a"), Session("broken", fails=True), Session("c")])
+        factory.closeAll()
+        self.assertEqual(sorted(closed), [("a", 1001), ("c", 1001)])
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)

@@ -3,8 +3,14 @@ Tests for L{ark.net.session} and L{ark.net.messages}: every client message
 is validated and every mistake gets a specific error, never a crash.
 """
 
-import cbor2
+import os
+import random
+import re
 
+import cbor2
+from cbor2 import CBORSimpleValue, CBORTag, undefined
+
+from twisted.internet import defer
 from twisted.trial.unittest import SynchronousTestCase
 
 from ark.net import messages
@@ -249,26 +255,235 @@ class ValidationTests(SynchronousTestCase):
 
     def test_garbageNeverEscapes(self):
         """
-        Random bytes and random CBOR values produce errors, never an
-        exception out of the session.
+        Random and adversarial values in every field of every message type
+        (wrong types, huge and negative integers, floats, NaN, nested maps,
+        bytes, tags, booleans, very long strings, control characters), and
+        random bytes, each get a specific documented answer: never
+        C{internal_error}, never a store failure, never a logged fault.
         """
-        import random
-
-        generator = random.Random(7)
-        values = [None, True, 1.5, -3, "x", b"\x00", [], {}, [1, "a"], {"t": None}, 2**70]
-        for _ in range(300):
-            if generator.random() < 0.5:
-                payload = bytes(generator.randrange(256) for _ in range(generator.randrange(1, 40)))
-            else:
-                message = {"t": generator.choice(["join", "in", "leave", "x"])}
-                for key in ("name", "avatar", "map", "token", "seq", "steps"):
-                    if generator.random() < 0.5:
-                        message[key] = generator.choice(values)
-                payload = cbor2.dumps(message)
-            client = self.harness.connect()
+        store = GarbageStore()
+        harness = Harness(store=store)
+        errors, saidErrors = documentedErrors()
+        errors.discard("internal_error")
+        saidErrors -= {"internal_error", "store_failed"}
+        answered = set()
+        cases = 0
+        for message, field in garbage(harness):
+            client = harness.connect()
+            if not (isinstance(message, dict) and message.get("t") == "join"):
+                client.join("p%d" % (cases % 7))
+                client.clear()
+            payload = message if isinstance(message, bytes) else cbor2.dumps(message)
             client.sendMessage(payload)
-            for message in client.messages():
-                self.assertIn(message["t"], ("error", "welcome"))
+            expected = expectedRefusal(message, field)
+            if expected == "valid":
+                self.assertNotIn("bad_field", client.errors(), message)
+            elif expected is not None:
+                self.assertEqual(client.errors(), [expected], message)
+            for answer in client.messages():
+                if answer["t"] == "error":
+                    self.assertIn(answer["code"], errors, message)
+                    self.assertNotIn("Traceback", answer["message"])
+                    answered.add(answer["code"])
+                elif answer["t"] == "said":
+                    self.assertIn(answer.get("error", "stored"), saidErrors | {"stored"},
+                                  message)
+                    answered.add("said:" + answer.get("error", "stored"))
+                else:
+                    self.assertEqual(answer["t"], "welcome", message)
+            self.assertEqual(self.flushLoggedErrors(), [], message)
+            client.drop()
+            harness.clock.advance(harness.rooms.holdSeconds + 1)
+            cases += 1
+        self.assertGreater(cases, 3000)
+        # The fuzz reached the checks it is meant to reach.
+        self.assertLessEqual({"bad_cbor", "bad_message", "unknown_type", "bad_field",
+                              "auth_required", "token_invalid", "unknown_map", "bad_token",
+                              "already_joined", "said:stored", "said:empty",
+                              "said:too_long", "said:unknown_user", "said:not_in_zone",
+                              "said:shouting", "said:repeated_characters"}, answered)
+
+
+class GarbageStore:
+    """
+    A store that keeps whatever it is given, so that a message reaching
+    the store is answered as stored: a store failure in the fuzz would be
+    the server's fault.
+    """
+
+    def addMessage(self, sessionKey, kind, title, participants, senderId, senderType, text, at):
+        return defer.succeed((1, 1))
+
+    def userById(self, userId):
+        if 0 < userId <= 7:
+            return defer.succeed({"id": userId, "name": "p", "avatar": "fox",
+                                  "username": None, "guest": True})
+        return defer.succeed(None)
+
+    def lastPlace(self, userId):
+        return defer.succeed(None)
+
+    def savePlaces(self, places, at):
+        return defer.succeed(None)
+
+
+def documentedErrors():
+    """
+    The error codes C{docs/protocol.md} documents: those of C{error}
+    messages, and those a C{said} may carry.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, os.pardir, "docs", "protocol.md"), encoding="utf-8") as f:
+        text = f.read()
+    table = text.split("| code | when |", 1)[1].split("\n\n", 1)[0]
+    errors = set(re.findall(r"^\| `([a-z_]+)` \|", table, re.M))
+    saidRow = next(line for line in text.splitlines() if line.startswith("| `error` | text |"))
+    return errors, set(re.findall(r"`([a-z_]+)`", saidRow.split("|", 3)[3]))
+
+
+FIELDS = {
+    "join": ("access", "map", "token"),
+    "in": ("seq", "steps"),
+    "say": ("ref", "kind", "text", "to"),
+    "act": (),
+    "leave": (),
+}
+
+
+def _integer(value):
+    return type(value) is int
+
+
+# What each field of each message type takes (docs/protocol.md), judged on
+# the value as the server decodes it, with the rest of the message valid.
+RULES = {
+    ("join", "access"): lambda v, m: isinstance(v, str) and 0 < len(v) <= 2048,
+    ("join", "token"): lambda v, m: isinstance(v, str) and 0 < len(v) <= 128,
+    # Which texts are map names is for the map tests; here, only texts.
+    ("join", "map"): lambda v, m: None if isinstance(v, str) else False,
+    ("in", "seq"): lambda v, m: (_integer(v) and v >= 0
+                                 and v + len(m["steps"]) - 1 < 2**53),
+    ("in", "steps"): lambda v, m: (isinstance(v, list) and 0 < len(v) <= 30
+                                   and all(_integer(b) and 0 <= b < 32 for b in v)),
+    ("say", "ref"): lambda v, m: _integer(v) and 0 <= v < 2**53,
+    ("say", "kind"): lambda v, m: v in ("nearby", "zone", "direct"),
+    ("say", "text"): lambda v, m: isinstance(v, str) and len(v) <= 2000,
+    ("say", "to"): lambda v, m: _integer(v) and 0 < v < 2**63,
+}
+OPTIONAL = {("join", "token"), ("join", "map")}
+
+
+def expectedRefusal(message, field):
+    """
+    The error C{message}, valid but for C{field}, must get: C{"valid"} when
+    it must get none naming a field, C{None} when that is not known here.
+    """
+    if field is None or not isinstance(message, dict):
+        return None
+    try:
+        decoded = cbor2.loads(cbor2.dumps(message))
+    except Exception:
+        return "bad_cbor"
+    if not isinstance(decoded.get("t"), str):
+        return None
+    rule = RULES.get((decoded["t"], field))
+    if rule is None:
+        return None
+    value = decoded.get(field)
+    if value is None:
+        if (decoded["t"], field) == ("join", "access"):
+            return "auth_required"
+        if (decoded["t"], field) in OPTIONAL:
+            return "valid"
+        return "bad_field"
+    verdict = rule(value, decoded)
+    if verdict is None:
+        return None
+    return "valid" if verdict else "bad_field"
+
+
+def adversarialValues():
+    nested = []
+    for _ in range(40):
+        nested = [nested]
+    return [
+        None, True, False, 0, -1, 1, 31, 32, 2**31, 2**53 - 1, 2**53, 2**63 - 1, 2**63,
+        2**64, -2**63, -2**64, 2**200, -2**200, 0.0, -0.0, 1.5, 3.0, float("nan"),
+        float("inf"), float("-inf"), 1e308, "", " ", "x", "nearby", "zone", "direct",
+        "open.tmj", "../open.tmj", "open.tmj/..", "\x00", "\x00\x07\x1b[2J\u202e\u200b\ufeff",
+        "\u0301" * 3, "\U0001F600" * 40, "SHOUTING VERY LOUDLY", "a" * 13, "x" * 500, "x" * 501,
+        "y" * 2000, "y" * 2001, "z" * 2049, "é" * 1000, b"", b"\x00" * 8, b"\xff" * 100, [], [1, 2, 3],
+        list(range(31)), [1] * 30, [True], [1.0], ["1"], [None], [[1]], nested, {}, {1: 2},
+        {"t": "join"}, {"a": {"b": {"c": []}}}, CBORTag(0, "not a date"), CBORTag(1, 10**30),
+        CBORTag(1, float("nan")), CBORTag(2, b"\x01" * 40), CBORTag(3, b"\x01" * 40),
+        CBORTag(4, [1, 2]), CBORTag(4, [10**9, 10**9]), CBORTag(30, [1, 0]),
+        CBORTag(35, "(unclosed"), CBORTag(37, b"123"), CBORTag(258, [[1], [1]]),
+        CBORTag(260, b"\x01"), CBORTag(9999, {"t": "join"}), undefined, CBORSimpleValue(99),
+    ]
+
+
+def garbage(harness):
+    """
+    Messages to fuzz the session with, always in the same order, each with
+    the field it holds garbage in: each adversarial value in each field of
+    each message type (and in C{t}), then random messages, random bytes and
+    valid messages with bytes flipped (with C{None} for the field).
+    """
+    generator = random.Random(20240611)
+    values = adversarialValues()
+
+    def valid(kind):
+        return {
+            "join": {"t": "join", "access": harness.accessToken("p1")},
+            "in": {"t": "in", "seq": 1000, "steps": [1, 2, 3]},
+            "say": {"t": "say", "ref": 1, "kind": "direct", "text": "hello", "to": 2},
+            "act": {"t": "act"},
+            "leave": {"t": "leave"},
+        }[kind]
+
+    for kind, fields in FIELDS.items():
+        for field in fields + ("t", "extra"):
+            for value in values:
+                message = valid(kind)
+                message[field] = value
+                yield message, field
+                if field in fields:
+                    del message[field]
+                    yield message, field
+        if kind == "in":
+            for value in values:
+                yield {"t": "in", "seq": 2000, "steps": [1, value]}, "steps"
+
+    def anything(depth=0):
+        roll = generator.random()
+        if roll < 0.6 or depth > 3:
+            return generator.choice(values)
+        if roll < 0.7:
+            return generator.getrandbits(generator.choice([8, 53, 64, 100]))
+        if roll < 0.8:
+            # Any code point a CBOR text string can hold (no surrogates).
+            return "".join(chr(generator.choice([generator.randrange(0xD800),
+                                                  generator.randrange(0xE000, 0x30000)]))
+                           for _ in range(generator.randrange(20)))
+        if roll < 0.9:
+            return [anything(depth + 1) for _ in range(generator.randrange(5))]
+        return {generator.choice(["t", "seq", "text", 1, b"k"]): anything(depth + 1)
+                for _ in range(generator.randrange(5))}
+
+    for _ in range(1500):
+        kind = generator.choice(list(FIELDS))
+        message = valid(kind)
+        for field in FIELDS[kind] + ("extra",):
+            if generator.random() < 0.6:
+                message[field] = anything()
+        yield message, None
+    for _ in range(300):
+        yield bytes(generator.getrandbits(8) for _ in range(generator.randrange(1, 60))), None
+    for _ in range(300):
+        payload = bytearray(cbor2.dumps(valid(generator.choice(list(FIELDS)))))
+        for _ in range(generator.randrange(1, 4)):
+            payload[generator.randrange(len(payload))] = generator.getrandbits(8)
+        yield bytes(payload), None
 
 
 class FloodTests(SynchronousTestCase):

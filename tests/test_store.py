@@ -6,6 +6,7 @@ L{tests.backends}).
 from __future__ import annotations
 
 import os
+import re
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -77,6 +78,9 @@ class StoreTestsMixin:
         Started on an empty database, the store creates every table and
         records every migration.
         """
+        created = {name for migration in MIGRATIONS for statement in migration.statements
+                   for name in re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", statement)}
+        self.assertEqual(created | {"schema_migrations"}, set(TABLES))
         for table in TABLES:
             rows = yield self.query("SELECT COUNT(*) FROM " + table)
             self.assertEqual(len(rows), 1, table)

@@ -45,15 +45,29 @@ class SiteTests(SynchronousTestCase):
 
     def test_roomsListsOpenRoomsWithTheirPlayers(self):
         """
-        C{GET /api/rooms} lists every room with its avatars and capacity.
+        C{GET /api/rooms} lists every room, overflow shards included, with
+        its avatars (held ones too), connected players and capacity.
         """
-        self.harness.connect().join("a")
-        request, body = render(self.site, b"/api/rooms")
+        from tests.support import openMap
+
+        maps = {name: openMap(20, 20, name=name) for name in ("open.tmj", "other.tmj")}
+        harness = Harness(maps, defaultMap="open.tmj", capacity=2)
+        site = makeSite(self.mktemp(), self.mktemp(), None, harness.rooms, harness.authority,
+                        SignInLimit(harness.clock))
+        first, second, third = harness.joined(3)
+        harness.connect().join("d", map="other.tmj")
+        second.drop()
+        request, body = render(site, b"/api/rooms")
         self.assertEqual(request.responseHeaders.getRawHeaders(b"content-type"),
                          [b"application/json"])
-        self.assertEqual(json.loads(body), {"rooms": [
-            {"name": "open.tmj", "map": "open.tmj", "avatars": 1, "connected": 1,
-             "capacity": 50}]})
+        self.assertEqual(sorted(json.loads(body)["rooms"], key=lambda room: room["name"]), [
+            {"name": "open.tmj", "map": "open.tmj", "avatars": 2, "connected": 1,
+             "capacity": 2},
+            {"name": "open.tmj#2", "map": "open.tmj", "avatars": 1, "connected": 1,
+             "capacity": 2},
+            {"name": "other.tmj", "map": "other.tmj", "avatars": 1, "connected": 1,
+             "capacity": 2},
+        ])
 
     def test_unknownAPIPathIsAJSON404(self):
         """

@@ -139,16 +139,19 @@ class TwoPlayersTests(TestCase):
         alice.send({"t": "in", "seq": 0, "steps": [RIGHT] * 3})
         bob.send({"t": "in", "seq": 0, "steps": [DOWN] * 3})
 
-        aliceMoves = yield bob.waitFor(
+        yield bob.waitFor(
             lambda m: m["t"] == "p"
             and any(mv[0] == aliceWelcome["id"] and mv[2] == RIGHT for mv in m.get("mv", []))
         )
-        bobMoves = yield alice.waitFor(
+        yield alice.waitFor(
             lambda m: m["t"] == "p"
             and any(mv[0] == bobWelcome["id"] and mv[2] == DOWN for mv in m.get("mv", []))
         )
-        self.assertTrue(aliceMoves and bobMoves)
-
-        ownAck = yield alice.waitFor(lambda m: m["t"] == "p" and m.get("ack") == 2)
+        # The two waits above are the check that each saw the other's
+        # motion: they fire on nothing else.  Now each one's own walk.
         start = aliceWelcome["me"]
+        ownAck = yield alice.waitFor(lambda m: m["t"] == "p" and m.get("ack") == 2)
         self.assertEqual(ownAck["me"][:2], [start["x"] + 3 * 160, start["y"]])
+        start = bobWelcome["me"]
+        ownAck = yield bob.waitFor(lambda m: m["t"] == "p" and m.get("ack") == 2)
+        self.assertEqual(ownAck["me"][:2], [start["x"], start["y"] + 3 * 160])

@@ -6,10 +6,13 @@ L{Session}.  Nothing here decides anything.
 from __future__ import annotations
 
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from twisted.logger import Logger
 
 from ark.net.frames import applyMask, binaryFrameHeader
 from ark.net.messages import HARD_FRAME_LIMIT
 from ark.net.session import CLOSE_GOING_AWAY, INPUT_RATE, Session
+
+log = Logger()
 
 
 class WorldProtocol(WebSocketServerProtocol):
@@ -58,7 +61,11 @@ class WorldProtocol(WebSocketServerProtocol):
         transport.write(frame)
 
     def _closeWith(self, code: int, reason: str) -> None:
-        self.sendClose(code, reason)
+        # Autobahn's sendClose takes only the codes an application may pick
+        # (1000, 3000-4999) and raises for 1001, which a server going away
+        # must send (RFC 6455 7.4.1); send the frame as Autobahn sends its
+        # own.  Reasons are short ASCII texts of ours.
+        self.sendCloseFrame(code=code, reasonUtf8=reason.encode("utf-8")[:123], isReply=False)
 
     def dataReceived(self, data):
         """
@@ -193,4 +200,9 @@ class WorldFactory(WebSocketServerFactory):
         Tell every client the server is going away.
         """
         for session in list(self.sessions):
-            session.close(CLOSE_GOING_AWAY, "server shutting down")
+            try:
+                session.close(CLOSE_GOING_AWAY, "server shutting down")
+            except Exception:
+                # One connection that cannot be closed politely must not
+                # keep the others from hearing it; the port closes anyway.
+                log.failure("telling a client the server is going away")

@@ -9,7 +9,7 @@ between them is in L{ark.store.dialects}.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from twisted.internet import defer
 from zope.interface import implementer
@@ -79,6 +79,10 @@ class SQLStore:
 
     def savePlace(self, userId: int, mapName: str, x: int, y: int, at: int):
         return self._transaction(WRITE, _savePlace, userId, mapName, x, y, at)
+
+    def savePlaces(self, places: Iterable[Tuple[int, str, int, int]], at: int):
+        # Copied here, on the reactor thread, like addMessage's members.
+        return self._transaction(WRITE, _savePlaces, list(places), at)
 
     def lastPlace(self, userId: int):
         return self._transaction(READ, _lastPlace, userId)
@@ -172,6 +176,13 @@ def _savePlace(cursor: Statements, userId, mapName, x, y, at):
         "UPDATE users SET last_map = ?, last_x = ?, last_y = ?, last_seen = ? WHERE id = ?",
         (mapName, x, y, at, userId),
     )
+
+
+def _savePlaces(cursor: Statements, places, at):
+    # One transaction for everyone: one commit (one fsync on SQLite)
+    # however many players moved.
+    for userId, mapName, x, y in places:
+        _savePlace(cursor, userId, mapName, x, y, at)
 
 
 def _lastPlace(cursor: Statements, userId):
