@@ -17,8 +17,8 @@ from ark.store import SQLITE_FILE
 from ark.world.movement import DOWN, LEFT, RIGHT, UP
 
 from tests.backends import PostgreSQLBackend
+from tests.installed import startInstalledServer
 from tests.support import requestJSON
-from tests.test_installed import TWISTD, ServerProcess
 from tests.test_websocket import PlayerProtocol
 
 # Each player walks its own way, so that each holds a place of its own.
@@ -32,21 +32,6 @@ class KilledServerTests(PostgreSQLBackend, TestCase):
     """
 
     timeout = 120
-
-    def startServer(self, workdir, arguments):
-        server = ServerProcess()
-        environment = dict(os.environ, PYTHONPATH="", ARK_DATA_DIR=workdir)
-        reactor.spawnProcess(
-            server, TWISTD, [TWISTD, "-n", "--pidfile=", "ark", "--port", "0"] + arguments,
-            env=environment, path=workdir,
-        )
-        self.addCleanup(self.killIfRunning, server)
-        return server
-
-    def killIfRunning(self, server):
-        if not server.ended.called:
-            server.transport.signalProcess("KILL")
-            return server.ended
 
     @defer.inlineCallbacks
     def connect(self, port):
@@ -150,7 +135,7 @@ class KilledServerTests(PostgreSQLBackend, TestCase):
 
     @defer.inlineCallbacks
     def survivesKill(self, workdir, arguments, readPlace):
-        server = self.startServer(workdir, arguments)
+        server = startInstalledServer(self, workdir, arguments)
         port = yield server.listening
         players = {}
         for name in HEADINGS:
@@ -178,7 +163,7 @@ class KilledServerTests(PostgreSQLBackend, TestCase):
         for player, _, _, _ in players.values():
             yield player.closed
 
-        server = self.startServer(workdir, arguments)
+        server = startInstalledServer(self, workdir, arguments)
         port = yield server.listening
         base = "http://127.0.0.1:%d" % (port,)
         for name, said in acknowledged:

@@ -7,47 +7,19 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from io import BytesIO
 
 
 from autobahn.twisted.websocket import WebSocketClientFactory
-from twisted.internet import defer, endpoints, protocol, reactor
+from twisted.internet import defer, endpoints, reactor
 from twisted.trial.unittest import TestCase
 from twisted.web.client import Agent, FileBodyProducer, readBody
 from twisted.web.http_headers import Headers
 
 from tests.backends import PostgreSQLBackend
+from tests.installed import TWISTD, startInstalledServer
 from tests.support import requestJSON
 from tests.test_websocket import PlayerProtocol
-
-TWISTD = os.path.join(os.path.dirname(sys.executable), "twistd")
-
-
-class ServerProcess(protocol.ProcessProtocol):
-    """
-    A C{twistd -n ark} child: fires C{listening} with the port once the
-    site logs that it started, and C{ended} with how the process ended.
-    """
-
-    def __init__(self):
-        self.output = b""
-        self.listening = defer.Deferred()
-        self.ended = defer.Deferred()
-
-    def outReceived(self, data):
-        self.output += data
-        if not self.listening.called and b"Site starting on " in self.output:
-            line = self.output.split(b"Site starting on ", 1)[1].split(b"\n", 1)[0]
-            self.listening.callback(int(line.strip()))
-
-    errReceived = outReceived
-
-    def processEnded(self, reason):
-        if not self.listening.called:
-            self.listening.errback(AssertionError(self.output.decode("utf-8", "replace")))
-        self.ended.callback(reason.value)
-
 
 class InstalledServerTests(PostgreSQLBackend, TestCase):
     """
@@ -60,19 +32,7 @@ class InstalledServerTests(PostgreSQLBackend, TestCase):
         if workdir is None:
             workdir = self.mktemp()
             os.makedirs(workdir)
-        server = ServerProcess()
-        environment = dict(os.environ, PYTHONPATH="", ARK_DATA_DIR=os.path.abspath(workdir))
-        reactor.spawnProcess(
-            server, TWISTD, [TWISTD, "-n", "--pidfile=", "ark", "--port", "0"] + list(arguments),
-            env=environment, path=workdir,
-        )
-        self.addCleanup(self.stopIfRunning, server)
-        return server
-
-    def stopIfRunning(self, server):
-        if not server.ended.called:
-            server.transport.signalProcess("KILL")
-            return server.ended
+        return startInstalledServer(self, os.path.abspath(workdir), list(arguments))
 
     @defer.inlineCallbacks
     def test_bundledWorldIsServed(self):

@@ -1,0 +1,60 @@
+"""
+The installed server as a child process, for tests of what operators run:
+C{twistd -n ark} from the virtualenv's plain (not editable) install, with
+nothing of the checkout on its path.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from twisted.internet import defer, protocol, reactor
+
+TWISTD = os.path.join(os.path.dirname(sys.executable), "twistd")
+
+
+class ServerProcess(protocol.ProcessProtocol):
+    """
+    A C{twistd -n ark} child: fires C{listening} with the port once the
+    site logs that it started, and C{ended} with how the process ended.
+    """
+
+    def __init__(self):
+        self.output = b""
+        self.listening = defer.Deferred()
+        self.ended = defer.Deferred()
+
+    def outReceived(self, data):
+        self.output += data
+        if not self.listening.called and b"Site starting on " in self.output:
+            line = self.output.split(b"Site starting on ", 1)[1].split(b"\n", 1)[0]
+            self.listening.callback(int(line.strip()))
+
+    errReceived = outReceived
+
+    def processEnded(self, reason):
+        if not self.listening.called:
+            self.listening.errback(AssertionError(self.output.decode("utf-8", "replace")))
+        self.ended.callback(reason.value)
+
+
+def startInstalledServer(testCase, workdir: str, arguments) -> ServerProcess:
+    """
+    Start C{twistd -n ark} on a free port with C{workdir} as its working
+    and data directory; killed when C{testCase} ends if it still runs.
+    """
+    server = ServerProcess()
+    environment = dict(os.environ, PYTHONPATH="", ARK_DATA_DIR=workdir)
+    reactor.spawnProcess(
+        server, TWISTD, [TWISTD, "-n", "--pidfile=", "ark", "--port", "0"] + list(arguments),
+        env=environment, path=workdir,
+    )
+
+    def killIfRunning():
+        if not server.ended.called:
+            server.transport.signalProcess("KILL")
+            return server.ended
+
+    testCase.addCleanup(killIfRunning)
+    return server
