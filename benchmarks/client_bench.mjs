@@ -3,13 +3,32 @@
 //
 //   node benchmarks/client_bench.mjs [--bots 200] [--seconds 60] [--latency 150]
 //                                    [--server-cpu N] [--viewport 1280x720]
+//                                    [--idle SECONDS] [--uncapped] [--twistd PATH]
 //
 // Starts `twistd ark` on the small café map (every bot stays in view),
 // joins `--bots` load bots, opens /?bench=1 whose player walks a scripted
 // route for `--seconds` with `--latency` ms of round trip emulated around
-// its WebSocket, and prints one JSON line: frame interval and frame work
-// (scene update plus render) p50/p95, remote avatars drawn, and the
-// reconciliation corrections the walk needed.
+// its WebSocket, and prints one JSON line: frame interval p50/p95, frame
+// work (scene update plus render) and the scene's update alone p50/p95/max,
+// the map the walk ended on, remote avatars drawn, and the reconciliation
+// corrections the walk needed.
+//
+// With --idle, the bots walk only until they have all joined (and a few
+// seconds more), then their process is killed: the server holds their
+// avatars where they stopped (with a --reconnect-hold long enough for the
+// run), standing still, and the page opens SECONDS later. Every other
+// avatar on the page has then been idle for SECONDS * 60 ticks and more,
+// which is what drawing long-idle avatars costs. (The bots have no mode
+// to stand still while connected; held avatars are drawn faded, which
+// costs the same.)
+//
+// --uncapped lets Chromium draw frames as fast as it can instead of at
+// 60 Hz, as a 120 or 144 Hz display asks for them: frames then often fall
+// between the same two ticks, which is where replaying others costs most.
+// With a small --viewport (320x180) the software renderer keeps up.
+//
+// --twistd runs another twistd than the checkout's virtualenv's, e.g. one
+// whose prefix serves a working tree's web/.
 //
 // On a two-core machine the software renderer of headless Chromium takes
 // both cores and starves the server's 60 Hz loop, and a starved loop drops
@@ -33,6 +52,9 @@ const { values } = parseArgs({
     latency: { type: "string", default: "150" },
     "server-cpu": { type: "string" },
     viewport: { type: "string", default: "1280x720" },
+    idle: { type: "string" },
+    uncapped: { type: "boolean", default: false },
+    twistd: { type: "string" },
   },
 });
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -53,48 +75,88 @@ function started(child, pattern) {
   });
 }
 
+const seconds = Number(values.seconds);
+const idle = values.idle === undefined ? null : Number(values.idle);
+const botCount = Number(values.bots);
 const pin = values["server-cpu"] === undefined ? [] : ["taskset", "-c", values["server-cpu"]];
-const serverCommand = [...pin, join(bin, "twistd")];
+const serverCommand = [...pin, values.twistd ?? join(bin, "twistd")];
 const server = spawn(serverCommand[0], [...serverCommand.slice(1),
   "-n", "--pidfile=", "ark", "--port", "0", "--data-dir", workdir, "--map", "cafe.tmj",
-  "--room-capacity", String(Number(values.bots) + 10), "--view-radius", "480",
+  "--room-capacity", String(botCount + 10), "--view-radius", "480",
   "--sign-in-limit", "100000",
+  // Idle bots' avatars are held for the whole run.
+  ...(idle === null ? [] : ["--reconnect-hold", String(Math.min(3600, idle + seconds + 120))]),
 ], { cwd: workdir, env: { ...process.env, PYTHONPATH: "" } });
 const [, port] = await started(server, /Site starting on (\d+)/);
-const seconds = Number(values.seconds);
+const base = `http://127.0.0.1:${port}`;
 const bots = spawn(join(bin, "python"), [
   "-m", "ark.loadtest", "--url", `ws://127.0.0.1:${port}/ws`, "--clients", values.bots,
-  "--duration", String(seconds + 30), "--ramp", "2", "--json",
+  "--duration", String(seconds + (idle ?? 0) + 30), "--ramp", "2", "--json",
 ], { cwd: workdir, env: { ...process.env, PYTHONPATH: "" } });
 bots.stdout.resume();
 bots.stderr.resume();
-await new Promise((resolve) => setTimeout(resolve, 4000));
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The avatars in the bench's room and how many of them have a connection.
+async function seated() {
+  const { rooms } = await (await fetch(`${base}/api/rooms`)).json();
+  return rooms.reduce((sum, room) => ({
+    avatars: sum.avatars + room.avatars, connected: sum.connected + room.connected,
+  }), { avatars: 0, connected: 0 });
+}
+
+async function until(check, what, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(await seated())}`);
+    await pause(250);
+  }
+}
+
+if (idle === null) {
+  await pause(4000);
+} else {
+  await until(async () => (await seated()).connected >= botCount, "the bots to join");
+  // A few seconds of walking, so that they stop all over the room.
+  await pause(3000);
+  bots.kill("SIGKILL");
+  await until(async () => {
+    const now = await seated();
+    return now.connected === 0 && now.avatars >= botCount;
+  }, "the bots' avatars to be held");
+  console.error(`${botCount} avatars stand still; the page opens in ${idle} s`, JSON.stringify(await seated()));
+  await pause(idle * 1000);
+}
 
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"],
+    "--disable-sync", "--no-first-run", "--use-gl=swiftshader", "--enable-unsafe-swiftshader",
+    ...(values.uncapped ? ["--disable-frame-rate-limit", "--disable-gpu-vsync"] : [])],
 });
 try {
   const [width, height] = values.viewport.split("x").map(Number);
   const page = await browser.newPage({ viewport: { width, height } });
   page.on("pageerror", (error) => console.error("page error:", error));
-  await page.goto(`http://127.0.0.1:${port}/?bench=1&latency=${values.latency}&seconds=${seconds}`);
-  await page.waitForFunction(() => window.arkBench, null, { timeout: (seconds + 60) * 1000 })
+  await page.goto(`${base}/?bench=1&latency=${values.latency}&seconds=${seconds}`);
+  // The page's test hook (web/src/testhook.js, docs/client.md).
+  await page.waitForFunction(() => window.arkTest?.benchResult(), null, { timeout: (seconds + 60) * 1000 })
     .catch(async (error) => {
       const state = await page.evaluate(() => {
-        const scene = window.ark?.scene;
-        const snapshot = scene?.snapshot();
+        const hook = window.arkTest;
+        const snapshot = hook?.snapshot() ?? null;
         if (snapshot) snapshot.entities = Object.keys(snapshot.entities).length;
-        return { ready: scene?.ready, snapshot, status: document.getElementById("status")?.textContent };
+        return { ready: hook?.ready(), snapshot, connection: hook?.connectionState(),
+          status: document.getElementById("status")?.textContent };
       });
       throw new Error(`the walk did not finish: ${JSON.stringify(state)}`, { cause: error });
     });
-  const result = await page.evaluate(() => window.arkBench);
-  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const result = await page.evaluate(() => window.arkTest.benchResult());
+  if (result.map !== "cafe.tmj") console.error(`the walk left the café (it ended on ${result.map}): the figures are not among the bots`);
+  const metrics = await (await fetch(`${base}/metrics`)).text();
   const counter = (name) => Number((metrics.match(new RegExp(`^${name} (\\S+)`, "m")) ?? [])[1] ?? NaN);
   console.log(JSON.stringify({
-    bots: Number(values.bots), seconds, viewport: values.viewport, ...result,
+    bots: botCount, seconds, viewport: values.viewport, idle_seconds: idle, ...result,
     server_steps_dropped: counter("ark_steps_dropped_total"),
     server_ticks_caught_up: counter("ark_ticks_caught_up_total"),
   }));

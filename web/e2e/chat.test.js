@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 
 import {
-  artifacts, reachable, serverAndBrowser, settled, snapshot, walkPath, walkTo,
+  artifacts, inWorld, reachable, serverAndBrowser, settled, snapshot, walkPath, walkTo,
 } from "./support.js";
 
 // The server's --proximity-radius (px), and the units of a pixel.
@@ -20,9 +20,11 @@ const world = serverAndBrowser(["--sign-in-limit", "100"]);
 // Every alert, confirm or prompt any page opened: there must be none.
 const dialogs = [];
 
-async function openPage(viewport = { width: 1280, height: 720 }, device = {}) {
+// prepare(page): anything to set up before the page is opened.
+async function openPage(viewport = { width: 1280, height: 720 }, device = {}, prepare = async () => {}) {
   const context = await world.browser.newContext({ viewport, ...device });
   const page = await context.newPage();
+  await prepare(page);
   page.on("pageerror", (error) => { throw error; });
   page.on("dialog", (dialog) => {
     dialogs.push(dialog.message());
@@ -32,11 +34,9 @@ async function openPage(viewport = { width: 1280, height: 720 }, device = {}) {
   return page;
 }
 
-const inWorld = (page) => page.waitForFunction(() => window.ark?.scene?.snapshot());
-
 // A guest, in the world.
-async function player(name, viewport, device) {
-  const page = await openPage(viewport, device);
+async function player(name, viewport, device, prepare) {
+  const page = await openPage(viewport, device, prepare);
   await page.waitForSelector("#profile:not([hidden])");
   await page.fill("#profile-name", name);
   await page.click("#profile-guest");
@@ -57,10 +57,7 @@ async function walkAway(page, tiles, wanted = () => true) {
 }
 
 // What a page's camera shows of the world, in px: [x, y, width, height].
-const viewOf = (page) => page.evaluate(() => {
-  const view = window.ark.scene.cameras.main.worldView;
-  return [view.x, view.y, view.width, view.height];
-});
+const viewOf = (page) => page.evaluate(() => window.arkTest.visibleWorld());
 
 // Make sure the two stand within the proximity radius of each other.
 async function standTogether(still, walker) {
@@ -69,7 +66,7 @@ async function standTogether(still, walker) {
   const apart = () => Math.hypot(here.me[0] - there.me[0], here.me[1] - there.me[1]);
   if (apart() > (PROXIMITY_PX - 20) * UNITS) there = await walkTo(walker, here.me[0] / UNITS, here.me[1] / UNITS);
   assert.ok(apart() <= PROXIMITY_PX * UNITS, `still ${apart() / UNITS} px apart`);
-  await walker.waitForFunction((id) => id in window.ark.scene.snapshot().entities, here.selfId);
+  await walker.waitForFunction((id) => id in window.arkTest.snapshot().entities, here.selfId);
 }
 
 async function say(page, text) {
@@ -165,24 +162,14 @@ test("clicking another avatar starts a direct chat; the other sees an unread bad
   const cyState = await walkAway(cy, 3, (x, y) =>
     x > left + margin && x < left + width - margin && y > top + margin && y < top + height - margin &&
     others.every(([ox, oy]) => Math.hypot(ox - x, oy - y) > margin));
-  const cyUser = await cy.evaluate(() => window.ark.auth.user.id);
+  const cyUser = (await snapshot(cy)).user;
   await dee.waitForFunction(([id, x, y]) => {
-    const seen = window.ark.scene.snapshot().entities[id];
+    const seen = window.arkTest.snapshot().entities[id];
     return seen && Math.abs(seen[0] - x) <= 1 && Math.abs(seen[1] - y) <= 1;
   }, [cyState.selfId, cyState.me[0], cyState.me[1]]);
 
   // Dee clicks Cy's avatar where it is drawn.
-  const point = await dee.evaluate((id) => {
-    const scene = window.ark.scene;
-    const sprite = scene.sprites.get(id);
-    const camera = scene.cameras.main;
-    const centre = sprite.getCenter();
-    const canvas = scene.game.canvas.getBoundingClientRect();
-    return {
-      x: canvas.left + (centre.x - camera.worldView.x) * camera.zoom,
-      y: canvas.top + (centre.y - camera.worldView.y) * camera.zoom,
-    };
-  }, cyState.selfId);
+  const point = await dee.evaluate((id) => window.arkTest.pagePointOf(id), cyState.selfId);
   await dee.mouse.click(point.x, point.y);
   await dee.waitForFunction(() => document.querySelector("#chat-tabs [aria-selected=true]")?.textContent === "Cy");
   assert.equal(await dee.evaluate(() => document.activeElement?.id), "chat-input");
@@ -200,7 +187,7 @@ test("clicking another avatar starts a direct chat; the other sees an unread bad
   await badge.waitFor({ state: "detached" });
   // The server agrees it has been read.
   await eventually(cy, async () => {
-    const { sessions } = await window.ark.auth.authorizedJSON("/api/chat/sessions");
+    const { sessions } = await window.arkTest.api("/api/chat/sessions");
     const direct = sessions.find((session) => session.kind === "direct");
     return direct && direct.unread === 0;
   });
@@ -208,10 +195,10 @@ test("clicking another avatar starts a direct chat; the other sees an unread bad
   // Cy answers in the same session.
   await say(cy, "hi Dee");
   await shows(dee, "hi Dee");
-  const deeSessions = await dee.evaluate(() => window.ark.auth.authorizedJSON("/api/chat/sessions"));
+  const deeSessions = await dee.evaluate(() => window.arkTest.api("/api/chat/sessions"));
   const direct = deeSessions.sessions.filter((session) => session.kind === "direct");
   assert.equal(direct.length, 1);
-  assert.deepEqual(direct[0].participants.map((p) => p.id).sort(), [cyUser, await dee.evaluate(() => window.ark.auth.user.id)].sort());
+  assert.deepEqual(direct[0].participants.map((p) => p.id).sort(), [cyUser, (await snapshot(dee)).user].sort());
   await cy.context().close();
   await dee.context().close();
 });
@@ -225,12 +212,12 @@ test("an account: register, sign out, log back in as the same user; the server's
   await page.fill("#account-password", "correct horse battery");
   await page.click("#account-register");
   await inWorld(page);
-  const user = await page.evaluate(() => window.ark.auth.user);
+  const user = await page.evaluate(() => window.arkTest.session().user);
   assert.equal(user.username, "eve");
   assert.equal(user.name, "Eve");
 
   // Signing out revokes the tokens and shows the first-visit screen again.
-  const stale = await page.evaluate(() => window.ark.auth.session.accessToken);
+  const stale = await page.evaluate(() => window.arkTest.session().accessToken);
   await page.click("#chat-signout");
   await page.waitForSelector("#profile:not([hidden])");
   assert.equal(await page.evaluate(() => localStorage.getItem("ark.auth")), null);
@@ -260,14 +247,15 @@ test("an account: register, sign out, log back in as the same user; the server's
   await page.fill("#account-password", "correct horse battery");
   await page.click("#account-login");
   await inWorld(page);
-  assert.equal(await page.evaluate(() => window.ark.auth.user.id), user.id);
+  assert.equal(await page.evaluate(() => window.arkTest.session().user.id), user.id);
   await page.context().close();
 });
 
 test("an expired access token is renewed before joining, and the same user comes back", async () => {
   const page = await player("Fay");
-  const first = await page.evaluate(() => ({ ...window.ark.auth.session }));
-  // Pretend the access token ran out while the page was closed.
+  const first = await page.evaluate(() => window.arkTest.session());
+  // Pretend the access token ran out while the page was closed (auth.js
+  // keeps the session in localStorage, under ark.auth).
   await page.evaluate(() => {
     const session = JSON.parse(localStorage.getItem("ark.auth"));
     session.expiresAt = Date.now() - 1000;
@@ -275,7 +263,7 @@ test("an expired access token is renewed before joining, and the same user comes
   });
   await page.reload();
   await inWorld(page);
-  const renewed = await page.evaluate(() => window.ark.auth.session);
+  const renewed = await page.evaluate(() => window.arkTest.session());
   assert.notEqual(renewed.refreshToken, first.refreshToken);
   assert.notEqual(renewed.accessToken, first.accessToken);
   assert.equal(renewed.user.id, first.user.id);
@@ -285,35 +273,32 @@ test("an expired access token is renewed before joining, and the same user comes
 });
 
 test("scrolling to the top of a long chat pages back without moving what is read", async () => {
-  const page = await player("Hal");
   // A long history from a stand-in for the chat API (the real one allows
-  // 5 messages in 10 s): the panel and the chat client are the real ones.
-  await page.evaluate(() => {
-    const chat = window.ark.chat;
-    const ivy = { id: 424242, name: "Ivy", avatar: "owl" };
-    const history = Array.from({ length: 120 }, (_, i) => ({
-      id: i + 1, session: 999, from: ivy, text: `line ${i + 1}`, at: Date.now(),
-    }));
-    const real = chat.api;
-    chat.api = async (url, options) => {
-      if (url === "/api/chat/sessions") {
-        const answer = await real(url, options);
-        answer.sessions.push({ id: 999, kind: "direct", title: "", unread: 0, lastMessage: history.at(-1),
-          participants: [ivy, window.ark.auth.user] });
-        return answer;
-      }
-      const asked = url.match(/^\/api\/chat\/sessions\/999\/messages\?(.*)$/);
-      if (asked) {
-        const params = new URLSearchParams(asked[1]);
-        const before = Number(params.get("before") ?? Infinity);
-        const older = history.filter((message) => message.id < before);
-        return { messages: older.slice(-Number(params.get("limit"))), more: older.length > Number(params.get("limit")) };
-      }
-      if (url === "/api/chat/sessions/999/read") return { unread: 0 };
-      return real(url, options);
-    };
-    return chat.loadSessions();
-  });
+  // 5 messages in 10 s), answering the page's own requests: the panel and
+  // the chat client are the real ones.
+  const ivy = { id: 424242, name: "Ivy", avatar: "owl" };
+  const history = Array.from({ length: 120 }, (_, i) => ({
+    id: i + 1, session: 999, from: ivy, text: `line ${i + 1}`, at: Date.now(),
+  }));
+  const standIn = async (page) => {
+    await page.route((url) => url.pathname === "/api/chat/sessions", async (route) => {
+      const response = await route.fetch();
+      const answer = await response.json();
+      answer.sessions.push({ id: 999, kind: "direct", title: "", unread: 0, lastMessage: history.at(-1),
+        participants: [ivy] });
+      await route.fulfill({ response, json: answer });
+    });
+    await page.route((url) => url.pathname === "/api/chat/sessions/999/messages", (route) => {
+      const params = new URL(route.request().url()).searchParams;
+      const before = Number(params.get("before") ?? Infinity);
+      const limit = Number(params.get("limit"));
+      const older = history.filter((message) => message.id < before);
+      return route.fulfill({ json: { messages: older.slice(-limit), more: older.length > limit } });
+    });
+    await page.route((url) => url.pathname === "/api/chat/sessions/999/read",
+      (route) => route.fulfill({ json: { unread: 0 } }));
+  };
+  const page = await player("Hal", undefined, undefined, standIn);
   await openTab(page, "Ivy");
   await shows(page, "line 120");
   assert.equal(await page.locator("#chat-messages .message").count(), 50);
@@ -349,9 +334,7 @@ test("on a phone, the chat is a sheet opened by its button, over the game and cl
   assert.ok(sheet.height < viewport.height * 0.7, "the game stays in view above it");
   // The camera keeps the player's own avatar in the part still visible.
   await phone.waitForFunction((top) => {
-    const scene = window.ark.scene;
-    const camera = scene.cameras.main;
-    const y = (scene.me.y - camera.worldView.y) * camera.zoom;
+    const { y } = window.arkTest.pagePointOf(window.arkTest.snapshot().selfId);
     return y > 0 && y < top;
   }, sheet.y);
   await phone.screenshot({ path: join(artifacts, "chat-phone.png") });

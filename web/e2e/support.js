@@ -1,6 +1,7 @@
 // What the end-to-end tests share: a real `twistd ark` from the project's
 // virtualenv, real headless Chromium (/usr/bin/chromium through
-// playwright-core; never a downloaded browser), and reading a page's game.
+// playwright-core; never a downloaded browser), and reading a page's game
+// through its one test hook, window.arkTest (web/src/testhook.js).
 // (Not a test file itself: node --test runs only *.test.js here.)
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -49,10 +50,14 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
 }
 
-// Phaser's own picture of what it drew, counted in a small copy (a WebGL
-// canvas cannot be read back directly): how many colours it shows.
-export const coloursDrawn = (page) => page.evaluate(() => new Promise((resolve) => {
-  window.ark.game.renderer.snapshot((image) => {
+// How many colours the game shows, counted in a small copy of a
+// screenshot of its canvas (what the player sees there).
+export async function coloursDrawn(page) {
+  const png = await page.locator("#game canvas").screenshot();
+  return page.evaluate(async (data) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${data}`;
+    await image.decode();
     const copy = document.createElement("canvas");
     copy.width = 160;
     copy.height = 90;
@@ -61,17 +66,21 @@ export const coloursDrawn = (page) => page.evaluate(() => new Promise((resolve) 
     const pixels = context.getImageData(0, 0, copy.width, copy.height).data;
     const seen = new Set();
     for (let i = 0; i < pixels.length; i += 4) seen.add(`${pixels[i]},${pixels[i + 1]},${pixels[i + 2]}`);
-    resolve(seen.size);
-  });
-}));
+    return seen.size;
+  }, png.toString("base64"));
+}
 
-// Where the page has everyone (see WorldScene.snapshot in web/src/scene.js).
-export const snapshot = (page) => page.evaluate(() => window.ark.scene.snapshot());
+// Where the page has everyone: the test hook's snapshot (web/src/testhook.js,
+// docs/client.md), null until the world is drawn.
+export const snapshot = (page) => page.evaluate(() => window.arkTest?.snapshot() ?? null);
+
+// Wait until the page is in the world.
+export const inWorld = (page) => page.waitForFunction(() => window.arkTest?.snapshot());
 
 // Wait until the page's own steps are all acknowledged.
 export async function settled(page) {
   await page.waitForFunction(() => {
-    const state = window.ark.scene.snapshot();
+    const state = window.arkTest?.snapshot();
     return state && state.pending === 0;
   });
   return snapshot(page);
@@ -100,7 +109,7 @@ const UNITS = 60;
 // server's collision grid, each with the tile it is reached from.
 export async function reachable(page) {
   const map = await page.evaluate(async () => {
-    const name = window.ark.scene.snapshot().map;
+    const name = window.arkTest.snapshot().map;
     return (await fetch(`/api/maps/${name}`)).json();
   });
   const blocked = Buffer.from(map.blocked, "base64");
@@ -128,8 +137,8 @@ export async function walkPath(page, { map, start, from }, goal) {
   for (let at = goal; at; at = from.get(`${at[0]},${at[1]}`)) path.unshift(at);
   assert.deepEqual(path[0], start, `no way to tile ${goal}`);
   const waypoints = path.map(([c, r]) => [(c + 0.5) * map.tileWidth * UNITS, (r + 0.5) * map.tileHeight * UNITS]);
-  await page.evaluate((points) => window.ark.scene.steer(points), waypoints);
-  await page.waitForFunction(() => !window.ark.scene.autopilot, null, { timeout: 60000 });
+  await page.evaluate((points) => window.arkTest.steer(points), waypoints);
+  await page.waitForFunction(() => !window.arkTest.steering(), null, { timeout: 60000 });
   return settled(page);
 }
 

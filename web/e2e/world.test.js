@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
-import { artifacts, coloursDrawn, serverAndBrowser, settled, snapshot, walkTo } from "./support.js";
+import { artifacts, coloursDrawn, inWorld, serverAndBrowser, settled, snapshot, walkTo } from "./support.js";
 
 // Every player signs in from 127.0.0.1: more than the default ten
 // sign-ins a minute one address may make.
@@ -19,7 +19,7 @@ async function player(name, viewport = { width: 1280, height: 720 }, device = {}
   await page.waitForSelector("#profile:not([hidden])");
   await page.fill("#profile-name", name);
   await page.click("#profile-guest");
-  await page.waitForFunction(() => window.ark?.scene?.snapshot());
+  await inWorld(page);
   return page;
 }
 
@@ -45,14 +45,14 @@ test("two players: one walks, the other sees it arrive where the server says", a
   const ada = await player("Ada");
   const bob = await player("Bob");
   const adaId = (await snapshot(ada)).selfId;
-  await bob.waitForFunction((id) => id in window.ark.scene.snapshot().entities, adaId);
+  await bob.waitForFunction((id) => id in window.arkTest.snapshot().entities, adaId);
   const before = await settled(ada);
   const way = await freeWay(ada, before.me);
 
   // Held until she is well on her way, however slow the frames come.
   await ada.keyboard.down(way.key);
   await ada.waitForFunction(([x, y, dx, dy]) => {
-    const [nx, ny] = window.ark.scene.snapshot().me;
+    const [nx, ny] = window.arkTest.snapshot().me;
     return (nx - x) * dx + (ny - y) * dy > 60 * 48;
   }, [before.me[0], before.me[1], way.dx, way.dy]);
   await ada.keyboard.up(way.key);
@@ -64,7 +64,7 @@ test("two players: one walks, the other sees it arrive where the server says", a
   // Bob draws Ada a little in the past; once she stands, exactly there.
   await bob.waitForFunction(
     ([id, x, y]) => {
-      const seen = window.ark.scene.snapshot().entities[id];
+      const seen = window.arkTest.snapshot().entities[id];
       return seen && Math.abs(seen[0] - x) <= 1 && Math.abs(seen[1] - y) <= 1;
     },
     [adaId, after.me[0], after.me[1]],
@@ -80,13 +80,13 @@ test("a refresh puts the player back on the same spot", async () => {
   const way = await freeWay(ada, start.me);
   await ada.keyboard.down(way.key);
   await ada.waitForFunction(([x, y, dx, dy]) => {
-    const [nx, ny] = window.ark.scene.snapshot().me;
+    const [nx, ny] = window.arkTest.snapshot().me;
     return (nx - x) * dx + (ny - y) * dy > 60 * 16;
   }, [start.me[0], start.me[1], way.dx, way.dy]);
   await ada.keyboard.up(way.key);
   const before = await settled(ada);
   await ada.reload();
-  await ada.waitForFunction(() => window.ark?.scene?.snapshot());
+  await inWorld(ada);
   const after = await snapshot(ada);
   assert.equal(after.selfId, before.selfId);
   assert.deepEqual(after.me, before.me);
@@ -100,6 +100,22 @@ test("the canvas shows the map", async () => {
   for (let look = 0; look < 20 && colours <= 50; look++) colours = await coloursDrawn(ada);
   assert.ok(colours > 50, `only ${colours} colours drawn`);
   await ada.context().close();
+});
+
+test("the page names its own icon, and the server has it", async () => {
+  const context = await world.browser.newContext();
+  const page = await context.newPage();
+  const asked = [];
+  page.on("request", (request) => asked.push(new URL(request.url()).pathname));
+  const icon = page.waitForResponse((response) => new URL(response.url()).pathname === "/favicon.svg");
+  await page.goto(world.base + "/");
+  const response = await icon;
+  assert.equal(response.status(), 200);
+  assert.equal(response.headers()["content-type"], "image/svg+xml");
+  assert.match(await response.text(), /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  await page.waitForSelector("#profile:not([hidden])");
+  assert.equal(asked.includes("/favicon.ico"), false, "no request for /favicon.ico");
+  await context.close();
 });
 
 test("on a phone, the joystick walks the avatar", async () => {
@@ -152,25 +168,46 @@ test("in a room you join by acting, the action button says what E will do", asyn
 test("a dropped connection shows the reconnecting banner and resumes the same avatar", async () => {
   const ada = await player("Rae");
   const before = await settled(ada);
-  // A page cannot cut its own TCP connection, and a closing handshake is
-  // not a drop: close the socket quietly and hand the connection the
-  // 1006 (abnormal closure) a browser reports when the network fails.
-  await ada.evaluate(() => {
-    const connection = window.ark.scene.connection;
-    const socket = connection.socket;
-    socket.onclose = null;
-    socket.onmessage = null;
-    socket.close();
-    connection._closed(socket, 1006);
-  });
+  // A page cannot cut its own TCP connection: the test hook has the page
+  // close its socket without leaving, and go on as a browser does when
+  // the network fails (1006, abnormal closure).
+  assert.equal(await ada.evaluate(() => window.arkTest.dropConnection()), true);
   await ada.waitForFunction(() => document.getElementById("status-text").textContent
     === "Reconnecting… (attempt 1)");
   await ada.waitForFunction(() => document.getElementById("status").hidden);
   const after = await snapshot(ada);
   assert.equal(after.selfId, before.selfId);
   assert.deepEqual(after.me, before.me);
-  const ownSprites = await ada.evaluate(() => window.ark.scene.children.list
-    .filter((child) => child.label && child.label.text === "Rae").length);
-  assert.equal(ownSprites, 1);
+  // Her avatar is drawn once: the one before the drop went.
+  const drawn = await ada.evaluate(() => window.arkTest.avatarsDrawn());
+  assert.equal(drawn.filter((name) => name === "Rae").length, 1, `avatars drawn: ${drawn}`);
   await ada.context().close();
+});
+
+test("asking for a map the server does not have: the page says so, closes, and never retries", async () => {
+  const context = await world.browser.newContext();
+  const page = await context.newPage();
+  page.on("pageerror", (error) => { throw error; });
+  const sockets = [];
+  page.on("websocket", (socket) => sockets.push(socket));
+  // The page's clock is the test's to move on (it runs as usual until then).
+  await page.clock.install();
+  await page.goto(world.base + "/?map=nowhere.tmj");
+  await page.waitForSelector("#profile:not([hidden])");
+  await page.fill("#profile-name", "Ora");
+  await page.click("#profile-guest");
+  await page.waitForSelector("#status:not([hidden])");
+  assert.equal(await page.textContent("#status-text"), "Could not join: no map named 'nowhere.tmj' here");
+  assert.equal(await page.isVisible("#status-rejoin"), true);
+  assert.deepEqual(await page.evaluate(() => window.arkTest.connectionState()),
+    { state: "refused", code: "unknown_map", reason: "no map named 'nowhere.tmj' here" });
+  // The page closed the socket itself (the server would wait 10 s).
+  assert.equal(sockets.length, 1);
+  if (!sockets[0].isClosed()) await sockets[0].waitForEvent("close", { timeout: 5000 });
+  // A minute on, longer than every backoff together: still one socket,
+  // still refused.
+  await page.clock.runFor(60000);
+  assert.deepEqual(await page.evaluate(() => window.arkTest.connectionState().state), "refused");
+  assert.equal(sockets.length, 1);
+  await context.close();
 });

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 
 import {
-  artifacts, coloursDrawn, reachable, serverAndBrowser, settled, snapshot, walkPath, walkTo,
+  artifacts, coloursDrawn, inWorld, reachable, serverAndBrowser, settled, snapshot, walkPath, walkTo,
 } from "./support.js";
 
 const world = serverAndBrowser(["--sign-in-limit", "100"]);
@@ -52,7 +52,7 @@ async function player(name, { viewport = DESKTOP, device = {}, jitsi = "stand-in
   await page.waitForSelector("#profile:not([hidden])");
   await page.fill("#profile-name", name);
   await page.click("#profile-guest");
-  await page.waitForFunction(() => window.ark?.scene?.snapshot());
+  await inWorld(page);
   return page;
 }
 
@@ -102,7 +102,7 @@ test("walking into a meeting room opens its call in a panel, walking out hangs u
   await page.waitForFunction(() => document.getElementById("call").hidden);
   assert.deepEqual(await callsMade(page), ["constructor", "hangup", "dispose"]);
   assert.equal(await page.evaluate(() => document.getElementById("call-frame").childElementCount), 0);
-  assert.equal(await page.evaluate(() => window.ark.scene.effects.call), null);
+  assert.equal(await page.evaluate(() => window.arkTest.effects().call), null);
   await page.context().close();
 });
 
@@ -135,7 +135,7 @@ test("on a phone, the action button joins the meeting, which takes the bottom ha
   // Joined: the button has nothing more to offer; the game keeps to the
   // half above the panel.
   await page.waitForFunction(() => document.getElementById("action").hidden);
-  assert.equal(await page.evaluate(() => window.ark.scene.coveredBottom), PHONE.height / 2);
+  assert.equal(await page.evaluate(() => window.arkTest.coveredBottom()), PHONE.height / 2);
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(artifacts, "jitsi-phone.png") });
 
@@ -143,7 +143,7 @@ test("on a phone, the action button joins the meeting, which takes the bottom ha
   await page.tap("#call-hangup");
   await page.waitForFunction(() => document.getElementById("call").hidden);
   assert.deepEqual(await callsMade(page), ["constructor", "hangup", "dispose"]);
-  assert.equal(await page.evaluate(() => window.ark.scene.coveredBottom), 0);
+  assert.equal(await page.evaluate(() => window.arkTest.coveredBottom()), 0);
   // Hung up but still in the room: the button offers the meeting again.
   await page.waitForFunction(() => !document.getElementById("action").hidden);
   assert.equal(await page.textContent("#action"), "Join meeting");
@@ -167,10 +167,10 @@ test("the silent library mutes the player and says so", async () => {
   await walkTo(page, 150, 260);
   await page.waitForFunction(() => !document.getElementById("silenced").hidden);
   assert.equal(await page.textContent("#silenced"), "Silent zone: you are muted");
-  assert.equal(await page.evaluate(() => window.ark.scene.effects.silenced), true);
+  assert.equal(await page.evaluate(() => window.arkTest.effects().silenced), true);
   await walkTo(page, 208, 464);
   await page.waitForFunction(() => document.getElementById("silenced").hidden);
-  assert.equal(await page.evaluate(() => window.ark.scene.effects.silenced), false);
+  assert.equal(await page.evaluate(() => window.arkTest.effects().silenced), false);
   await page.context().close();
 });
 
@@ -184,8 +184,7 @@ async function walkInto(page, [x0, y0, x1, y1]) {
 }
 
 // The sounds the page has, as its audio elements say.
-const sounds = (page) => page.evaluate(() => [...window.ark.scene.effects.view.sounds.playing]
-  .map(([url, audio]) => ({ url, volume: audio.volume, loop: audio.loop })));
+const sounds = (page) => page.evaluate(() => window.arkTest.effects().sounds);
 
 test("the lounge plays its sound while inside; E in the agents' corner opens the agent's panel", async () => {
   const page = await player("Ivo");
@@ -197,7 +196,7 @@ test("the lounge plays its sound while inside; E in the agents' corner opens the
   });
   // The lounge (416-640 x 448-640 px): playAudio lounge.wav, 0.4, looped.
   await walkInto(page, [416, 448, 640, 640]);
-  await page.waitForFunction(() => window.ark.scene.effects.sounds.size === 1);
+  await page.waitForFunction(() => window.arkTest.effects().sounds.length === 1);
   assert.deepEqual(await sounds(page), [{ url: "/maps/lounge.wav", volume: 0.4, loop: true }]);
 
   // The agents' corner (96-192 x 512-640 px): agentId guide, onaction.
@@ -228,18 +227,22 @@ test("the cafe door of the town leads into the cafe, without reloading the page"
   const outside = await walkTo(page, 1680, 272);
   await walkTo(page, 1680, 240);
   // Given time to arrive, but a missing door must fail here, by name.
-  await page.waitForFunction(() => window.ark.scene.snapshot()?.map === "cafe.tmj", null, { timeout: 5000 })
+  await page.waitForFunction(() => window.arkTest.snapshot()?.map === "cafe.tmj", null, { timeout: 5000 })
     .catch(() => {});
   const here = await snapshot(page);
   assert.equal(here?.map, "cafe.tmj", `still on ${here?.map} at ${here?.me}`);
 
   assert.equal(await page.evaluate(() => window.sameDocument), true, "the page was reloaded");
-  assert.equal(await page.evaluate(() => window.ark.scene.tilemap.width), 24, "the cafe's tilemap is drawn");
+  assert.deepEqual(await page.evaluate(() => window.arkTest.mapDrawn()), { name: "cafe.tmj", width: 24, height: 18 },
+    "the cafe's tilemap is drawn");
   assert.ok(await coloursDrawn(page) > 20, "the canvas shows the cafe");
   await page.screenshot({ path: join(artifacts, "cafe.png") });
-  // Nobody from the town is drawn; the reconnection token is the cafe's.
-  assert.equal(await page.evaluate(() => window.ark.scene.sprites.size),
-    Object.keys(here.entities).length);
+  // Nobody from the town is drawn: the scene holds the player's avatar and
+  // those of the others in the cafe, no more. The reconnection token is
+  // the cafe's.
+  const [drawn, known] = await page.evaluate(() => [
+    window.arkTest.avatarsDrawn(), Object.keys(window.arkTest.snapshot().entities).length]);
+  assert.equal(drawn.length, 1 + known, `avatars drawn: ${drawn}`);
   const tokenAfter = await page.evaluate(() => localStorage.getItem("ark.reconnectToken"));
   assert.ok(tokenAfter && tokenAfter !== tokenBefore, "a new reconnection token");
 
@@ -260,7 +263,7 @@ test("the cafe door of the town leads into the cafe, without reloading the page"
 
   // A refresh resumes the avatar in the cafe with the new token.
   await page.reload();
-  await page.waitForFunction(() => window.ark?.scene?.snapshot());
+  await inWorld(page);
   const resumed = await snapshot(page);
   assert.equal(resumed.map, "cafe.tmj");
   assert.deepEqual(resumed.me, after.me);

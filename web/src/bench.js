@@ -1,6 +1,7 @@
 // Instruments for the benchmark page (/?bench=1) and the end-to-end tests:
 // an emulated network delay around the WebSocket, a scripted walk and an
-// autopilot instead of the keyboard, and frame timings.
+// autopilot instead of the keyboard (controls.js takes them), and frame
+// timings.
 // benchmarks/client_bench.mjs drives the page in headless Chromium.
 
 import { DOWN, LEFT, RIGHT, RUN, UP, WALK_SPEED } from "./movement.js";
@@ -44,19 +45,69 @@ export function delayedWebSocket(latencyMs) {
 }
 
 // The scripted walk: turns every 700 ms, runs some of the time, stops now
-// and then, as a player exploring a room would.
-const PATTERN = [RIGHT, RIGHT | DOWN, DOWN | RUN, LEFT, 0, UP | LEFT | RUN, LEFT | DOWN, UP];
+// and then, as a player exploring a room would; then the same turns
+// mirrored, so that the walk comes back round instead of drifting off
+// (through the café's door, out of the bots' room).
+const OUTWARD = [RIGHT, RIGHT | DOWN, DOWN | RUN, LEFT, 0, UP | LEFT | RUN, LEFT | DOWN, UP];
+const mirrored = (bits) => ((bits & LEFT) ? RIGHT : 0) | ((bits & RIGHT) ? LEFT : 0) |
+  ((bits & UP) ? DOWN : 0) | ((bits & DOWN) ? UP : 0) | (bits & RUN);
+const PATTERN = [...OUTWARD, ...OUTWARD.map(mirrored)];
 export function scriptedBits(elapsedMs) {
   return PATTERN[Math.floor(elapsedMs / 700) % PATTERN.length];
 }
 
-// Frame timings: the interval between frames and the work done in each
-// (the scene's update and Phaser's render).
+// The benchmark page's run: the scripted walk for `seconds`, then, once
+// every step is acknowledged, the result (frame timings, the avatars
+// drawn, the corrections the walk needed) that client_bench.mjs reads
+// through the test hook (testhook.js, benchResult()).
+export class BenchRun {
+  constructor({ seconds, latencyMs, stats = new FrameStats() }) {
+    this.seconds = seconds;
+    this.latencyMs = latencyMs;
+    this.stats = stats;
+    this.startedAt = null;
+    this.over = false;
+    this.result = null;
+  }
+
+  // The walk's input bits at local time now (ms); idle once it is over.
+  bits(now) {
+    if (this.startedAt === null) this.startedAt = now;
+    const elapsed = now - this.startedAt;
+    if (elapsed < this.seconds * 1000) return scriptedBits(elapsed);
+    this.over = true;
+    return 0;
+  }
+
+  // After a frame's steps: the result, once the walk is over and the
+  // server has acknowledged it all (predictor: prediction.js's; map: the
+  // map the walk ended on, as it may go through a door).
+  check(predictor, remoteAvatars, map) {
+    if (!this.over || this.result !== null || predictor.pending.length > 0) return;
+    this.result = {
+      ...this.stats.summary(),
+      map,
+      remote_avatars: remoteAvatars,
+      corrections: predictor.corrections,
+      steps_acknowledged: predictor.ackSeq + 1,
+      latency_ms: this.latencyMs,
+    };
+  }
+}
+
+// Frame timings: the interval between frames, the work done in each (the
+// scene's update and Phaser's render), and the scene's update alone (the
+// client's own work: steps, prediction, every avatar placed).
 export class FrameStats {
   constructor() {
     this.intervals = [];
     this.work = [];
+    this.updates = [];
     this.last = null;
+  }
+
+  updated(ms) {
+    this.updates.push(ms);
   }
 
   frameStarted(now) {
@@ -76,10 +127,15 @@ export class FrameStats {
   }
 
   summary() {
+    const spread = (values) => ({
+      p50: FrameStats.percentile(values, 0.5), p95: FrameStats.percentile(values, 0.95),
+      max: FrameStats.percentile(values, 1),
+    });
     return {
       frames: this.intervals.length,
       interval_ms: { p50: FrameStats.percentile(this.intervals, 0.5), p95: FrameStats.percentile(this.intervals, 0.95) },
-      frame_work_ms: { p50: FrameStats.percentile(this.work, 0.5), p95: FrameStats.percentile(this.work, 0.95) },
+      frame_work_ms: spread(this.work),
+      update_ms: spread(this.updates),
     };
   }
 }

@@ -1,6 +1,7 @@
 // The page: signing in (the first-visit screen, or the tokens kept from
 // an earlier visit), then the game and the chat beside it. Everything that
 // moves lives in scene.js and the modules it uses; the chat in chat*.js.
+// The address may name a map to join: /?map=cafe.tmj.
 
 import Phaser from "phaser";
 
@@ -114,8 +115,6 @@ async function start() {
     scene: [],
   });
   const world = () => game.scene.getScene("world");
-  // For the end-to-end tests and the benchmark page.
-  window.ark = { game, auth };
 
   let chat = null;
   let panel = null;
@@ -130,7 +129,7 @@ async function start() {
     });
     const signOut = async () => {
       playing = false;
-      world()?.connection?.leave();
+      world()?.leave();
       await auth.logout();
       localStorage.removeItem(TOKEN_KEY);
       location.reload();
@@ -140,13 +139,20 @@ async function start() {
       phoneQuery: window.matchMedia(PHONE_QUERY), onSignOut: signOut,
       onCover: (pixels) => world()?.setCovered(pixels),
     });
-    window.ark.chat = chat;
-    window.ark.chatPanel = panel;
     chat.loadSessions();
   }
 
+  // ?map=cafe.tmj asks to join that map (unless a held avatar is resumed).
+  const wanted = new URLSearchParams(window.location.search).get("map");
   game.scene.add("world", WorldScene, true, {
     auth, manifest, bench, chat,
+    join: wanted ? { map: wanted } : {},
+    // A map the server does not have would be refused again: try the
+    // page without it.
+    onRetry: (code) => {
+      if (code === "unknown_map" && wanted) window.location.assign(window.location.pathname);
+      else window.location.reload();
+    },
     onSignedOut: () => {
       auth.forget();
       signedOut();

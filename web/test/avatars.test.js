@@ -1,0 +1,147 @@
+// The avatars on screen: made, animated, placed, clicked and removed,
+// with a stand-in for the Phaser scene that records what it was asked.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { Avatars, CLICK_SLOP, animationKey, avatarAnimations } from "../src/avatars.js";
+import { AVATAR_DEPTH } from "../src/maploader.js";
+import { FACING_LEFT, Obstacles, RIGHT, WALK } from "../src/movement.js";
+import { World } from "../src/world.js";
+
+const MANIFEST = {
+  frameWidth: 32, frameHeight: 48, originX: 16, originY: 44,
+  animations: { idle: { start: 0, frames: 2, fps: 2 }, walk: { start: 2, frames: 4, fps: 8 }, run: { start: 6, frames: 4, fps: 12 } },
+  avatars: [{ name: "fox", file: "fox.png" }, { name: "owl", file: "owl.png" }],
+};
+
+class FakeObject {
+  constructor(kind, texture) {
+    this.kind = kind;
+    this.texture = texture;
+    this.handlers = new Map();
+    this.destroyed = false;
+    this.x = 0;
+    this.y = 0;
+    this.anims = { currentAnim: null };
+  }
+  setOrigin(x, y) { this.origin = [x, y]; return this; }
+  setPosition(x, y) { this.x = x; this.y = y; return this; }
+  setDepth(depth) { this.depth = depth; return this; }
+  setAlpha(alpha) { this.alpha = alpha; return this; }
+  setInteractive(options) { this.interactive = options; return this; }
+  play(key) { this.anims.currentAnim = { key }; this.played = (this.played ?? 0) + 1; return this; }
+  on(name, callback) { this.handlers.set(name, [...(this.handlers.get(name) ?? []), callback]); return this; }
+  emit(name, ...args) { for (const callback of this.handlers.get(name) ?? []) callback(...args); }
+  destroy() { this.destroyed = true; this.emit("destroy"); }
+}
+
+function fakeScene() {
+  const made = [];
+  const animations = new Map();
+  return {
+    made,
+    animations,
+    add: {
+      sprite: (x, y, texture) => { const sprite = new FakeObject("sprite", texture); made.push(sprite); return sprite; },
+      text: (x, y, text) => { const label = new FakeObject("text"); label.text = text; made.push(label); return label; },
+    },
+    anims: {
+      exists: (key) => animations.has(key),
+      create: (config) => animations.set(config.key, config),
+      generateFrameNumbers: (texture, { start, end }) => ({ texture, start, end }),
+    },
+  };
+}
+
+const entity = (id, name, avatar = "owl") => ({ id, name, avatar, connected: true, user: id * 10 });
+
+test("every avatar has an animation for each facing and state, from its row of the sheet", () => {
+  const made = avatarAnimations(MANIFEST);
+  assert.equal(made.length, 2 * 4 * 3);
+  assert.deepEqual(made.find((a) => a.key === "owl-walk-left"),
+    { key: "owl-walk-left", texture: "avatar:owl", start: 12, end: 15, fps: 8 });
+  assert.equal(animationKey("fox", WALK, FACING_LEFT), "fox-walk-left");
+  assert.equal(animationKey("fox", 9, 9), "fox-idle-down");
+
+  const scene = fakeScene();
+  const avatars = new Avatars({ scene, manifest: MANIFEST });
+  avatars.makeAnimations();
+  avatars.makeAnimations();
+  assert.equal(scene.animations.size, 24);
+  assert.deepEqual(scene.animations.get("fox-run-up").frames, { texture: "avatar:fox", start: 36, end: 39 });
+  const queued = [];
+  avatars.preload({ spritesheet: (key, url, frames) => queued.push([key, url, frames]) });
+  assert.deepEqual(queued[1], ["avatar:owl", "/assets/avatars/owl.png", { frameWidth: 32, frameHeight: 48 }]);
+});
+
+test("the player's own avatar is made once, others once each, an unknown avatar as the first", () => {
+  const scene = fakeScene();
+  const avatars = new Avatars({ scene, manifest: MANIFEST });
+  const first = avatars.setSelf(1, "Ada", "fox");
+  const self = avatars.setSelf(1, "Ada", "fox");
+  assert.equal(first.destroyed, true, "a second welcome replaces the first avatar");
+  assert.equal(first.label.destroyed, true);
+  assert.equal(self.texture, "avatar:fox");
+  assert.deepEqual(self.origin, [0.5, 44 / 48]);
+  avatars.add(entity(1, "Ada"));
+  avatars.add(entity(2, "Bob"));
+  avatars.add(entity(2, "Bob"));
+  avatars.add(entity(3, "Cy", "dragon"));
+  assert.deepEqual([...avatars.others.keys()], [2, 3]);
+  assert.equal(avatars.others.get(3).texture, "avatar:fox");
+  assert.equal(avatars.others.get(2).label.text, "Bob");
+  assert.equal(avatars.spriteOf(1), self);
+  assert.equal(avatars.spriteOf(2), avatars.others.get(2));
+  assert.equal(avatars.spriteOf(9), null);
+
+  const bob = avatars.others.get(2);
+  avatars.remove(2);
+  assert.equal(bob.destroyed && bob.label.destroyed, true);
+  const cy = avatars.others.get(3);
+  avatars.clear();
+  assert.equal(cy.destroyed, true);
+  assert.equal(avatars.others.size, 0);
+  assert.equal(self.destroyed, false, "clearing the others leaves the player's own");
+});
+
+test("a click on another avatar or its name reports it; a drag does not", () => {
+  const clicked = [];
+  const avatars = new Avatars({ scene: fakeScene(), manifest: MANIFEST, onClicked: (e) => clicked.push(e.name) });
+  avatars.add(entity(2, "Bob"));
+  const bob = avatars.others.get(2);
+  assert.deepEqual(bob.interactive, { useHandCursor: true });
+  bob.emit("pointerup", { getDistance: () => 3 });
+  bob.label.emit("pointerup", { getDistance: () => CLICK_SLOP });
+  bob.emit("pointerup", { getDistance: () => CLICK_SLOP + 1 });
+  assert.deepEqual(clicked, ["Bob", "Bob"]);
+});
+
+test("avatars are placed in pixels, in front of those higher up, faded while disconnected", () => {
+  const avatars = new Avatars({ scene: fakeScene(), manifest: MANIFEST });
+  avatars.add(entity(2, "Bob"));
+  const bob = avatars.others.get(2);
+  avatars.place(bob, 6000, 3000, FACING_LEFT, WALK, false);
+  assert.deepEqual([bob.x, bob.y], [100, 50]);
+  assert.equal(bob.depth, AVATAR_DEPTH + 50 / 10000);
+  assert.equal(bob.alpha, 0.45);
+  assert.equal(bob.anims.currentAnim.key, "owl-walk-left");
+  assert.deepEqual([bob.label.x, bob.label.y, bob.label.alpha], [100, 50 - 48 + 4, 0.6]);
+  // The same animation is not restarted at every frame.
+  avatars.place(bob, 6060, 3000, FACING_LEFT, WALK, true);
+  assert.equal(bob.played, 1);
+  assert.equal(bob.alpha, 1);
+  assert.deepEqual(avatars.positions(), { 2: [6060, 3000] });
+});
+
+test("the others are drawn where the world has them between ticks, the player where predicted", () => {
+  const obstacles = new Obstacles(() => false, 32, 32);
+  const world = new World(obstacles);
+  world.welcome({ id: 1, tick: 100, entities: [[2, "Bob", "owl", true, 100, 9600, 9600, RIGHT, 2, 20]] });
+  const avatars = new Avatars({ scene: fakeScene(), manifest: MANIFEST });
+  avatars.setSelf(1, "Ada", "fox");
+  for (const known of world.entities.values()) avatars.add(known);
+  avatars.drawOthers(world, 102.5, obstacles);
+  assert.deepEqual(avatars.positions(), { 2: [9600 + 2.5 * 160, 9600] });
+  avatars.drawSelf({ drawnPosition: () => [1200, 600], body: { facing: 0, state: 0 } });
+  assert.deepEqual([avatars.self.x, avatars.self.y, avatars.self.alpha], [20, 10, 1]);
+});
