@@ -118,6 +118,8 @@ async function start() {
 
   let chat = null;
   let panel = null;
+  // What the chat sheet covers; it may say so before the scene exists.
+  let chatCover = 0;
   if (!bench) {
     const self = selfOf(auth);
     const state = new ChatState(self);
@@ -137,7 +139,10 @@ async function start() {
     panel = new ChatPanel({
       state, client: chat, user: self, storage: localStorage,
       phoneQuery: window.matchMedia(PHONE_QUERY), onSignOut: signOut,
-      onCover: (pixels) => world()?.setCovered(pixels),
+      onCover: (pixels) => {
+        chatCover = pixels;
+        world()?.setCovered(pixels);
+      },
     });
     chat.loadSessions();
   }
@@ -145,7 +150,7 @@ async function start() {
   // ?map=cafe.tmj asks to join that map (unless a held avatar is resumed).
   const wanted = new URLSearchParams(window.location.search).get("map");
   game.scene.add("world", WorldScene, true, {
-    auth, manifest, bench, chat,
+    auth, manifest, bench, chat, cover: chatCover,
     join: wanted ? { map: wanted } : {},
     // A map the server does not have would be refused again: try the
     // page without it.

@@ -45,11 +45,13 @@ export class WorldScene extends Phaser.Scene {
   // auth: auth.js, for access tokens; manifest: avatars.json; bench:
   // bench.js's benchOptions, or null; chat: chatclient.js, or null (the
   // benchmark page has none); join: what to ask for in the join (a map);
-  // the hooks: what the page does when the sign-in is gone, when another
-  // avatar is clicked, and when the player asks to try a refused join
-  // again (with the refusal's code).
-  init({ auth, manifest, bench = null, chat = null, join = {}, onSignedOut = () => {},
+  // cover: CSS px the chat sheet covers already; the hooks: what the page
+  // does when the sign-in is gone, when another avatar is clicked, and
+  // when the player asks to try a refused join again (with the refusal's
+  // code).
+  init({ auth, manifest, bench = null, chat = null, cover = 0, join = {}, onSignedOut = () => {},
     onAvatarClicked = () => {}, onRetry = () => location.reload() }) {
+    this.setCovered(cover);
     this.auth = auth;
     this.manifest = manifest;
     this.bench = bench;
