@@ -1030,6 +1030,7 @@ class Swarm:
         grace: float = 5.0,
         url: Optional[str] = None,
         cpuTimes: Callable = os.times,
+        standAfter: Optional[float] = None,
     ):
         """
         @param clock: an L{IReactorTime}.
@@ -1049,6 +1050,10 @@ class Swarm:
         @param grace: seconds the bots get to close after leaving.
         @param url: the server's URL, for the report.
         @param cpuTimes: returns C{os.times()}-like values.
+        @param standAfter: seconds into the measuring window after which
+            every bot stands still, connected and reading patches, until
+            the window ends; C{None} to walk throughout.  Clients measured
+            among the bots then see avatars that have been idle for long.
         """
         self.clock = clock
         self.connect = connect
@@ -1063,6 +1068,8 @@ class Swarm:
         self.grace = grace
         self.url = url
         self.cpuTimes = cpuTimes
+        self.standAfter = standAfter
+        self.standing = False
         rng = random.Random(seed)
         self.bots = [
             Bot(n, random.Random(rng.getrandbits(64)), rng.randrange(slots))
@@ -1175,10 +1182,14 @@ class Swarm:
         just before each patch would otherwise send every batch a little
         too early for the server's next tick, a patch period late.
         """
+        standing = self.standing
         for bot in self.slotBots[slot]:
             if bot.walker is None:
                 continue
-            bot.walker.advance()
+            if standing:
+                bot.walker.heading = 0
+            else:
+                bot.walker.advance()
             wait = PATCH_OVERDUE if bot.pending else SEND_INTERVAL * 0.9
             if now - bot.lastSentAt >= wait:
                 self.sendSteps(bot, now)
@@ -1205,6 +1216,8 @@ class Swarm:
             ):
                 self._startWindow(now)
         if self.phase == "measuring":
+            if self.standAfter is not None and now - self._windowStart >= self.standAfter:
+                self.standing = True
             if now - self._windowStart >= self.duration or not self.openConnections:
                 self._stop(now)
         if self.phase == "stopping":
@@ -1426,6 +1439,9 @@ class Options(usage.Options):
          "(default: min(10, clients / 100)).", float],
         ["map", None, None, "The map the bots join (default: the server's)."],
         ["seed", None, None, "Seed of the bots' random walk.", int],
+        ["stand-after", None, None, "Seconds into the measuring window after which every "
+         "bot stands still, still connected, until the window ends (default: walk "
+         "throughout).", float],
     ]
     optFlags = [["json", None, "Print only the JSON report."]]
 
@@ -1436,6 +1452,8 @@ class Options(usage.Options):
             raise usage.UsageError("--duration must be above 0 and at most 86400")
         if self["ramp"] is not None and not 0 <= self["ramp"] <= 3600:
             raise usage.UsageError("--ramp must be from 0 to 3600")
+        if self["stand-after"] is not None and not 0 <= self["stand-after"] <= 86400:
+            raise usage.UsageError("--stand-after must be from 0 to 86400")
         url = urlsplit(self["url"])
         if url.scheme != "ws":
             raise usage.UsageError("--url must be a ws:// URL")
@@ -1515,6 +1533,7 @@ def main(argv=None, stdout=None, stderr=None) -> int:
         path=options["path"],
         joinTimeout=joinTimeout,
         url=options["url"],
+        standAfter=options["stand-after"],
     )
     # Last resort if the reactor itself wedges: the process still ends.
     # Sign-ins come first: allow them a few milliseconds each.

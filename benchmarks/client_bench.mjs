@@ -13,14 +13,11 @@
 // the map the walk ended on, remote avatars drawn, and the reconciliation
 // corrections the walk needed.
 //
-// With --idle, the bots walk only until they have all joined (and a few
-// seconds more), then their process is killed: the server holds their
-// avatars where they stopped (with a --reconnect-hold long enough for the
-// run), standing still, and the page opens SECONDS later. Every other
-// avatar on the page has then been idle for SECONDS * 60 ticks and more,
-// which is what drawing long-idle avatars costs. (The bots have no mode
-// to stand still while connected; held avatars are drawn faded, which
-// costs the same.)
+// With --idle, the bots walk for a few seconds once they have all joined,
+// then stand still, connected (the load test's --stand-after), and the
+// page opens SECONDS later. Every other avatar on the page has then been
+// idle for SECONDS * 60 ticks and more, which is what drawing long-idle
+// avatars costs.
 //
 // --uncapped lets Chromium draw frames as fast as it can instead of at
 // 60 Hz, as a 120 or 144 Hz display asks for them: frames then often fall
@@ -76,6 +73,7 @@ function started(child, pattern) {
 }
 
 const seconds = Number(values.seconds);
+const STAND_AFTER = 3;
 const idle = values.idle === undefined ? null : Number(values.idle);
 const botCount = Number(values.bots);
 const pin = values["server-cpu"] === undefined ? [] : ["taskset", "-c", values["server-cpu"]];
@@ -84,14 +82,14 @@ const server = spawn(serverCommand[0], [...serverCommand.slice(1),
   "-n", "--pidfile=", "ark", "--port", "0", "--data-dir", workdir, "--map", "cafe.tmj",
   "--room-capacity", String(botCount + 10), "--view-radius", "480",
   "--sign-in-limit", "100000",
-  // Idle bots' avatars are held for the whole run.
-  ...(idle === null ? [] : ["--reconnect-hold", String(Math.min(3600, idle + seconds + 120))]),
 ], { cwd: workdir, env: { ...process.env, PYTHONPATH: "" } });
 const [, port] = await started(server, /Site starting on (\d+)/);
 const base = `http://127.0.0.1:${port}`;
 const bots = spawn(join(bin, "python"), [
   "-m", "ark.loadtest", "--url", `ws://127.0.0.1:${port}/ws`, "--clients", values.bots,
   "--duration", String(seconds + (idle ?? 0) + 30), "--ramp", "2", "--json",
+  // A few seconds of walking, so that they stop all over the room.
+  ...(idle === null ? [] : ["--stand-after", String(STAND_AFTER)]),
 ], { cwd: workdir, env: { ...process.env, PYTHONPATH: "" } });
 bots.stdout.resume();
 bots.stderr.resume();
@@ -117,13 +115,9 @@ if (idle === null) {
   await pause(4000);
 } else {
   await until(async () => (await seated()).connected >= botCount, "the bots to join");
-  // A few seconds of walking, so that they stop all over the room.
-  await pause(3000);
-  bots.kill("SIGKILL");
-  await until(async () => {
-    const now = await seated();
-    return now.connected === 0 && now.avatars >= botCount;
-  }, "the bots' avatars to be held");
+  // Their measuring window starts at the end of the 2 s ramp; a second
+  // more for the last steps sent to be taken.
+  await pause((STAND_AFTER + 3) * 1000);
   console.error(`${botCount} avatars stand still; the page opens in ${idle} s`, JSON.stringify(await seated()));
   await pause(idle * 1000);
 }

@@ -822,6 +822,38 @@ class SwarmTests(SynchronousTestCase):
             counts.append(len(clock.getDelayedCalls()))
         self.assertEqual(counts, [2, 2])
 
+    def test_standAfterStopsWalkingNotReading(self):
+        """
+        With C{standAfter}, bots walk at first, then send no more steps for
+        the rest of the window, yet stay connected and keep reading patches.
+        """
+        clock, server, swarm, reports = self.makeSwarm(clients=2, duration=3.0, ramp=0.1,
+                                                       standAfter=1.0)
+        self.advance(clock, 0.2)
+        for protocol in server.protocols:
+            server.welcome(protocol)
+            protocol.bot.walker.heading = loadtest.RIGHT
+            protocol.bot.walker.advance = lambda: None
+        steps = itertools.count()
+
+        def patch():
+            if next(steps) % 10 == 9:
+                server.acknowledgeAll()
+
+        def sent():
+            return [len([m for m in sentMessages(p.transport) if m["t"] == "in"])
+                    for p in server.protocols]
+
+        self.advance(clock, 1.2, each=patch)
+        walked = sent()
+        self.assertTrue(all(count > 10 for count in walked), walked)
+        received = [p.framesReceived for p in server.protocols]
+        self.advance(clock, 1.5, each=patch)
+        self.assertEqual(sent(), walked)
+        self.assertEqual([p.open for p in server.protocols], [True, True])
+        self.assertTrue(all(now > then for now, then in
+                            zip([p.framesReceived for p in server.protocols], received)))
+
     def test_fullRun(self):
         """
         Bots that join send about three steps per C{in} at 20 Hz each,
@@ -1027,7 +1059,7 @@ class OptionsTests(SynchronousTestCase):
         """
         arguments = ["--url", "ws://localhost:9000/ws", "--clients", "1000",
                      "--duration", "20", "--json", "--ramp", "3",
-                     "--map", "town.tmj", "--seed", "42"]
+                     "--map", "town.tmj", "--seed", "42", "--stand-after", "5"]
         options = Options()
         self.assertEqual({a[2:] for a in arguments if a.startswith("--")},
                          {name.rstrip("=") for name in options.longOpt} - {"help", "version"})
@@ -1035,8 +1067,8 @@ class OptionsTests(SynchronousTestCase):
         self.assertEqual(
             (options["host"], options["port"], options["hostHeader"], options["clients"],
              options["duration"], options["json"], options["ramp"], options["map"],
-             options["seed"]),
-            ("localhost", 9000, "localhost:9000", 1000, 20.0, True, 3.0, "town.tmj", 42),
+             options["seed"], options["stand-after"]),
+            ("localhost", 9000, "localhost:9000", 1000, 20.0, True, 3.0, "town.tmj", 42, 5.0),
         )
 
     def test_badClients(self):
@@ -1048,10 +1080,11 @@ class OptionsTests(SynchronousTestCase):
 
     def test_badDurationRampUrl(self):
         """
-        A duration that is not positive, a negative ramp and a URL that is
-        not ws:// are usage errors.
+        A duration that is not positive, a negative ramp or time to stand,
+        and a URL that is not ws:// are usage errors.
         """
-        for argv in (["--duration", "0"], ["--ramp", "-1"], ["--url", "http://x/ws"],
+        for argv in (["--duration", "0"], ["--ramp", "-1"], ["--stand-after", "-1"],
+                     ["--stand-after", "soon"], ["--url", "http://x/ws"],
                      ["--url", "wss://x/ws"], ["--url", "ws:///ws"]):
             self.assertRaises(UsageError, Options().parseOptions, argv)
 
