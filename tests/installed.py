@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 import sys
 
-from twisted.internet import defer, protocol, reactor
+from autobahn.twisted.websocket import WebSocketClientFactory
+from twisted.internet import defer, endpoints, protocol, reactor
+
+from tests.test_websocket import PlayerProtocol
 
 TWISTD = os.path.join(os.path.dirname(sys.executable), "twistd")
 
@@ -58,3 +61,17 @@ def startInstalledServer(testCase, workdir: str, arguments) -> ServerProcess:
 
     testCase.addCleanup(killIfRunning)
     return server
+
+
+@defer.inlineCallbacks
+def connectPlayer(port: int):
+    """
+    Open a WebSocket to the server on C{port}; fires with the connected
+    L{PlayerProtocol}.
+    """
+    factory = WebSocketClientFactory("ws://127.0.0.1:%d/ws" % (port,), reactor=reactor)
+    factory.protocol = PlayerProtocol
+    factory.connected = defer.Deferred()
+    yield endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port).connect(factory)
+    player = yield factory.connected
+    return player

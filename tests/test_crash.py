@@ -9,17 +9,15 @@ import os
 import signal
 import sqlite3
 
-from autobahn.twisted.websocket import WebSocketClientFactory
-from twisted.internet import defer, endpoints, reactor, task
+from twisted.internet import defer, reactor, task
 from twisted.trial.unittest import TestCase
 
 from ark.store import SQLITE_FILE
 from ark.world.movement import DOWN, LEFT, RIGHT, UP
 
 from tests.backends import PostgreSQLBackend
-from tests.installed import startInstalledServer
+from tests.installed import connectPlayer, startInstalledServer
 from tests.support import requestJSON
-from tests.test_websocket import PlayerProtocol
 
 # Each player walks its own way, so that each holds a place of its own.
 HEADINGS = {"Ann": UP, "Bob": LEFT, "Cat": RIGHT | DOWN}
@@ -35,11 +33,7 @@ class KilledServerTests(PostgreSQLBackend, TestCase):
 
     @defer.inlineCallbacks
     def connect(self, port):
-        factory = WebSocketClientFactory("ws://127.0.0.1:%d/ws" % (port,), reactor=reactor)
-        factory.protocol = PlayerProtocol
-        factory.connected = defer.Deferred()
-        yield endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port).connect(factory)
-        player = yield factory.connected
+        player = yield connectPlayer(port)
         self.addCleanup(self.dropConnection, player)
         return player
 

@@ -9,17 +9,15 @@ import signal
 import subprocess
 from io import BytesIO
 
-
-from autobahn.twisted.websocket import WebSocketClientFactory
-from twisted.internet import defer, endpoints, reactor
+from twisted.internet import defer, reactor
 from twisted.trial.unittest import TestCase
 from twisted.web.client import Agent, FileBodyProducer, readBody
 from twisted.web.http_headers import Headers
 
 from tests.backends import PostgreSQLBackend
-from tests.installed import TWISTD, startInstalledServer
+from tests.installed import TWISTD, connectPlayer, startInstalledServer
 from tests.support import requestJSON
-from tests.test_websocket import PlayerProtocol
+
 
 class InstalledServerTests(PostgreSQLBackend, TestCase):
     """
@@ -116,15 +114,6 @@ class InstalledServerTests(PostgreSQLBackend, TestCase):
         yield self.stop(server)
 
     @defer.inlineCallbacks
-    def connect(self, port):
-        factory = WebSocketClientFactory("ws://127.0.0.1:%d/ws" % (port,), reactor=reactor)
-        factory.protocol = PlayerProtocol
-        factory.connected = defer.Deferred()
-        yield endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port).connect(factory)
-        player = yield factory.connected
-        return player
-
-    @defer.inlineCallbacks
     def joinAsGuest(self, port, name):
         """
         Sign in as a guest and join: fires with the sign-in, the player's
@@ -133,7 +122,7 @@ class InstalledServerTests(PostgreSQLBackend, TestCase):
         status, signIn = yield requestJSON("POST", "http://127.0.0.1:%d/api/auth/guest" % (port,),
                                            {"name": name, "avatar": "owl"})
         self.assertEqual(status, 200, signIn)
-        player = yield self.connect(port)
+        player = yield connectPlayer(port)
         player.send({"t": "join", "access": signIn["accessToken"]})
         welcome = yield player.waitFor(lambda m: m["t"] == "welcome")
         return signIn, player, welcome
@@ -183,7 +172,7 @@ class InstalledServerTests(PostgreSQLBackend, TestCase):
         self.assertEqual(status, 200, history)
         self.assertEqual([(m["id"], m["text"]) for m in history["messages"]],
                          [(said["id"], "remember me")])
-        player = yield self.connect(port)
+        player = yield connectPlayer(port)
         player.send({"t": "join", "access": signIn["accessToken"]})
         again = yield player.waitFor(lambda m: m["t"] == "welcome")
         self.assertEqual(again["user"], welcome["user"])
