@@ -13,10 +13,10 @@ from typing import Dict, List, Optional
 from twisted.internet import defer
 from twisted.logger import Logger
 
+from ark.interfaces import MoveTo
 from ark.net.views import RoomView
 from ark.world.movement import Body
 from ark.world.room import Avatar, Room
-from ark.interfaces import MoveTo
 
 
 log = Logger()
@@ -35,6 +35,7 @@ class JoinRefused(Exception):
         Exception.__init__(self, code, message)
         self.code = code
         self.message = message
+
 
 # A player who just came through a door is not sent through another for
 # this long, so that two doors whose entries lie in each other cannot bounce
@@ -109,7 +110,6 @@ class RoomManager:
         # after a newer one of the same player.
         self._placeWrites = defer.DeferredLock()
         self._placesDueAt = clock.seconds() + PLACE_SAVE_SECONDS
-        self._savingPlaces = False
         self._stopped = False
 
     # -- rooms -------------------------------------------------------------
@@ -298,23 +298,17 @@ class RoomManager:
     def saveMovedPlaces(self):
         """
         Save where every player stands who moved since their place was last
-        saved, unless the previous save is still under way.
+        saved, unless a save is still under way (a slow store gets no
+        backlog: the next period catches up).
 
         @return: a Deferred that fires once they are saved.
         """
-        if self._savingPlaces:
+        if self._placeWrites.locked:
             return defer.succeed(None)
-        moved = [seat for seat in self._seats.values()
-                 if seat.savedPlace != (seat.room.worldMap.name, seat.avatar.body.x,
-                                        seat.avatar.body.y)]
-        self._savingPlaces = True
-        saving = self._savePlaces(moved)
-
-        def done(result):
-            self._savingPlaces = False
-            return result
-
-        return saving.addBoth(done)
+        return self._savePlaces([
+            seat for seat in self._seats.values()
+            if seat.savedPlace != (seat.room.worldMap.name, seat.avatar.body.x,
+                                   seat.avatar.body.y)])
 
     def stop(self):
         """

@@ -115,13 +115,12 @@ def _text(value):
 
 
 def _signingSecret(value):
-    from ark.app.secret import MIN_SECRET_BYTES
+    from ark.app.secret import SecretError, checkGiven
 
-    if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
-        raise usage.UsageError(
-            "--secret must be at least %d bytes; leave it out to have one generated, or make "
-            "one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
-            % (MIN_SECRET_BYTES,))
+    try:
+        checkGiven(value)
+    except SecretError as error:
+        raise usage.UsageError(str(error))
     return value
 
 

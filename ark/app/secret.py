@@ -23,6 +23,21 @@ class SecretError(Exception):
     """
 
 
+def checkGiven(given: str) -> bytes:
+    """
+    The operator's C{--secret} as the key it is.
+
+    @raise SecretError: when it is shorter than L{MIN_SECRET_BYTES}.
+    """
+    value = given.encode("utf-8")
+    if len(value) < MIN_SECRET_BYTES:
+        raise SecretError(
+            "--secret must be at least %d bytes; leave it out to have one generated, or make "
+            "one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            % (MIN_SECRET_BYTES,))
+    return value
+
+
 def loadOrCreateSecret(dataDirectory: str, given=None) -> bytes:
     """
     The secret that signs ark's tokens: C{given} when the operator set one,
@@ -33,10 +48,7 @@ def loadOrCreateSecret(dataDirectory: str, given=None) -> bytes:
         or written.
     """
     if given:
-        value = given.encode("utf-8")
-        if len(value) < MIN_SECRET_BYTES:
-            raise SecretError("--secret must be at least %d bytes" % (MIN_SECRET_BYTES,))
-        return value
+        return checkGiven(given)
     path = os.path.join(dataDirectory, SECRET_FILE)
     try:
         value = _read(path)

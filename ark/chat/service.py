@@ -9,13 +9,13 @@ zone, I{direct} to one user, online or not, and I{system} from the server.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
 from typing import Dict, List, Optional, Set
 
 from twisted.internet import defer
 from twisted.logger import Logger
 
 from ark.chat.filter import Refused
+from ark.ratelimit import WindowLimit
 from ark.world import movement
 
 log = Logger()
@@ -64,9 +64,7 @@ class ChatService:
         self.perWindow = perWindow
         self.window = window
         self._listeners: Dict[int, Set] = {}
-        # The times of each user's messages in the last window, the user
-        # who spoke longest ago first.
-        self._recent: "OrderedDict[int, deque]" = OrderedDict()
+        self._rate = WindowLimit(perWindow, window)
 
     # -- who is online -------------------------------------------------------
 
@@ -85,39 +83,9 @@ class ChatService:
                 del self._listeners[userId]
         # Tidy the chat limit now too, in case nobody says anything for a
         # while: what has to be remembered of this user goes with the window.
-        self._forgetBefore(self.clock.seconds() - self.window)
+        self._rate.forget(self.clock.seconds())
 
     # -- saying --------------------------------------------------------------
-
-    def _withinRate(self, userId: int) -> bool:
-        now = self.clock.seconds()
-        since = now - self.window
-        self._forgetBefore(since)
-        recent = self._recent.get(userId)
-        if recent is None:
-            recent = self._recent[userId] = deque()
-        while recent and recent[0] <= since:
-            recent.popleft()
-        if len(recent) >= self.perWindow:
-            return False
-        recent.append(now)
-        self._recent.move_to_end(userId)
-        return True
-
-    def _forgetBefore(self, then: float) -> None:
-        """
-        Forget the users whose last message was said at C{then} or
-        earlier: their window has passed, so they may say as much as
-        anyone again, and what is remembered follows who is talking now.
-        Users are ordered by their last message, so only the first ones
-        need looking at.
-        """
-        recent = self._recent
-        while recent:
-            userId, times = next(iter(recent.items()))
-            if times and times[-1] > then:
-                break
-            del recent[userId]
 
     @property
     def talkers(self) -> int:
@@ -125,7 +93,7 @@ class ChatService:
         How many users the chat limit keeps count of now: those who said
         something within the last window.
         """
-        return len(self._recent)
+        return len(self._rate)
 
     @defer.inlineCallbacks
     def say(self, speaker: Speaker, kind: str, text: str, to: Optional[int] = None):
@@ -139,7 +107,7 @@ class ChatService:
         text = self.filter.clean(text)
         # Counted before finding the recipients, so a flood of messages to
         # unknown users costs no more queries than the limit allows.
-        if not self._withinRate(speaker.userId):
+        if not self._rate.allow(speaker.userId, self.clock.seconds()):
             raise Refused("chat_rate_limited", "at most %d messages in %d seconds"
                           % (self.perWindow, self.window))
         if kind == "direct":

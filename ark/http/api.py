@@ -10,7 +10,6 @@ ours is logged and answered with a plain 500.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict, deque
 from typing import Callable, Dict, Optional
 
 from twisted.internet import defer
@@ -18,8 +17,9 @@ from twisted.logger import Logger
 from twisted.web import resource, server
 
 from ark.http.clientaddress import ClientAddress
-from ark.identity.authority import AuthError
 from ark.identity import names
+from ark.identity.authority import AuthError
+from ark.ratelimit import WindowLimit
 
 log = Logger()
 
@@ -145,17 +145,20 @@ class SignInLimit:
         self.clock = clock
         self.perMinute = perMinute
         self.clientAddress = clientAddress if clientAddress is not None else ClientAddress()
-        self.maxAddresses = maxAddresses
-        # The times of each address's sign-ins in the last minute, the
-        # address that signed in longest ago first.
-        self._recent: "OrderedDict[str, deque]" = OrderedDict()
+        # When full of addresses that all signed in within the minute, it
+        # forgets the one that did so longest ago.  The limit is per
+        # address, so whoever controls this many addresses already has as
+        # many sign-ins as they like; forgetting gives them nothing they
+        # lacked, while refusing new addresses would let a flood lock every
+        # newcomer out.
+        self._rate = WindowLimit(perMinute, 60.0, maxAddresses)
 
     @property
     def tracked(self) -> int:
         """
         How many addresses it keeps count of now.
         """
-        return len(self._recent)
+        return len(self._rate)
 
     def check(self, request) -> None:
         """
@@ -164,41 +167,9 @@ class SignInLimit:
         @raise APIError: 429 when that client has had its sign-ins for
             this minute.
         """
-        now = self.clock.seconds()
-        key = self.clientAddress.of(request)
-        self._forgetBefore(now - 60)
-        recent = self._recent.get(key)
-        if recent is None:
-            if len(self._recent) >= self.maxAddresses:
-                # Full of addresses that all signed in within the minute:
-                # forget the one that did so longest ago.  The limit is
-                # per address, so whoever controls this many addresses
-                # already has as many sign-ins as they like; forgetting
-                # gives them nothing they lacked, while refusing new
-                # addresses here would let a flood lock every newcomer out.
-                self._recent.popitem(last=False)
-            recent = self._recent[key] = deque()
-        else:
-            while recent and recent[0] <= now - 60:
-                recent.popleft()
-            if len(recent) >= self.perMinute:
-                raise APIError(429, "rate_limited",
-                               "at most %d sign-ins a minute; wait a little" % (self.perMinute,))
-        recent.append(now)
-        self._recent.move_to_end(key)
-
-    def _forgetBefore(self, then: float) -> None:
-        """
-        Drop the addresses whose last sign-in was at C{then} or earlier:
-        they have their whole budget again.  Addresses are ordered by
-        their last sign-in, so only the first ones need looking at.
-        """
-        recent = self._recent
-        while recent:
-            key, times = next(iter(recent.items()))
-            if times[-1] > then:
-                break
-            del recent[key]
+        if not self._rate.allow(self.clientAddress.of(request), self.clock.seconds()):
+            raise APIError(429, "rate_limited",
+                           "at most %d sign-ins a minute; wait a little" % (self.perMinute,))
 
 
 def authAPI(authority, limit: SignInLimit, greet=None) -> resource.Resource:
