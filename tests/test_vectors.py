@@ -9,7 +9,7 @@ import json
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests import patchvectors
+from tests import patchvectors, proximityvectors
 
 
 class PatchVectorTests(SynchronousTestCase):
@@ -34,3 +34,23 @@ class PatchVectorTests(SynchronousTestCase):
         when the server changed.
         """
         self.assertEqual(patchvectors.generate(), patchvectors.generate())
+
+
+class GainVectorTests(SynchronousTestCase):
+
+    def test_vectorsAreWhatTheRuleGives(self):
+        """
+        The gains in C{tests/vectors/proximity.json}, which the web client
+        checks its own rule against, are what the server's rule gives now;
+        they fall from full volume at C{full} to silence at C{silence}
+        without going up on the way.
+        """
+        with open(proximityvectors.PATH) as f:
+            committed = f.read()
+        self.assertEqual(proximityvectors.generate(), committed)
+        cases = json.loads(committed)["cases"]
+        for rules in proximityvectors.RULES:
+            gains = [case["gain"] for case in cases
+                     if (case["full"], case["silence"]) == (rules.full, rules.silence)]
+            self.assertEqual(gains, sorted(gains, reverse=True))
+            self.assertEqual((gains[0], gains[-1]), (1.0, 0.0))
