@@ -16,6 +16,7 @@ from twisted.logger import Logger
 from ark.interfaces import MoveTo
 from ark.net.views import RoomView
 from ark.world.movement import Body
+from ark.world.proximity import TalkRules, rulesForMap
 from ark.world.room import Avatar, Room
 
 
@@ -91,10 +92,13 @@ class RoomManager:
         left, or C{None} to forget.
     @param director: the L{ark.behaviours.director.ZoneDirector} of the zones,
         or C{None}.
+    @param talkRules: the operator's L{TalkRules}, which maps may override
+        with properties of their own.
     """
 
     def __init__(self, maps, defaultMap: str, capacity: int, viewRadius: int,
-                 holdSeconds: float, clock, store=None, director=None):
+                 holdSeconds: float, clock, store=None, director=None,
+                 talkRules: TalkRules = TalkRules()):
         self.maps = maps
         self.defaultMap = defaultMap
         self.capacity = capacity
@@ -103,6 +107,13 @@ class RoomManager:
         self.clock = clock
         self.store = store
         self.director = director
+        self.talkRules = {}
+        # What is wrong with the maps' own talk rules: (map, problem).
+        self.talkProblems = []
+        for mapName in sorted(maps):
+            rules, problems = rulesForMap(talkRules, maps[mapName].properties)
+            self.talkRules[mapName] = rules
+            self.talkProblems += [(mapName, problem) for problem in problems]
         self.shards: Dict[str, List[RoomView]] = {}
         self._seats: Dict[str, Seat] = {}
         self._roomNames: Dict[RoomView, str] = {}
@@ -129,7 +140,8 @@ class RoomManager:
         for view in shards:
             if not view.room.isFull:
                 return view
-        view = RoomView(Room(self.maps[mapName], self.capacity), self.viewRadius, self.director)
+        room = Room(self.maps[mapName], self.capacity, talkRules=self.talkRules[mapName])
+        view = RoomView(room, self.viewRadius, self.director)
         shards.append(view)
         taken = {self._roomNames[v] for v in shards if v in self._roomNames}
         number = 1
@@ -225,6 +237,7 @@ class RoomManager:
         # client predicts.
         avatar.lastSeq = avatar.ackSeq = old.lastSeq
         avatar.connected = old.connected
+        avatar.status = old.status
         seat.view = view
         seat.avatar = avatar
         seat.movedAt = now

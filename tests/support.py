@@ -54,7 +54,7 @@ def openMap(columns, rows, name="open.tmj", tileSize=32):
 
 
 # The order of an entity's fields on the wire (docs/protocol.md).
-ENTITY_FIELDS = ("id", "name", "avatar", "c", "tick", "x", "y", "k", "f", "user")
+ENTITY_FIELDS = ("id", "name", "avatar", "c", "tick", "x", "y", "k", "f", "user", "s")
 
 
 def entity(fields):

@@ -80,7 +80,9 @@ class MessagesOutTests(SynchronousTestCase):
     def test_everyMessageSentIsCountedOnceByTypeAndBytes(self):
         """
         Welcomes, patches, zone effects as they happen and as they are told
-        again to a resumed connection, and errors: what C{/metrics} counts
+        again to a resumed connection, news of conversations (Ada and Bob
+        start together, and Ada's walk into the meeting ends theirs), and
+        errors: what C{/metrics} counts
         sent is exactly what the clients received, type by type and byte
         by byte.
         """
@@ -115,7 +117,7 @@ class MessagesOutTests(SynchronousTestCase):
         counted = sentByType(after)
         counted.subtract(sentByType(before))
         self.assertEqual(+counted, received)
-        self.assertEqual(set(received), {"welcome", "p", "effect", "error"})
+        self.assertEqual(set(received), {"welcome", "p", "effect", "error", "peer"})
         self.assertEqual(after[("ark_bytes_out_total", ())]
                          - before.get(("ark_bytes_out_total", ()), 0), size)
 

@@ -10,6 +10,7 @@ the option instead of failing somewhere later.
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import urlsplit
 
 from twisted.python import usage
@@ -114,6 +115,27 @@ def _text(value):
     return value
 
 
+_ICE_URL = re.compile(
+    r"(?P<scheme>stuns?|turns?):(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?"
+    r"(\?transport=(udp|tcp))?\Z")
+
+
+def _iceUrls(name, schemes):
+    def parse(value):
+        urls = [url.strip() for url in value.split(",") if url.strip()]
+        for url in urls:
+            match = _ICE_URL.match(url)
+            if match is None or match.group("scheme") not in schemes:
+                raise usage.UsageError(
+                    "--%s takes %s URLs like %s:turn.example.org:3478, comma separated; not %r"
+                    % (name, " or ".join(schemes), schemes[0], url))
+            if match.group("scheme").startswith("stun") and "?" in url:
+                raise usage.UsageError("--%s: a STUN URL takes no transport: %r" % (name, url))
+        return urls
+
+    return parse
+
+
 def _signingSecret(value):
     from ark.app.secret import SecretError, checkGiven
 
@@ -187,6 +209,35 @@ class Options(usage.Options):
         ("jitsi-secret", None, None,
          "The secret that Jitsi deployment shares with ark (set it with ARK_JITSI_SECRET "
          "rather than on the command line, where other users can read it).", _text),
+        ("talk-radius", None, "160",
+         "Pixels within which two players start talking by voice and video.",
+         _integer("talk-radius", 16, 2048)),
+        ("talk-leave-radius", None, "224",
+         "Pixels beyond which a conversation ends (at least --talk-radius, so that "
+         "walking along the edge does not flap).", _integer("talk-leave-radius", 16, 2048)),
+        ("talk-full-volume-radius", None, "64",
+         "Pixels within which a partner is heard at full volume.",
+         _integer("talk-full-volume-radius", 0, 2048)),
+        ("talk-silence-radius", None, "224",
+         "Pixels at which a partner's voice has faded to silence.",
+         _integer("talk-silence-radius", 1, 2048)),
+        ("talk-peers", None, "4",
+         "Most conversations one player is in at once; in a crowd each talks with the "
+         "nearest.", _integer("talk-peers", 1, 16)),
+        ("stun-url", None, "",
+         "STUN servers for voice and video, comma separated, e.g. stun:turn.example.org:3478 "
+         "[default: none; players on one machine or LAN connect directly].",
+         _iceUrls("stun-url", ("stun", "stuns"))),
+        ("turn-url", None, "",
+         "TURN servers (coturn with use-auth-secret), comma separated, e.g. "
+         "turn:turn.example.org:3478?transport=udp [default: none].",
+         _iceUrls("turn-url", ("turn", "turns"))),
+        ("turn-secret", None, None,
+         "coturn's static-auth-secret, to mint short-lived TURN credentials (set it with "
+         "ARK_TURN_SECRET rather than on the command line).", _text),
+        ("turn-ttl", None, "600",
+         "Seconds the TURN credentials handed to a player hold; renewed before they run out.",
+         _integer("turn-ttl", 60, 86400)),
         ("sign-in-limit", None, "10",
          "Sign-ins a minute from one address (guest, login, register).",
          _integer("sign-in-limit", 1, 100000)),
@@ -240,3 +291,20 @@ class Options(usage.Options):
             raise usage.UsageError(
                 "--jitsi-app-id and --jitsi-secret go together: give both, or neither "
                 "for anonymous meetings")
+        if bool(self["turn-url"]) != bool(self["turn-secret"]):
+            raise usage.UsageError(
+                "--turn-url and --turn-secret go together: TURN credentials are made with "
+                "the secret coturn was given (static-auth-secret)")
+        problems = self.talkRules().problems()
+        if problems:
+            raise usage.UsageError("talk radii: " + "; ".join(problems))
+
+    def talkRules(self):
+        """
+        The operator's rules for conversations, from the C{--talk-*} options.
+        """
+        from ark.world.proximity import TalkRules
+
+        return TalkRules(connect=self["talk-radius"], leave=self["talk-leave-radius"],
+                         full=self["talk-full-volume-radius"],
+                         silence=self["talk-silence-radius"], peers=self["talk-peers"])

@@ -27,6 +27,7 @@ from ark.behaviours.jitsi import JitsiTokens
 from ark.net.protocol import WorldFactory
 from ark.app.options import Options
 from ark.identity.presence import openPresence
+from ark.media.ice import IceServers
 from ark.rooms import RoomManager
 from ark.app.secret import SecretError, loadOrCreateSecret
 from ark.store import openStore
@@ -256,12 +257,18 @@ def makeService(options: Options, clock=None) -> service.MultiService:
         clock=clock,
         store=store,
         director=director,
+        talkRules=options.talkRules(),
     )
+    for mapName, problem in rooms.talkProblems:
+        log.warn("{map}: {problem}", map=mapName, problem=problem)
     authority = Authority(store, presence, secret, clock)
     messages, seconds = options["chat-limit"]
     chat = ChatService(store, rooms, ChatFilter(options["banned-words"] or ()), clock,
                        radius=options["proximity-radius"], perWindow=messages, window=seconds)
-    factory = WorldFactory(rooms, clock, authority, chat, inputRate=options["input-rate"])
+    ice = IceServers(options["stun-url"], options["turn-url"],
+                     (options["turn-secret"] or "").encode("utf-8"), options["turn-ttl"], clock)
+    factory = WorldFactory(rooms, clock, authority, chat, inputRate=options["input-rate"],
+                           ice=ice)
     site = makeSite(resources.bundled("web"), options["maps-dir"], factory, rooms, authority,
                     SignInLimit(clock, options["sign-in-limit"],
                                 ClientAddress(options["trusted-proxy"])), chat)

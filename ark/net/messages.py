@@ -16,11 +16,18 @@ from typing import NamedTuple, Optional, Tuple
 import cbor2
 
 from ark.world.movement import INPUT_MASK
+from ark.world.proximity import STATUSES
 from ark.world.room import MAX_SEQ
 
 # Room for a chat message of 500 characters of any script.
 SOFT_FRAME_LIMIT = 4096
 HARD_FRAME_LIMIT = 64 * 1024
+# Offers and answers describe every codec of audio and video: a few KiB.
+SIGNAL_FRAME_LIMIT = 16 * 1024
+MAX_SDP_LENGTH = SIGNAL_FRAME_LIMIT - 256
+MAX_CANDIDATES = 20
+MAX_CANDIDATE_LENGTH = 1024
+MAX_ICE_NAME_LENGTH = 256
 MAX_STEPS_PER_MESSAGE = 30
 MAX_MAP_LENGTH = 128
 MAX_TOKEN_LENGTH = 128
@@ -69,6 +76,21 @@ class Leave(NamedTuple):
     pass
 
 
+class Status(NamedTuple):
+    status: str
+
+
+class Signal(NamedTuple):
+    pair: int
+    sdp: Optional[dict]
+    ice: Optional[list]
+
+
+class Accept(NamedTuple):
+    pair: int
+    yes: bool
+
+
 class Act(NamedTuple):
     pass
 
@@ -79,11 +101,10 @@ def decode(payload: bytes):
 
     @raise ProtocolError: for anything that is not a valid message.
     """
-    if len(payload) > SOFT_FRAME_LIMIT:
+    size = len(payload)
+    if size > SIGNAL_FRAME_LIMIT:
         raise ProtocolError(
-            "too_large",
-            "message of %d bytes exceeds the limit of %d" % (len(payload), SOFT_FRAME_LIMIT),
-        )
+            "too_large", "message of %d bytes exceeds the limit of %d" % (size, SIGNAL_FRAME_LIMIT))
     try:
         item = cbor2.loads(payload)
     except Exception:
@@ -93,6 +114,9 @@ def decode(payload: bytes):
     if not isinstance(item, dict) or not isinstance(item.get("t"), str):
         raise ProtocolError("bad_message", 'a message must be a map with a text "t"')
     kind = item["t"]
+    if size > SOFT_FRAME_LIMIT and kind != "signal":
+        raise ProtocolError(
+            "too_large", "message of %d bytes exceeds the limit of %d" % (size, SOFT_FRAME_LIMIT))
     parser = _PARSERS.get(kind)
     if parser is None:
         raise ProtocolError("unknown_type", "unknown message type %r" % (kind[:32],))
@@ -116,7 +140,8 @@ def _field(item, name, kind, required=True):
     return value
 
 
-_KIND_NAMES = {str: "text", int: "an integer", list: "an array", bool: "a boolean"}
+_KIND_NAMES = {str: "text", int: "an integer", list: "an array", bool: "a boolean",
+               dict: "a map"}
 
 
 def parseJoin(item) -> Join:
@@ -176,6 +201,75 @@ def parseInput(item) -> Input:
     return Input(seq, tuple(steps))
 
 
+def parseStatus(item) -> Status:
+    status = _field(item, "status", str)
+    if status not in STATUSES:
+        raise ProtocolError("bad_field", "'status' must be one of %s" % (", ".join(STATUSES),),
+                            "status")
+    return Status(status)
+
+
+def _pairNumber(item) -> int:
+    pair = _field(item, "pair", int)
+    if not 0 < pair <= MAX_SEQ:
+        raise ProtocolError("bad_field", "'pair' must be a pair number from a 'peer' message",
+                            item["t"])
+    return pair
+
+
+def parseAccept(item) -> Accept:
+    return Accept(_pairNumber(item), _field(item, "yes", bool))
+
+
+def parseSignal(item) -> Signal:
+    pair = _pairNumber(item)
+    sdp = _field(item, "sdp", dict, required=False)
+    ice = _field(item, "ice", list, required=False)
+    if (sdp is None) == (ice is None):
+        raise ProtocolError("bad_field", "a signal holds exactly one of 'sdp' and 'ice'", "signal")
+    if sdp is not None:
+        return Signal(pair, _sessionDescription(sdp), None)
+    if not 0 < len(ice) <= MAX_CANDIDATES:
+        raise ProtocolError("bad_field", "'ice' must hold 1 to %d candidates" % (MAX_CANDIDATES,),
+                            "signal")
+    return Signal(pair, None, [_candidate(candidate) for candidate in ice])
+
+
+def _sessionDescription(sdp: dict) -> dict:
+    kind = sdp.get("type")
+    text = sdp.get("sdp")
+    if kind not in ("offer", "answer"):
+        raise ProtocolError("bad_field", "'sdp' must have 'type' \"offer\" or \"answer\"",
+                            "signal")
+    if not isinstance(text, str) or len(text) > MAX_SDP_LENGTH:
+        raise ProtocolError("bad_field", "'sdp' must have an 'sdp' text of at most %d characters"
+                            % (MAX_SDP_LENGTH,), "signal")
+    # Only what WebRTC reads goes on: nothing else a client put in rides along.
+    return {"type": kind, "sdp": text}
+
+
+def _candidate(candidate) -> dict:
+    if not isinstance(candidate, dict):
+        raise ProtocolError("bad_field", "each ICE candidate must be a map", "signal")
+    text = candidate.get("candidate")
+    if not isinstance(text, str) or len(text) > MAX_CANDIDATE_LENGTH:
+        raise ProtocolError("bad_field", "each ICE candidate needs a 'candidate' text of at most "
+                            "%d characters" % (MAX_CANDIDATE_LENGTH,), "signal")
+    clean = {"candidate": text}
+    for name, kind in (("sdpMid", str), ("usernameFragment", str), ("sdpMLineIndex", int)):
+        value = candidate.get(name)
+        if value is None:
+            clean[name] = None
+        elif kind is int and (type(value) is not int or not 0 <= value < 1024):
+            raise ProtocolError("bad_field", "'sdpMLineIndex' must be a small integer or null",
+                                "signal")
+        elif kind is str and (not isinstance(value, str) or len(value) > MAX_ICE_NAME_LENGTH):
+            raise ProtocolError("bad_field", "%r must be a short text or null" % (name,), "signal")
+        else:
+            clean[name] = value
+    return clean
+
+
 def parseLeave(item) -> Leave:
     return Leave()
 
@@ -190,4 +284,7 @@ _PARSERS = {
     "leave": parseLeave,
     "act": parseAct,
     "say": parseSay,
+    "status": parseStatus,
+    "signal": parseSignal,
+    "accept": parseAccept,
 }

@@ -25,7 +25,8 @@ class WorldProtocol(WebSocketServerProtocol):
     def onOpen(self):
         factory = self.factory
         self.session = Session(factory.rooms, self._send, self._closeWith, factory.clock,
-                               factory.authority, factory.chat, factory.inputRate)
+                               factory.authority, factory.chat, factory.inputRate,
+                               factory.ice)
         self.factory.sessions.add(self.session)
         self.session.opened()
 
@@ -161,12 +162,14 @@ class WorldFactory(WebSocketServerFactory):
     @param authority: the L{ark.identity.authority.Authority} that checks access tokens.
     @param chat: the L{ark.chat.service.ChatService}.
     @param inputRate: input steps a second each client may send.
+    @param ice: the L{ark.media.ice.IceServers} for players' voice and
+        video, or C{None}.
     """
 
     protocol = WorldProtocol
 
     def __init__(self, rooms, clock, authority, chat, inputRate=INPUT_RATE, url=None,
-                 allowedOrigins=("*",)):
+                 allowedOrigins=("*",), ice=None):
         WebSocketServerFactory.__init__(self, url, reactor=clock)
         # Autobahn schedules its handshake, ping and close timeouts through
         # txaio's global reactor whatever reactor the factory is given; put
@@ -177,6 +180,7 @@ class WorldFactory(WebSocketServerFactory):
         self.authority = authority
         self.chat = chat
         self.inputRate = inputRate
+        self.ice = ice
         self.sessions = set()
         self.setProtocolOptions(
             maxMessagePayloadSize=HARD_FRAME_LIMIT,

@@ -19,8 +19,9 @@ from ark.identity.authority import AuthError
 from ark.chat.service import Speaker
 from ark.chat.filter import Refused
 from ark.net.codec import dumps
-from ark.net.messages import Act, Input, Join, Leave, ProtocolError, Say, decode
-from ark.net.views import PATCH_RATE
+from ark.net.messages import (
+    Accept, Act, Input, Join, Leave, ProtocolError, Say, Signal, Status, decode)
+from ark.net.views import PATCH_RATE, sendTo
 from ark.rooms import JoinRefused
 from ark.world import movement
 from ark.world.room import MAX_QUEUED_STEPS
@@ -57,17 +58,21 @@ class Session:
     @param authority: the L{ark.identity.authority.Authority} that checks access tokens.
     @param chat: the L{ark.chat.service.ChatService}.
     @param inputRate: input steps a second the client may send.
+    @param ice: the L{ark.media.ice.IceServers} handed to the player, or
+        C{None} for none (players on one machine or LAN connect directly).
     """
 
     def __init__(self, rooms, send: Callable[[bytes], None],
                  close: Callable[[int, str], None], clock, authority, chat,
-                 inputRate: float = INPUT_RATE):
+                 inputRate: float = INPUT_RATE, ice=None):
         self.rooms = rooms
         self.send = send
         self._close = close
         self.clock = clock
         self.authority = authority
         self.chat = chat
+        self.ice = ice
+        self._iceRenewal = None
         self.seat = None
         self.identity = None
         self.closed = False
@@ -123,6 +128,7 @@ class Session:
             self._joinTimer.cancel()
         self.closed = True
         self._stopListening()
+        self._stopRenewingIce()
         if self.seat is not None:
             seat, self.seat = self.seat, None
             self.rooms.disconnected(seat)
@@ -133,6 +139,7 @@ class Session:
         Another connection resumed this session's avatar.
         """
         self._stopListening()
+        self._stopRenewingIce()
         if self.seat is not None:
             self.seat = None
             metrics.connectedPlayers.dec()
@@ -210,10 +217,38 @@ class Session:
             "unitsPerPixel": movement.UNITS_PER_PIXEL,
             "viewRadius": self.rooms.viewRadius,
         }
+        welcome["talk"] = seat.room.talk.rules.describe()
+        if not moved:
+            welcome["ice"] = self._iceServers()
         welcome.update(snapshot)
         self._sendMessage(welcome)
         if resumed:
             seat.view.retell(seat.avatar)
+
+    def _iceServers(self) -> dict:
+        """
+        The ICE servers for the player, with TURN credentials of their own,
+        and a renewal of them (an C{ice} message) before they run out.
+        """
+        self._stopRenewingIce()
+        if self.ice is None:
+            return {"servers": [], "ttl": 0}
+        servers = self.ice.forUser(self.identity.userId)
+        if self.ice.turnUrls:
+            self._iceRenewal = self.clock.callLater(self.ice.renewAfter, self._renewIce)
+        return servers
+
+    def _renewIce(self) -> None:
+        self._iceRenewal = None
+        if not self.closed:
+            message = {"t": "ice"}
+            message.update(self._iceServers())
+            self._sendMessage(message)
+
+    def _stopRenewingIce(self) -> None:
+        if self._iceRenewal is not None and self._iceRenewal.active():
+            self._iceRenewal.cancel()
+        self._iceRenewal = None
 
     def _joinRefused(self, failure) -> None:
         self._joining = False
@@ -261,17 +296,19 @@ class Session:
         self._steps -= allowed
         return allowed
 
-    def _notice(self, code: str, message: str) -> None:
-        # Dropped input is told at most once a second: the client cannot
-        # help a burst it has sent already.
+    def _notice(self, code: str, message: str, ref: str = "in") -> None:
+        # Told at most once a second, never a strike: the client cannot
+        # help a burst it has sent already, nor a signal crossing the end
+        # of its pair.
         now = self.clock.seconds()
         if now - self._noticedAt.get(code, now - 1.0) >= 1.0:
             self._noticedAt[code] = now
-            self._sendError(code, message, "in")
+            self._sendError(code, message, ref)
 
     def _onLeave(self, message: Leave) -> None:
         seat = self._joined("leave")
         self._stopListening()
+        self._stopRenewingIce()
         self.seat = None
         metrics.connectedPlayers.dec()
         self.rooms.leave(seat)
@@ -280,6 +317,39 @@ class Session:
     def _onAct(self, message: Act) -> None:
         seat = self._joined("act")
         seat.room.act(seat.avatar)
+
+    def _onStatus(self, message: Status) -> None:
+        seat = self._joined("status")
+        seat.room.setStatus(seat.avatar, message.status)
+
+    def _onAccept(self, message: Accept) -> None:
+        seat = self._joined("accept")
+        if not seat.room.talk.answer(seat.avatar, message.pair, message.yes):
+            self._notice("not_paired", "you were not asked to talk in pair %d" % (message.pair,),
+                         "accept")
+
+    def _onSignal(self, message: Signal) -> None:
+        """
+        Pass WebRTC signalling to the other player of a pair, only while
+        the server has the two paired, and with the sender as the server
+        knows it.
+        """
+        seat = self._joined("signal")
+        avatar = seat.avatar
+        pair = seat.room.talk.pairs.get(message.pair)
+        viewer = None
+        if pair is not None and avatar in pair and pair.talking:
+            viewer = seat.view.viewers.get(pair.other(avatar))
+        if viewer is None:
+            self._notice("not_paired", "pair %d is not one of yours, or has ended"
+                         % (message.pair,), "signal")
+            return
+        relayed = {"t": "signal", "pair": pair.number, "from": avatar.entityId}
+        if message.sdp is not None:
+            relayed["sdp"] = message.sdp
+        else:
+            relayed["ice"] = message.ice
+        sendTo(viewer, relayed)
 
     def _onSay(self, message: Say) -> None:
         seat = self._joined("say")
@@ -318,6 +388,9 @@ class Session:
         Leave: (_onLeave, "leave"),
         Act: (_onAct, "act"),
         Say: (_onSay, "say"),
+        Status: (_onStatus, "status"),
+        Signal: (_onSignal, "signal"),
+        Accept: (_onAccept, "accept"),
     }
 
     def _joined(self, kind: str):

@@ -29,6 +29,7 @@ from ark import metrics
 from ark.net import codec
 from ark.net.codec import dumps
 from ark.world import movement
+from ark.world.proximity import ASKED, JOINED, LEFT
 from ark.world.room import MOVED, PLACED, STILL, Avatar, Room
 from ark.interfaces import MoveTo
 
@@ -58,12 +59,12 @@ def describe(avatar: Avatar) -> list:
     """
     The full description of an avatar that a client needs to show it,
     with its last motion to replay it from: C{[id, name, avatar,
-    connected, tick, x, y, bits, facing, userId]}.  An array, not a map, because
+    connected, tick, x, y, bits, facing, userId, status]}.  An array, not a map, because
     entering entities are a large share of what clients receive.
     """
     tick, kind, bits, x, y, facing = avatar.anchor
     return [avatar.entityId, avatar.name, avatar.avatar, avatar.connected,
-            tick, x, y, bits, facing, avatar.userId]
+            tick, x, y, bits, facing, avatar.userId, avatar.status]
 
 
 def describeNow(avatar: Avatar, tick: int) -> list:
@@ -73,7 +74,7 @@ def describeNow(avatar: Avatar, tick: int) -> list:
     """
     body = avatar.body
     return [avatar.entityId, avatar.name, avatar.avatar, avatar.connected,
-            tick, body.x, body.y, avatar.bits, body.facing, avatar.userId]
+            tick, body.x, body.y, avatar.bits, body.facing, avatar.userId, avatar.status]
 
 
 class Viewer:
@@ -89,6 +90,7 @@ class Viewer:
     @ivar dels: ids of avatars to delete in the next patch.
     @ivar changed: avatars whose connection flag changed since the last
         patch.
+    @ivar restated: avatars whose status changed since the last patch.
     @ivar sentZones: the zones the client was last told its avatar is in.
     """
 
@@ -103,6 +105,7 @@ class Viewer:
         "adds",
         "dels",
         "changed",
+        "restated",
         "sentZones",
     )
 
@@ -117,6 +120,7 @@ class Viewer:
         self.adds: Dict[Avatar, None] = {}
         self.dels: Dict[int, None] = {}
         self.changed: Set[Avatar] = set()
+        self.restated: Set[Avatar] = set()
         self.sentZones = avatar.zones
 
     def learn(self, avatar: Avatar) -> None:
@@ -211,7 +215,7 @@ class RoomView:
         if self.director is None or viewer is None:
             return
         for effect in self.director.standingIn(self.room.worldMap, avatar):
-            _sendEffect(viewer, effect)
+            sendTo(viewer, effect)
 
     def _describeZones(self, numbers) -> list:
         """
@@ -336,6 +340,12 @@ class RoomView:
             for viewer in knownBy.get(avatar, ()):
                 if viewer.avatar is not avatar:
                     viewer.changed.add(avatar)
+        for avatar in changes.statuses:
+            for viewer in knownBy.get(avatar, ()):
+                if viewer.avatar is not avatar:
+                    viewer.restated.add(avatar)
+        if changes.talk:
+            self._sendTalk(changes.talk)
 
         return self._sendPatches(room.tick % TICKS_PER_PATCH)
 
@@ -370,7 +380,31 @@ class RoomView:
                 continue
             viewer = self.viewers.get(avatar)
             if viewer is not None:
-                _sendEffect(viewer, effect)
+                sendTo(viewer, effect)
+
+    def _sendTalk(self, events) -> None:
+        """
+        Tell the two players of each pair, and only them, what became of
+        it (see C{docs/protocol.md}, "Talking"); at once, like effects.
+        """
+        for event in events:
+            kind, pair = event[0], event[1]
+            for member in (pair.first, pair.second):
+                viewer = self.viewers.get(member)
+                if viewer is None:
+                    continue
+                other = pair.other(member)
+                message = {"t": "peer", "pair": pair.number, "id": other.entityId}
+                if kind == LEFT:
+                    message.update(event="leave", reason=event[2])
+                elif kind == ASKED and member not in pair.asking:
+                    message.update(event="waiting")
+                else:
+                    message.update(event="join" if kind == JOINED else "ask",
+                                   user=other.userId, name=other.name)
+                    if kind == JOINED:
+                        message["polite"] = member is pair.second
+                sendTo(viewer, message)
 
     def _collectMotions(self, moved, tick: int) -> None:
         """
@@ -502,13 +536,20 @@ class RoomView:
         if motions is not None:
             parts += motions
             fields += 1
-        if viewer.changed:
-            changed = [[other.entityId, {"c": other.connected}]
-                       for other in viewer.changed if other not in adds]
+        if viewer.changed or viewer.restated:
+            changed = {}
+            for other in viewer.changed:
+                if other not in adds:
+                    changed[other.entityId] = {"c": other.connected}
+            for other in viewer.restated:
+                if other not in adds:
+                    changed.setdefault(other.entityId, {})["s"] = other.status
             if changed:
-                parts += (_CHG, dumps(changed))
+                parts += (_CHG, dumps([[entityId, news] for entityId, news
+                                       in changed.items()]))
                 fields += 1
             viewer.changed = set()
+            viewer.restated = set()
         if adds:
             viewer.adds = {}
         if not fields:
@@ -519,13 +560,14 @@ class RoomView:
 _NOBODY: Set[Viewer] = frozenset()
 
 
-def _sendEffect(viewer: Viewer, effect: dict) -> None:
+def sendTo(viewer: Viewer, message: dict) -> None:
     """
-    Send one zone effect to C{viewer}'s client, counted as every message
-    sent is (patches are counted by the loop that steps the rooms).
+    Send one message (a zone message, news of a conversation) to
+    C{viewer}'s client, counted as every message sent is (patches are
+    counted by the loop that steps the rooms).
     """
-    encoded = dumps(effect)
+    encoded = dumps(message)
     traffic = metrics.traffic
-    traffic.messagesOut[effect["t"]] += 1
+    traffic.messagesOut[message["t"]] += 1
     traffic.bytesOut += len(encoded)
     viewer.send(encoded)

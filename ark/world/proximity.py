@@ -125,3 +125,290 @@ def gain(distance: float, rules: TalkRules) -> float:
     if t >= 1.0:
         return 1.0
     return t * t * (3.0 - 2.0 * t)
+
+
+# What the room reports about conversations (see L{Talk.drainEvents}).
+JOINED = "join"  # (JOINED, pair): the pair may talk now
+LEFT = "leave"  # (LEFT, pair, reason): the pair ended
+ASKED = "ask"  # (ASKED, pair): its busy members were asked, the others wait
+
+# Why a pair ended, as the protocol names it.
+FAR = "far"
+CROWD = "crowd"
+SILENT = "silent"
+MEETING = "meeting"
+PRIVATE = "private"
+DECLINED = "declined"
+GONE = "gone"
+
+
+class Pair:
+    """
+    Two players paired to talk.
+
+    @ivar number: the pair's number in its room, which the players'
+        signalling names.
+    @ivar first: the member who makes the first offer (the lower entity id).
+    @ivar second: the other member.
+    @ivar asking: the busy members whose answer is awaited; the pair talks
+        once nobody is left in it.
+    """
+
+    __slots__ = ("number", "first", "second", "asking", "ended")
+
+    def __init__(self, number: int, first, second, asking):
+        self.number = number
+        self.first = first
+        self.second = second
+        self.asking: Set = set(asking)
+        self.ended = False
+
+    @property
+    def talking(self) -> bool:
+        return not self.asking and not self.ended
+
+    def other(self, avatar):
+        return self.second if avatar is self.first else self.first
+
+    def __contains__(self, avatar) -> bool:
+        return avatar is self.first or avatar is self.second
+
+
+class _Talker:
+    """
+    What the pairing knows of one avatar: its pairs by partner, its nearest
+    players at its last turn, and those who declined to talk with it.
+    """
+
+    __slots__ = ("avatar", "pairs", "nearest", "declined")
+
+    def __init__(self, avatar):
+        self.avatar = avatar
+        self.pairs: Dict[object, Pair] = {}
+        self.nearest: Set = set()
+        self.declined: Set = set()
+
+
+class Talk:
+    """
+    The conversations of one room.
+
+    @param rules: the room's L{TalkRules}.
+    @param grid: the room's L{Grid} of avatars, to find who is near.
+    @param silentZones: the numbers of the map's silent zones.
+    @param meetingZones: the numbers of the map's meeting zones.
+    """
+
+    def __init__(self, rules: TalkRules, grid: Grid, silentZones=frozenset(),
+                 meetingZones=frozenset()):
+        self.rules = rules
+        self.grid = grid
+        self.silentZones = frozenset(silentZones)
+        self.meetingZones = frozenset(meetingZones)
+        self.pairs: Dict[int, Pair] = {}
+        self._talkers: Dict[object, _Talker] = {}
+        self._nextPair = 1
+        self._events: List[tuple] = []
+        scale = UNITS_PER_PIXEL
+        self._connect2 = (rules.connect * scale) ** 2
+        self._leave = rules.leave * scale
+        self._leave2 = self._leave ** 2
+
+    # -- who is in the room ------------------------------------------------
+
+    def add(self, avatar) -> None:
+        self._talkers[avatar] = _Talker(avatar)
+
+    def remove(self, avatar) -> None:
+        talker = self._talkers.pop(avatar, None)
+        if talker is not None:
+            self._endAll(talker, GONE)
+            for other in self._talkers.values():
+                other.nearest.discard(avatar)
+                other.declined.discard(avatar)
+
+    def reconsider(self, avatar) -> None:
+        """
+        Something about C{avatar} changed that may end its conversations
+        at once (it dropped, or its status changed): end those it may no
+        longer have, and start those a busy status held back.
+        """
+        talker = self._talkers.get(avatar)
+        if talker is None:
+            return
+        reason = self.exclusion(avatar)
+        if reason is not None:
+            self._endAll(talker, reason)
+            talker.nearest = set()
+            return
+        if avatar.status != BUSY:
+            for pair in list(talker.pairs.values()):
+                if avatar in pair.asking:
+                    self.answer(avatar, pair.number, True)
+
+    def exclusion(self, avatar) -> Optional[str]:
+        """
+        Why C{avatar} may not talk now, as a reason for ending its pairs,
+        or C{None} when it may.
+        """
+        if not avatar.connected:
+            return GONE
+        if avatar.status == DND:
+            return DND
+        zones = avatar.zones
+        if zones:
+            if not self.silentZones.isdisjoint(zones):
+                return SILENT
+            if not self.meetingZones.isdisjoint(zones):
+                return MEETING
+        return None
+
+    def partnersOf(self, avatar) -> List[object]:
+        """
+        Those C{avatar} talks with or is being paired with.
+        """
+        talker = self._talkers.get(avatar)
+        return list(talker.pairs) if talker is not None else []
+
+    # -- answers from players ----------------------------------------------
+
+    def answer(self, avatar, number: int, yes: bool) -> bool:
+        """
+        C{avatar}'s answer to being asked to talk in pair C{number}.
+
+        @return: whether C{avatar} had been asked in that pair.
+        """
+        pair = self.pairs.get(number)
+        if pair is None or avatar not in pair.asking:
+            return False
+        if not yes:
+            self._talkers[pair.first].declined.add(pair.second)
+            self._talkers[pair.second].declined.add(pair.first)
+            self._end(pair, DECLINED)
+            return True
+        pair.asking.discard(avatar)
+        if not pair.asking:
+            self._events.append((JOINED, pair))
+        return True
+
+    # -- each tick -----------------------------------------------------------
+
+    def update(self, tick: int) -> None:
+        """
+        Look at the players whose turn it is at C{tick}: end the pairs they
+        may no longer keep and form those they may now have.
+        """
+        turn = tick % TURNS
+        for talker in list(self._talkers.values()):
+            if talker.avatar.entityId % TURNS == turn and talker.avatar in self._talkers:
+                self._look(talker)
+
+    def drainEvents(self) -> List[tuple]:
+        events, self._events = self._events, []
+        return events
+
+    def _look(self, talker: _Talker) -> None:
+        avatar = talker.avatar
+        reason = self.exclusion(avatar)
+        if reason is not None:
+            self._endAll(talker, reason)
+            talker.nearest = set()
+            return
+        body = avatar.body
+        x, y = body.x, body.y
+        privacy = avatar.privacy
+        leave2 = self._leave2
+        grid = self.grid
+        near = []
+        for cell in grid.cellsIn(grid.spanAround(x, y, self._leave)):
+            for other in grid.members(cell):
+                if other is avatar or other.privacy != privacy or not other.connected:
+                    continue
+                otherBody = other.body
+                dx = otherBody.x - x
+                dy = otherBody.y - y
+                distance2 = dx * dx + dy * dy
+                if distance2 <= leave2:
+                    near.append((distance2, other.entityId, other))
+        near.sort()
+        peers = self.rules.peers
+        eligible = [entry for entry in near if self.exclusion(entry[2]) is None]
+        talker.nearest = {other for _, _, other in eligible[:peers]}
+        within = {other: distance2 for distance2, _, other in near}
+        talker.declined.intersection_update(within)
+
+        for partner, pair in list(talker.pairs.items()):
+            if partner not in within:
+                self._end(pair, FAR if partner.privacy == privacy else PRIVATE)
+            else:
+                partnerReason = self.exclusion(partner)
+                if partnerReason is not None:
+                    self._end(pair, partnerReason)
+
+        connect2 = self._connect2
+        talkers = self._talkers
+        for distance2, _, other in eligible[:peers]:
+            if distance2 > connect2:
+                break
+            if other in talker.pairs or other in talker.declined:
+                continue
+            otherTalker = talkers.get(other)
+            if otherTalker is None or avatar not in otherTalker.nearest:
+                continue
+            mine = self._placeFor(talker, distance2)
+            theirs = self._placeFor(otherTalker, distance2)
+            if mine is None or theirs is None:
+                continue
+            for crowded in (mine, theirs):
+                if crowded is not True:
+                    self._end(crowded, CROWD)
+            self._pair(talker, otherTalker)
+
+    def _placeFor(self, talker: _Talker, distance2: int):
+        """
+        Whether C{talker} can take a partner C{distance2} away (squared
+        units): C{True} when it has a free place; the pair to let go when
+        its farthest partner stands at least a tile farther and is not
+        among its nearest; else C{None}.
+        """
+        if len(talker.pairs) < self.rules.peers:
+            return True
+        body = talker.avatar.body
+        farthest, farthest2 = None, -1
+        for partner in talker.pairs:
+            other = partner.body
+            dx = other.x - body.x
+            dy = other.y - body.y
+            partner2 = dx * dx + dy * dy
+            if partner2 > farthest2:
+                farthest, farthest2 = partner, partner2
+        if farthest in talker.nearest:
+            return None
+        if farthest2 ** 0.5 - distance2 ** 0.5 < DISPLACE_MARGIN:
+            return None
+        return talker.pairs[farthest]
+
+    def _pair(self, one: _Talker, two: _Talker) -> None:
+        first, second = sorted((one.avatar, two.avatar), key=lambda avatar: avatar.entityId)
+        asking = [avatar for avatar in (first, second) if avatar.status == BUSY]
+        pair = Pair(self._nextPair, first, second, asking)
+        self._nextPair += 1
+        self.pairs[pair.number] = pair
+        one.pairs[two.avatar] = pair
+        two.pairs[one.avatar] = pair
+        self._events.append((ASKED if asking else JOINED, pair))
+
+    def _end(self, pair: Pair, reason: str) -> None:
+        if pair.ended:
+            return
+        pair.ended = True
+        del self.pairs[pair.number]
+        for member in (pair.first, pair.second):
+            talker = self._talkers.get(member)
+            if talker is not None:
+                talker.pairs.pop(pair.other(member), None)
+        self._events.append((LEFT, pair, reason))
+
+    def _endAll(self, talker: _Talker, reason: str) -> None:
+        for pair in list(talker.pairs.values()):
+            self._end(pair, reason)

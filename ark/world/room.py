@@ -16,6 +16,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 from ark.world import movement
 from ark.world.grid import Grid
 from ark.world.movement import Body, Obstacles
+from ark.world.proximity import ONLINE, Talk, TalkRules
 from ark.world.zones import ZoneIndex
 
 # 320 px cells, as WorkAdventure uses: a client watches the cells its view
@@ -69,6 +70,8 @@ class Avatar:
     @ivar privacy: the private zones among C{zones}, as a frozenset:
         avatars see each other only when theirs are equal (empty outside
         every private zone).
+    @ivar status: what its player told others about talking:
+        C{online}, C{away}, C{busy} or C{dnd} (L{ark.world.proximity}).
     """
 
     __slots__ = (
@@ -89,6 +92,7 @@ class Avatar:
         "zones",
         "privacy",
         "dropped",
+        "status",
     )
 
     def __init__(self, entityId: int, name: str, avatar: str, body: Body, cell,
@@ -110,6 +114,7 @@ class Avatar:
         self.zones: Tuple[int, ...] = ()
         self.privacy: FrozenSet[int] = _PUBLIC
         self.dropped = 0
+        self.status = ONLINE
 
 
 class Changes:
@@ -121,13 +126,17 @@ class Changes:
     @ivar moved: avatars with new motions (read them from C{motions}).
     @ivar crossed: avatars now standing in another grid cell.
     @ivar connection: avatars whose C{connected} flag changed.
+    @ivar statuses: avatars whose C{status} changed.
     @ivar rezoned: avatars now in other zones, with the zones they were in
         at the last drain (or C{()} when they arrived since).
     @ivar acted: avatars whose players pressed the interact key, once each
         with the zones they were in then.
+    @ivar talk: what happened to conversations, in order (see
+        L{ark.world.proximity.Talk.drainEvents}).
     """
 
-    __slots__ = ("added", "removed", "moved", "crossed", "connection", "rezoned", "acted")
+    __slots__ = ("added", "removed", "moved", "crossed", "connection", "statuses", "rezoned",
+                 "acted", "talk")
 
     def __init__(self):
         self.added: List[Avatar] = []
@@ -135,8 +144,10 @@ class Changes:
         self.moved: Set[Avatar] = set()
         self.crossed: Set[Avatar] = set()
         self.connection: Set[Avatar] = set()
+        self.statuses: Set[Avatar] = set()
         self.rezoned: Dict[Avatar, Tuple[int, ...]] = {}
         self.acted: List[Tuple[Avatar, Tuple[int, ...]]] = []
+        self.talk: List[tuple] = []
 
 
 class Room:
@@ -147,9 +158,10 @@ class Room:
     @param capacity: how many avatars (connected or held for reconnection)
         the room takes.
     @param seed: seeds the choice of spawn points, for repeatable tests.
+    @param talkRules: the L{TalkRules} pairing players to talk.
     """
 
-    def __init__(self, worldMap, capacity: int, seed=None):
+    def __init__(self, worldMap, capacity: int, seed=None, talkRules: TalkRules = TalkRules()):
         self.worldMap = worldMap
         self.capacity = capacity
         self.obstacles = Obstacles.forMap(worldMap)
@@ -157,6 +169,10 @@ class Room:
         self.privateZones = frozenset(
             number for number, zone in enumerate(worldMap.zones) if zone.isPrivate)
         self.grid = Grid(CELL_SIZE)
+        self.talk = Talk(
+            talkRules, self.grid,
+            silentZones=[number for number, zone in enumerate(worldMap.zones) if zone.isSilent],
+            meetingZones=[number for number, zone in enumerate(worldMap.zones) if zone.isMeeting])
         self.tick = 0
         self.avatars: Dict[int, Avatar] = {}
         self._nextEntityId = 1
@@ -201,6 +217,7 @@ class Room:
         self.grid.add(added, cell)
         self._changes.added.append(added)
         self._rezone(added)
+        self.talk.add(added)
         return added
 
     def removeAvatar(self, avatar: Avatar) -> None:
@@ -210,7 +227,9 @@ class Room:
         self._changes.moved.discard(avatar)
         self._changes.crossed.discard(avatar)
         self._changes.connection.discard(avatar)
+        self._changes.statuses.discard(avatar)
         self._changes.rezoned.pop(avatar, None)
+        self.talk.remove(avatar)
         avatar.motions.clear()
         self._changes.removed.append(avatar)
 
@@ -218,9 +237,20 @@ class Room:
         if avatar.connected != connected:
             avatar.connected = connected
             self._changes.connection.add(avatar)
+            self.talk.reconsider(avatar)
         if not connected:
             # A disconnected avatar stands still where it was.
             self.forgetWaitingSteps(avatar)
+
+    def setStatus(self, avatar: Avatar, status: str) -> None:
+        """
+        Its player says C{status} (one of L{ark.world.proximity.STATUSES}):
+        others see it, and conversations follow it.
+        """
+        if avatar.status != status:
+            avatar.status = status
+            self._changes.statuses.add(avatar)
+            self.talk.reconsider(avatar)
 
     def forgetWaitingSteps(self, avatar: Avatar) -> None:
         """
@@ -322,6 +352,7 @@ class Room:
                 zones = zoneAt(body.x, body.y)
                 if zones != avatar.zones:
                     self._rezone(avatar, zones)
+        self.talk.update(tick)
         return underruns
 
     def teleport(self, avatar: Avatar, body: Body) -> None:
@@ -374,6 +405,7 @@ class Room:
         them with L{clearMotions}.
         """
         changes = self._changes
+        changes.talk = self.talk.drainEvents()
         self._changes = Changes()
         return changes
 

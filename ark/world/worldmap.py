@@ -94,6 +94,21 @@ class Zone:
         """
         return self.properties.get("private") is True
 
+    @property
+    def isSilent(self) -> bool:
+        """
+        Whether nobody inside is heard, nor hears anyone (C{silent}).
+        """
+        return bool(self.properties.get("silent"))
+
+    @property
+    def isMeeting(self) -> bool:
+        """
+        Whether this is a meeting room (C{jitsiRoom}): its call takes over
+        from conversations by proximity.
+        """
+        return bool(self.properties.get("jitsiRoom"))
+
 
 @dataclass(frozen=True)
 class WorldMap:

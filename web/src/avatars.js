@@ -1,8 +1,9 @@
 // The avatars on screen: one sprite and name label per entity, animated
 // by facing and state (idle, walk, run) from the avatar sheets named in
 // /assets/avatars/avatars.json, faded while a player is disconnected, and
-// drawn in front of whatever stands higher up the screen. Clicking (or
-// tapping) another avatar or its name reports it, for a direct chat.
+// drawn in front of whatever stands higher up the screen. A player who is
+// away, busy or not to be disturbed has a mark after their name. Clicking
+// (or tapping) another avatar or its name reports it, for a direct chat.
 //
 // What this needs of a Phaser scene (add.sprite, add.text, anims, load)
 // is passed in, so the tests run it with fakes.
@@ -18,6 +19,13 @@ export const STATES = ["idle", "walk", "run"];
 export const CLICK_SLOP = 12;
 // Frames per row of an avatar sheet; one row per facing.
 const COLUMNS = 10;
+// The mark after a name, by status (docs/protocol.md, "Talking"); none
+// for "online", the usual case, which keeps the names uncluttered.
+export const STATUS_MARKS = {
+  away: { text: "○", color: "#b9c2d6" },
+  busy: { text: "●", color: "#f2b84b" },
+  dnd: { text: "⊖", color: "#ff7a64" },
+};
 
 // The animation key for an avatar facing a way in a state.
 export function animationKey(avatar, state, facing) {
@@ -141,6 +149,7 @@ export class Avatars {
       const entity = world.entities.get(id);
       if (entity === undefined) continue;
       const drawn = positionAt(entity, tick, obstacles);
+      this.showStatus(sprite, entity.status);
       this.place(sprite, drawn.x, drawn.y, drawn.facing, drawn.state, entity.connected);
     }
   }
@@ -157,6 +166,32 @@ export class Avatars {
     sprite.label.setPosition(px, py - this.manifest.frameHeight + 4);
     sprite.label.setDepth(AVATAR_DEPTH * 2);
     sprite.label.setAlpha(connected ? 1 : 0.6);
+    if (sprite.mark?.visible) {
+      sprite.mark.setPosition(px + (sprite.label.width ?? 0) / 2 + 1, py - this.manifest.frameHeight + 4);
+      sprite.mark.setDepth(AVATAR_DEPTH * 2);
+      sprite.mark.setAlpha(connected ? 1 : 0.6);
+    }
+  }
+
+  // The mark after the name for a status; made the first time one is
+  // needed, as most players never have one.
+  showStatus(sprite, status = "online") {
+    if ((sprite.status ?? "online") === status) return;
+    sprite.status = status;
+    const mark = STATUS_MARKS[status] ?? null;
+    if (mark === null) {
+      sprite.mark?.setVisible(false);
+      return;
+    }
+    if (!sprite.mark) {
+      sprite.mark = this.scene.add.text(0, 0, "", {
+        fontFamily: "system-ui, sans-serif", fontSize: "9px", stroke: "#1d2330", strokeThickness: 3, resolution: 4,
+      }).setOrigin(0, 1);
+      sprite.on("destroy", () => sprite.mark.destroy());
+    }
+    sprite.mark.setText(mark.text);
+    sprite.mark.setColor(mark.color);
+    sprite.mark.setVisible(true);
   }
 
   make(name, avatar) {

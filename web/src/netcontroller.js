@@ -7,6 +7,7 @@
 //   zones; patches that come while a map loads wait for it, in order;
 // - an effect: to the zone effects (effects.js);
 // - said and chat: to the chat (chatclient.js);
+// - peer, signal and ice, and every welcome at once: to talking (media.js);
 // - an error after joining: a notice in the HUD (hud.js);
 // - the connection's status: the HUD's banner, the chat's state, and the
 //   page's hook when the sign-in is gone.
@@ -22,8 +23,12 @@ import { Predictor } from "./prediction.js";
 import { World } from "./world.js";
 
 // Errors after joining that are not worth telling the player about: the
-// dropped steps are settled by the acknowledgements (docs/protocol.md).
-export const QUIET_ERRORS = new Set(["steps_dropped"]);
+// dropped steps are settled by the acknowledgements, and a signal refused
+// as not_paired only raced the end of its conversation (docs/protocol.md).
+export const QUIET_ERRORS = new Set(["steps_dropped", "not_paired"]);
+
+// Talking, for a page without it (and the tests that do not look).
+const NO_TALK = { welcomed() {}, received() {} };
 
 export class NetController {
   // maps: { load(welcome) → Promise<{ name, obstacles, width, height }> }
@@ -31,17 +36,19 @@ export class NetController {
   // view: what draws: enterWorld({ self: {id, name, avatar}, entities,
   //   width, height }), entityAdded(entity), entityRemoved(id);
   // effects: effects.js's ZoneEffects; hud: hud.js's Hud; chat:
-  //   chatclient.js's ChatClient, or null;
+  //   chatclient.js's ChatClient, or null; talk: media.js's Talk
+  //   (welcomed(welcome), received(message));
   // send(message): onto the WebSocket, false when not connected;
   // now(): local time in ms (performance.now);
   // onSignedOut(): the sign-in is gone; onMoved(): a door moved the
   //   player to another map.
-  constructor({ maps, view, effects, hud, chat = null, send, now, onSignedOut = () => {}, onMoved = () => {} }) {
+  constructor({ maps, view, effects, hud, chat = null, talk = NO_TALK, send, now, onSignedOut = () => {}, onMoved = () => {} }) {
     this.maps = maps;
     this.view = view;
     this.effects = effects;
     this.hud = hud;
     this.chat = chat;
+    this.talk = talk;
     this.send = send;
     this.now = now;
     this.onSignedOut = onSignedOut;
@@ -103,6 +110,11 @@ export class NetController {
       case "chat":
         this.chat?.handle(message);
         break;
+      case "peer":
+      case "signal":
+      case "ice":
+        this.talk.received(message);
+        break;
       case "error":
         this.failed(message);
         break;
@@ -123,6 +135,10 @@ export class NetController {
     // this welcome, so the reset cannot wait for the map to load.
     if (!welcome.resumed) this.effects.reset();
     this.effects.zonesReported(welcome.zones ?? []);
+    // Conversations start afresh with every welcome, and the next
+    // messages may already be about new ones: not a moment to wait for
+    // the map.
+    this.talk.welcomed(welcome);
     if (welcome.moved) this.onMoved();
     // Patches that arrive while the map loads wait their turn: every
     // motion counts for where the others are.

@@ -10,6 +10,7 @@
 //   hud.js            loading, connection banner, place, action, notices
 //   netcontroller.js  welcomes, patches, effects, errors; steps sent
 //   connection.js     the WebSocket itself
+//   media.js          voice and video with the people nearby
 //   testhook.js       window.arkTest, for the end-to-end tests
 //
 // The page (main.js) reaches the scene through send(), leave() and
@@ -29,6 +30,7 @@ import { Hud, hudElements } from "./hud.js";
 import { Joystick } from "./joystick.js";
 import { PHONE_QUERY, TOUCH_QUERY } from "./layout.js";
 import { MapLoader } from "./maploader.js";
+import { makeTalk } from "./media.js";
 import { NetController } from "./netcontroller.js";
 import { TestHook } from "./testhook.js";
 import { isTextField } from "./typing.js";
@@ -63,11 +65,8 @@ export class WorldScene extends Phaser.Scene {
   }
 
   preload() {
-    this.avatars = new Avatars({
-      scene: this,
-      manifest: this.manifest,
-      onClicked: (entity) => this.onAvatarClicked(this.net.world?.entities.get(entity.id) ?? entity),
-    });
+    this.avatars = new Avatars({ scene: this, manifest: this.manifest,
+      onClicked: (entity) => this.onAvatarClicked(this.net.world?.entities.get(entity.id) ?? entity) });
     this.avatars.preload(this.load);
   }
 
@@ -111,12 +110,11 @@ export class WorldScene extends Phaser.Scene {
     attachTyping({ keyboard: this.input.keyboard, page: document });
     attachActions({ view: window, button: document.getElementById("action"), act: () => this.net.act() });
 
+    // The benchmark's throwaway guest never asks for a microphone.
+    this.talk = makeTalk({ page: window, send: (message) => this.send(message), avatars: this.avatars,
+      world: () => this.net?.world, enabled: !this.bench });
     this.net = new NetController({
-      maps: this.maps,
-      view: this.worldView(),
-      effects: this.effects,
-      hud: this.hud,
-      chat: this.chat,
+      maps: this.maps, view: this.worldView(), effects: this.effects, hud: this.hud, chat: this.chat, talk: this.talk,
       send: (message) => this.send(message),
       now: () => performance.now(),
       onSignedOut: this.onSignedOut,
@@ -136,7 +134,7 @@ export class WorldScene extends Phaser.Scene {
     window.arkTest = new TestHook({
       net: this.net, controls: this.controls, avatars: this.avatars, camera: this.rig, hud: this.hud,
       maps: this.maps, effects: this.effects, sounds: this.effectView.sounds, connection: this.connection,
-      auth: this.auth, bench: this.benchRun,
+      auth: this.auth, bench: this.benchRun, talk: this.talk,
       displayList: () => this.children.list,
       canvasRect: () => this.game.canvas.getBoundingClientRect(),
     });
@@ -206,6 +204,7 @@ export class WorldScene extends Phaser.Scene {
     this.benchRun?.check(net.predictor, this.avatars.others.size, net.mapName);
     this.avatars.drawSelf(net.predictor);
     this.avatars.drawOthers(net.world, net.renderTick(now, delta), net.obstacles);
+    this.talk.frame();
     this.benchRun?.stats.updated(performance.now() - now);
   }
 }

@@ -33,14 +33,36 @@
 //   api(url, options)   an authorized JSON request to the HTTP API
 //   benchResult()       the benchmark page's result, null until its walk
 //                       is over and acknowledged (bench.js, BenchRun)
+//   talk()              voice and video (media.js), null on a page that
+//                       does not talk: { peers: [{ pair, id, user, name,
+//                       polite, state (the RTCPeerConnection's
+//                       connectionState), gain (distance × volume as the
+//                       last frame set it on the partner's GainNode, also
+//                       while they send no audio), volume (the
+//                       player's slider, 0–1), level (RMS of the partner's
+//                       audio as Web Audio receives it, before the gain),
+//                       speaking, video (their video track brings frames) }],
+//                       asks: [{ pair, id, name }] (busy: to answer),
+//                       waiting: [{ pair, id, name }] (asking them),
+//                       muted, microphone (one is open), camera (on),
+//                       status (what others see), mediaError (the line
+//                       shown, or null), soundBlocked (the AudioContext is
+//                       not running) }
+//   talkStats()         async: per connection { pair, id, state,
+//                       bytesReceived, totalAudioEnergy (inbound audio),
+//                       bytesSent (outbound audio), videoBytesReceived,
+//                       videoBytesSent, localCandidateType,
+//                       remoteCandidateType (of the selected candidate
+//                       pair: "host", "srflx", "prflx" or "relay") }
 
 export class TestHook {
   // The running page's parts: net (netcontroller.js), controls
   // (controls.js), avatars (avatars.js), camera (camera.js), hud
   // (hud.js), maps (maploader.js), effects (effects.js), sounds (sounds.js's SoundBoard),
   // connection (connection.js), auth (auth.js), bench (bench.js's
-  // BenchRun, or null); displayList(): the scene's children; canvasRect():
-  // where the game's canvas is on the page.
+  // BenchRun, or null), talk (media.js's Talk, or null); displayList():
+  // the scene's children; canvasRect(): where the game's canvas is on
+  // the page.
   constructor(parts) {
     this.parts = parts;
   }
@@ -131,5 +153,13 @@ export class TestHook {
 
   benchResult() {
     return this.parts.bench?.result ?? null;
+  }
+
+  talk() {
+    return this.parts.talk?.snapshot() ?? null;
+  }
+
+  async talkStats() {
+    return (await this.parts.talk?.stats()) ?? [];
   }
 }

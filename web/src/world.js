@@ -9,10 +9,11 @@ import { IDLE, step } from "./movement.js";
 export const STILL_FLAG = 32;
 
 export class Entity {
-  // description: [id, name, avatar, connected, tick, x, y, bits, facing, user];
-  // move: the movement rule (movement.js's step; the tests count its calls).
+  // description: [id, name, avatar, connected, tick, x, y, bits, facing,
+  // user, status]; move: the movement rule (movement.js's step; the tests
+  // count its calls).
   constructor(description, move = step) {
-    const [id, name, avatar, connected, tick, x, y, bits, facing, user] = description;
+    const [id, name, avatar, connected, tick, x, y, bits, facing, user, status] = description;
     this.id = id;
     this.name = name;
     this.avatar = avatar;
@@ -20,6 +21,9 @@ export class Entity {
     // The player's user id (what a direct chat is addressed to); null
     // from a server older than user ids.
     this.user = user ?? null;
+    // "online", "away", "busy" or "dnd"; a server older than statuses
+    // sends none.
+    this.status = status ?? "online";
     this.move = move;
     this.settle(tick, { x, y, facing, state: IDLE }, bits);
   }
@@ -130,7 +134,9 @@ export class World {
     }
     for (const [id, fields] of patch.chg ?? []) {
       const entity = this.entities.get(id);
-      if (entity !== undefined && "c" in fields) entity.connected = fields.c;
+      if (entity === undefined) continue;
+      if ("c" in fields) entity.connected = fields.c;
+      if ("s" in fields) entity.status = fields.s;
     }
     this.tick = patch.tick;
     return { added, removed };

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { Avatars, CLICK_SLOP, animationKey, avatarAnimations } from "../src/avatars.js";
+import { Avatars, CLICK_SLOP, STATUS_MARKS, animationKey, avatarAnimations } from "../src/avatars.js";
 import { AVATAR_DEPTH } from "../src/maploader.js";
 import { FACING_LEFT, Obstacles, RIGHT, WALK } from "../src/movement.js";
 import { World } from "../src/world.js";
@@ -29,6 +29,9 @@ class FakeObject {
   setDepth(depth) { this.depth = depth; return this; }
   setAlpha(alpha) { this.alpha = alpha; return this; }
   setInteractive(options) { this.interactive = options; return this; }
+  setText(text) { this.text = text; return this; }
+  setColor(color) { this.color = color; return this; }
+  setVisible(visible) { this.visible = visible; return this; }
   play(key) { this.anims.currentAnim = { key }; this.played = (this.played ?? 0) + 1; return this; }
   on(name, callback) { this.handlers.set(name, [...(this.handlers.get(name) ?? []), callback]); return this; }
   emit(name, ...args) { for (const callback of this.handlers.get(name) ?? []) callback(...args); }
@@ -144,4 +147,33 @@ test("the others are drawn where the world has them between ticks, the player wh
   assert.deepEqual(avatars.positions(), { 2: [9600 + 2.5 * 160, 9600] });
   avatars.drawSelf({ drawnPosition: () => [1200, 600], body: { facing: 0, state: 0 } });
   assert.deepEqual([avatars.self.x, avatars.self.y, avatars.self.alpha], [20, 10, 1]);
+});
+
+test("away, busy and do-not-disturb players have a mark after their name; online players none", () => {
+  const obstacles = new Obstacles(() => false, 32, 32);
+  const world = new World(obstacles);
+  world.welcome({ id: 1, tick: 100, entities: [
+    [2, "Bob", "owl", true, 100, 9600, 9600, 0, 0, 20, "online"],
+    [3, "Cy", "fox", true, 100, 6000, 6000, 0, 0, 30, "dnd"],
+  ] });
+  const scene = fakeScene();
+  const avatars = new Avatars({ scene, manifest: MANIFEST });
+  for (const known of world.entities.values()) avatars.add(known);
+  const texts = () => scene.made.filter((made) => made.kind === "text").length;
+  const before = texts();
+  avatars.drawOthers(world, 100, obstacles);
+  const bob = avatars.others.get(2);
+  const cy = avatars.others.get(3);
+  assert.equal(bob.mark, undefined, "no mark made for an online player");
+  assert.equal(texts(), before + 1);
+  assert.equal(cy.mark.text, STATUS_MARKS.dnd.text);
+  assert.equal(cy.mark.color, STATUS_MARKS.dnd.color);
+  assert.equal(cy.mark.visible, true);
+  assert.equal(cy.mark.y, cy.label.y, "beside the name");
+  world.applyPatch({ tick: 103, chg: [[2, { s: "away" }], [3, { s: "online" }]] });
+  avatars.drawOthers(world, 103, obstacles);
+  assert.equal(bob.mark.text, STATUS_MARKS.away.text);
+  assert.equal(cy.mark.visible, false);
+  avatars.remove(3);
+  assert.equal(cy.mark.destroyed, true, "the mark goes with its avatar");
 });

@@ -37,7 +37,7 @@ function recorder(names) {
   return object;
 }
 
-function setup() {
+function setup({ talk } = {}) {
   const maps = deferredMaps();
   const view = recorder(["entityAdded", "entityRemoved"]);
   view.enterWorld = (scene) => view.calls.push(["enterWorld", scene.self, scene.entities.map((e) => e.id), scene.width]);
@@ -51,7 +51,7 @@ function setup() {
   let time = 1000;
   const happened = [];
   const net = new NetController({
-    maps, view, effects, hud, chat,
+    maps, view, effects, hud, chat, talk,
     send: (message) => { if (connected) sent.push(message); return connected; },
     now: () => time,
     onSignedOut: () => happened.push("signed out"),
@@ -249,4 +249,25 @@ test("a map that cannot be loaded is told in a notice, and does not hold up the 
   maps.loads[1].finish();
   await settle();
   assert.equal(net.ready, true);
+});
+
+test("talking: peer, signal and ice go to it, and every welcome at once, map or no map; not_paired is quiet", async () => {
+  const talk = recorder(["received", "welcomed"]);
+  const { net, hud } = setup({ talk });
+  net.received(welcome());
+  assert.deepEqual(talk.calls.map(([name, message]) => [name, message.t]), [["welcomed", "welcome"]],
+    "before the map loads: the server starts afresh now");
+  const messages = [
+    { t: "peer", event: "join", pair: 3, id: 2, user: 22, name: "Bob", polite: true },
+    { t: "signal", pair: 3, from: 2, ice: [] },
+    { t: "ice", servers: [], ttl: 600 },
+  ];
+  for (const message of messages) net.received(message);
+  assert.deepEqual(talk.calls.slice(1), messages.map((message) => ["received", message]));
+  hud.calls.length = 0;
+  net.received({ t: "error", code: "not_paired", message: "no such pair" });
+  assert.deepEqual(hud.calls, []);
+  // Without talking (the default), the same messages are harmless.
+  const plain = setup();
+  for (const message of [welcome(), ...messages]) plain.net.received(message);
 });

@@ -104,3 +104,15 @@ test("the connection, the session and the API, and the benchmark's result", asyn
   given.auth.session = null;
   assert.equal(hook.session(), null);
 });
+
+test("talking: the conversations and their stats as the page's Talk has them, null without one", async () => {
+  const given = parts();
+  const hook = new TestHook(given);
+  assert.equal(hook.talk(), null);
+  assert.deepEqual(await hook.talkStats(), []);
+  const snapshot = { peers: [{ pair: 7, id: 2, state: "connected", gain: 0.5 }], muted: false };
+  const stats = [{ pair: 7, bytesReceived: 100, localCandidateType: "relay" }];
+  given.talk = { snapshot: () => snapshot, stats: async () => stats };
+  assert.deepEqual(hook.talk(), snapshot);
+  assert.deepEqual(await hook.talkStats(), stats);
+});

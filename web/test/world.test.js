@@ -139,3 +139,18 @@ test("bodies worked out in any order are exactly those of replaying from the anc
     }
   }
 });
+
+test("a player's status: from the description (online when a server sends none), changed by chg", () => {
+  const world = new World(obstaclesFromRows(["...."], 32));
+  world.welcome({ id: 1, tick: 10, entities: [
+    [2, "Bob", "owl", true, 10, 60, 60, 0, 0, 20, "busy"],
+    [3, "Cy", "fox", true, 10, 60, 60, 0, 0, 30],
+  ] });
+  assert.equal(world.entities.get(2).status, "busy");
+  assert.equal(world.entities.get(3).status, "online");
+  world.applyPatch({ tick: 13, chg: [[2, { s: "dnd" }], [3, { c: false }], [9, { s: "away" }]] });
+  assert.equal(world.entities.get(2).status, "dnd");
+  assert.equal(world.entities.get(2).connected, true);
+  assert.equal(world.entities.get(3).status, "online");
+  assert.equal(world.entities.get(3).connected, false);
+});
