@@ -53,6 +53,17 @@ def main():
         walkers.append([avatar, 0, bits])
 
     tickTimes = []
+    talkTime = [0.0]
+    if hasattr(room, "talk"):
+        # Time the pairing of players to talk on its own, inside the step.
+        update = room.talk.update
+
+        def timedUpdate(tick):
+            started = time.perf_counter()
+            update(tick)
+            talkTime[0] += time.perf_counter() - started
+
+        room.talk.update = timedUpdate
     rounds = int(arguments.seconds * 20)
     for _ in range(rounds):
         for walker in walkers:
@@ -83,8 +94,11 @@ def main():
         "clients": arguments.clients,
         "tick_ms": quantiles(tickTimes),
         "cpu_share_of_one_core": round(sum(tickTimes) / arguments.seconds, 3),
+        "talk_share_of_one_core": round(talkTime[0] / arguments.seconds, 3),
         "bytes_per_client_per_s": round(
             statistics.mean(received) / arguments.seconds, 1),
+        # Conversations by proximity at the end (absent before they existed).
+        "pairs_at_end": len(room.talk.pairs) if hasattr(room, "talk") else None,
     }))
 
 

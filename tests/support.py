@@ -100,7 +100,7 @@ class FakeClient:
         self.closedWith = None
         self._waiting = []
         self.session = Session(harness.rooms, self._received, self._close, harness.clock,
-                               harness.authority, harness.chat)
+                               harness.authority, harness.chat, ice=harness.ice)
         self.session.opened()
 
     def _received(self, frame):
@@ -171,7 +171,7 @@ class Harness:
     """
 
     def __init__(self, maps=None, defaultMap=None, capacity=50, viewRadius=480, hold=30.0,
-                 store=None, director=None):
+                 store=None, director=None, ice=None):
         from twisted.internet.task import Clock
 
         from ark.identity.authority import Authority
@@ -197,6 +197,7 @@ class Harness:
         self.presence = InProcessPresence(self.clock)
         self.authority = Authority(store, self.presence, b"a test secret long enough for HMAC-SHA256", self.clock)
         self.chat = ChatService(store, self.rooms, ChatFilter(), self.clock)
+        self.ice = ice
         self._users = {}
 
     def userId(self, name):

@@ -19,6 +19,7 @@ from zope.interface.verify import verifyObject
 from ark.app.options import Options
 from ark.app.service import SimulationService, findMapFiles, makeService
 from ark.world.movement import RIGHT
+from ark.world.proximity import TalkRules
 from ark.world.worldmap import Rectangle, Zone
 from ark.behaviours.director import Player
 
@@ -90,6 +91,15 @@ class OptionsTests(SynchronousTestCase):
             (["--map", "nowhere.tmj"], "--map"),
             (["--maps-dir", "/no/such/dir"], "--maps-dir"),
             (["--jitsi-app-id", "ark"], "--jitsi-secret"),
+            (["--turn-url", "turn:turn.example.org:3478"], "--turn-secret"),
+            (["--turn-secret", "shared"], "--turn-url"),
+            (["--turn-url", "https://turn.example.org"], "--turn-url"),
+            (["--turn-url", "stun:turn.example.org"], "--turn-url"),
+            (["--stun-url", "stun:turn.example.org?transport=udp"], "--stun-url"),
+            (["--turn-ttl", "5"], "--turn-ttl"),
+            (["--talk-radius", "300"], "connect radius"),
+            (["--talk-full-volume-radius", "300"], "full-volume radius"),
+            (["--talk-peers", "0"], "--talk-peers"),
         ]
         for arguments, name in cases:
             error = self.assertRaises(usage.UsageError, parse, arguments)
@@ -119,6 +129,21 @@ class OptionsTests(SynchronousTestCase):
                                    ([], {"ARK_TRUSTED_PROXY": "localhost"})]:
             error = self.assertRaises(usage.UsageError, parse, arguments, environ)
             self.assertIn("--trusted-proxy", str(error), (arguments, environ))
+
+    def test_talkAndIceServers(self):
+        """
+        The talk radii make the rules rooms use; STUN and TURN URLs are
+        lists, the TURN secret may come from the environment.
+        """
+        options = parse(["--talk-radius", "128", "--talk-peers", "6",
+                         "--stun-url", "stun:a.example.org:3478, stun:[::1]",
+                         "--turn-url", "turn:a.example.org:3478?transport=udp,"
+                         "turns:a.example.org:5349?transport=tcp"],
+                        {"ARK_TURN_SECRET": "coturn-secret"})
+        self.assertEqual(options.talkRules(), TalkRules(connect=128, peers=6))
+        self.assertEqual(options["stun-url"], ["stun:a.example.org:3478", "stun:[::1]"])
+        self.assertEqual(len(options["turn-url"]), 2)
+        self.assertEqual(options["turn-secret"], "coturn-secret")
 
     def test_jitsiSecretFromTheEnvironment(self):
         options = parse(["--jitsi-app-id", "ark"], {"ARK_JITSI_SECRET": "shared"})

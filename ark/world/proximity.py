@@ -9,9 +9,9 @@ pair walking along the edge from flapping), until one of them stops being
 eligible, or until someone at least a tile nearer needs the place.  Nobody
 is ever in more than C{peers} pairs.
 
-Candidates are found on a grid of its own, with cells as wide as the leave
-radius, so a question costs the few cells around a player, never the whole
-room.  Players are looked at in turns, a share of them each tick, so the
+Candidates are found on the room's grid, within the connect radius (anyone
+farther ranks below them anyway), so a question costs the four cells
+around a player, never the whole room.  Players are looked at in turns, a share of them each tick, so the
 work is spread evenly over the ticks.
 
 Nothing here knows about sockets or WebRTC: the room reports pairings as
@@ -37,8 +37,9 @@ STATUSES = (ONLINE, AWAY, BUSY, DND)
 # distance in a crowd do not swap places back and forth.
 DISPLACE_MARGIN = 32 * UNITS_PER_PIXEL
 
-# Players are looked at every this many ticks (6 ticks: 10 times a second).
-TURNS = 6
+# Players are looked at every this many ticks (12 ticks: 5 times a second;
+# walking, a player covers 32 px meanwhile).
+TURNS = 12
 
 
 class TalkRules(NamedTuple):
@@ -207,25 +208,33 @@ class Talk:
         self.meetingZones = frozenset(meetingZones)
         self.pairs: Dict[int, Pair] = {}
         self._talkers: Dict[object, _Talker] = {}
+        # The talkers by their turn, and those found unable to talk at
+        # their last turn (others' turns skip them).
+        self._turns: List[Dict[object, _Talker]] = [{} for _ in range(TURNS)]
+        self._excluded: Set = set()
         self._nextPair = 1
         self._events: List[tuple] = []
         scale = UNITS_PER_PIXEL
-        self._connect2 = (rules.connect * scale) ** 2
+        self._connect = rules.connect * scale
+        self._connect2 = self._connect ** 2
         self._leave = rules.leave * scale
         self._leave2 = self._leave ** 2
 
     # -- who is in the room ------------------------------------------------
 
     def add(self, avatar) -> None:
-        self._talkers[avatar] = _Talker(avatar)
+        talker = self._talkers[avatar] = _Talker(avatar)
+        self._turns[avatar.entityId % TURNS][avatar] = talker
 
     def remove(self, avatar) -> None:
         talker = self._talkers.pop(avatar, None)
         if talker is not None:
+            del self._turns[avatar.entityId % TURNS][avatar]
+            self._excluded.discard(avatar)
             self._endAll(talker, GONE)
-            for other in self._talkers.values():
-                other.nearest.discard(avatar)
-                other.declined.discard(avatar)
+            # Others may still name it among their nearest or those who
+            # declined until their next turn; without a talker, it never
+            # pairs again.
 
     def reconsider(self, avatar) -> None:
         """
@@ -238,9 +247,11 @@ class Talk:
             return
         reason = self.exclusion(avatar)
         if reason is not None:
+            self._excluded.add(avatar)
             self._endAll(talker, reason)
             talker.nearest = set()
             return
+        self._excluded.discard(avatar)
         if avatar.status != BUSY:
             for pair in list(talker.pairs.values()):
                 if avatar in pair.asking:
@@ -298,9 +309,9 @@ class Talk:
         Look at the players whose turn it is at C{tick}: end the pairs they
         may no longer keep and form those they may now have.
         """
-        turn = tick % TURNS
-        for talker in list(self._talkers.values()):
-            if talker.avatar.entityId % TURNS == turn and talker.avatar in self._talkers:
+        talkers = self._talkers
+        for talker in list(self._turns[tick % TURNS].values()):
+            if talker.avatar in talkers:
                 self._look(talker)
 
     def drainEvents(self) -> List[tuple]:
@@ -308,52 +319,72 @@ class Talk:
         return events
 
     def _look(self, talker: _Talker) -> None:
+        # Runs for every player ten times a second: the scan of the cells
+        # around is kept to arithmetic on what it touches, and the rules
+        # (privacy, exclusions) are applied to the few nearest only.
         avatar = talker.avatar
+        excluded = self._excluded
         reason = self.exclusion(avatar)
         if reason is not None:
+            excluded.add(avatar)
             self._endAll(talker, reason)
             talker.nearest = set()
             return
+        excluded.discard(avatar)
         body = avatar.body
         x, y = body.x, body.y
-        privacy = avatar.privacy
-        leave2 = self._leave2
+        # Only those within the connect radius can be new partners, and
+        # anyone farther ranks below them: the nearest are looked for there.
+        connect2 = self._connect2
         grid = self.grid
         near = []
-        for cell in grid.cellsIn(grid.spanAround(x, y, self._leave)):
+        append = near.append
+        for cell in grid.cellsIn(grid.spanAround(x, y, self._connect)):
             for other in grid.members(cell):
-                if other is avatar or other.privacy != privacy or not other.connected:
-                    continue
                 otherBody = other.body
                 dx = otherBody.x - x
                 dy = otherBody.y - y
                 distance2 = dx * dx + dy * dy
-                if distance2 <= leave2:
-                    near.append((distance2, other.entityId, other))
+                if distance2 <= connect2:
+                    append((distance2, other.entityId, other))
         near.sort()
+        privacy = avatar.privacy
         peers = self.rules.peers
-        eligible = [entry for entry in near if self.exclusion(entry[2]) is None]
-        talker.nearest = {other for _, _, other in eligible[:peers]}
-        within = {other: distance2 for distance2, _, other in near}
-        talker.declined.intersection_update(within)
+        nearest = []
+        for entry in near:
+            other = entry[2]
+            if (other is avatar or other.privacy != privacy or not other.connected
+                    or other in excluded):
+                continue
+            nearest.append(entry)
+            if len(nearest) == peers:
+                break
+        talker.nearest = {other for _, _, other in nearest}
 
+        leave2 = self._leave2
         for partner, pair in list(talker.pairs.items()):
-            if partner not in within:
-                self._end(pair, FAR if partner.privacy == privacy else PRIVATE)
+            partnerBody = partner.body
+            dx = partnerBody.x - x
+            dy = partnerBody.y - y
+            if dx * dx + dy * dy > leave2:
+                self._end(pair, FAR)
+            elif partner.privacy != privacy:
+                self._end(pair, PRIVATE)
             else:
                 partnerReason = self.exclusion(partner)
                 if partnerReason is not None:
                     self._end(pair, partnerReason)
+        if talker.declined:
+            talker.declined = {other for other in talker.declined
+                               if self._distance2(avatar, other) <= leave2}
 
-        connect2 = self._connect2
         talkers = self._talkers
-        for distance2, _, other in eligible[:peers]:
-            if distance2 > connect2:
-                break
+        for distance2, _, other in nearest:
             if other in talker.pairs or other in talker.declined:
                 continue
             otherTalker = talkers.get(other)
-            if otherTalker is None or avatar not in otherTalker.nearest:
+            if (otherTalker is None or avatar not in otherTalker.nearest
+                    or self.exclusion(other) is not None):
                 continue
             mine = self._placeFor(talker, distance2)
             theirs = self._placeFor(otherTalker, distance2)
@@ -364,6 +395,12 @@ class Talk:
                     self._end(crowded, CROWD)
             self._pair(talker, otherTalker)
 
+    @staticmethod
+    def _distance2(one, two) -> int:
+        dx = one.body.x - two.body.x
+        dy = one.body.y - two.body.y
+        return dx * dx + dy * dy
+
     def _placeFor(self, talker: _Talker, distance2: int):
         """
         Whether C{talker} can take a partner C{distance2} away (squared
@@ -373,15 +410,10 @@ class Talk:
         """
         if len(talker.pairs) < self.rules.peers:
             return True
-        body = talker.avatar.body
-        farthest, farthest2 = None, -1
-        for partner in talker.pairs:
-            other = partner.body
-            dx = other.x - body.x
-            dy = other.y - body.y
-            partner2 = dx * dx + dy * dy
-            if partner2 > farthest2:
-                farthest, farthest2 = partner, partner2
+        mine = talker.avatar
+        farthest = max(talker.pairs,
+                       key=lambda partner: (self._distance2(mine, partner), partner.entityId))
+        farthest2 = self._distance2(mine, farthest)
         if farthest in talker.nearest:
             return None
         if farthest2 ** 0.5 - distance2 ** 0.5 < DISPLACE_MARGIN:
