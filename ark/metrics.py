@@ -20,6 +20,9 @@ heldAvatars = Gauge(
     "ark_held_avatars", "Avatars waiting for their disconnected player to come back."
 )
 rooms = Gauge("ark_rooms", "Rooms open, overflow shards included.")
+conversations = Gauge(
+    "ark_conversations", "Pairs of players talking by voice and video (or being asked to)."
+)
 tickDuration = Histogram(
     "ark_tick_duration_seconds",
     "Time to step every room by one 60 Hz tick and send the patches due.",

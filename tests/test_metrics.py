@@ -160,3 +160,20 @@ class DroppedInputTests(SynchronousTestCase):
                       "player's queue was full.", text)
         self.assertIn("# HELP ark_steps_rate_limited_total Input steps refused because the "
                       "player sent more a second than --input-rate allows.", text)
+
+
+class ConversationGaugeTests(SynchronousTestCase):
+
+    def test_conversationsAreCounted(self):
+        """
+        Two players side by side talk: C{ark_conversations} shows one pair,
+        and none once one of them has left.
+        """
+        harness = Harness()
+        # Its gauges are read from these rooms when /metrics is scraped.
+        SimulationService(harness.rooms, harness.clock)
+        ada, bob = harness.joined(2)
+        harness.run(12)
+        self.assertEqual(scrape()[("ark_conversations", ())], 1)
+        bob.sendMessage({"t": "leave"})
+        self.assertEqual(scrape()[("ark_conversations", ())], 0)

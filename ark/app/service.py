@@ -66,6 +66,8 @@ class SimulationService(service.Service):
         # Read when Prometheus scrapes, not worked out every tick.
         metrics.rooms.set_function(lambda: sum(1 for _ in rooms.views()))
         metrics.heldAvatars.set_function(rooms.heldCount)
+        metrics.conversations.set_function(
+            lambda: sum(len(view.room.talk.pairs) for view in rooms.views()))
 
     def startService(self):
         service.Service.startService(self)
