@@ -46,8 +46,9 @@ export function startServer(extraOptions = []) {
   });
 }
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+// extraArgs: more Chromium switches, e.g. a fake microphone's.
+export function launchBrowser(extraArgs = []) {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 // How many colours the game shows, counted in a small copy of a
@@ -86,14 +87,14 @@ export async function settled(page) {
   return snapshot(page);
 }
 
-// For a test file: a server (with `extraOptions`) and a browser, started
-// before its tests and stopped after them; read `base` and `browser` from
-// the returned object once the tests run.
-export function serverAndBrowser(extraOptions = []) {
+// For a test file: a server (with `extraOptions`) and a browser (with
+// `browserArgs`), started before its tests and stopped after them; read
+// `base` and `browser` from the returned object once the tests run.
+export function serverAndBrowser(extraOptions = [], browserArgs = []) {
   const world = {};
   before(async () => {
     ({ child: world.server, base: world.base } = await startServer(extraOptions));
-    world.browser = await launchBrowser();
+    world.browser = await launchBrowser(browserArgs);
   });
   after(async () => {
     await world.browser?.close();
