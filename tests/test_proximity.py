@@ -120,6 +120,21 @@ class RadiusTests(TalkTestCase):
         self.assertEqual(self.pairs(), set())
         self.assertEqual(self.ended(), [(frozenset({"ada", "bob"}), proximity.FAR)])
 
+    def test_formsAtTheFirstTurnOfEither(self):
+        """
+        Bob walks up to Ada: the pair forms at the first turn of either of
+        them after he arrives, without waiting for the other's.
+        """
+        ada = self.put("ada", 800, 800)
+        bob = self.put("bob", 1400, 800)
+        self.settle()
+        self.assertEqual(self.room.tick % TURNS, 0)
+        self.moveTo(bob, 900, 800)
+        # The next tick is the turn of Ada (entity 1) alone.
+        self.room.step()
+        self.assertEqual(ada.entityId % TURNS, self.room.tick % TURNS)
+        self.assertEqual(self.pairs(), {frozenset({"ada", "bob"})})
+
     def test_diagonalDistance(self):
         """
         Distance is straight-line: 120 px right and 120 px down is 170 px,

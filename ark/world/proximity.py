@@ -178,7 +178,8 @@ class Pair:
 class _Talker:
     """
     What the pairing knows of one avatar: its pairs by partner, its nearest
-    players at its last turn, and those who declined to talk with it.
+    players at its last turn (with their squared distances then), and
+    those who declined to talk with it.
     """
 
     __slots__ = ("avatar", "pairs", "nearest", "declined")
@@ -186,7 +187,7 @@ class _Talker:
     def __init__(self, avatar):
         self.avatar = avatar
         self.pairs: Dict[object, Pair] = {}
-        self.nearest: Set = set()
+        self.nearest: Dict[object, int] = {}
         self.declined: Set = set()
 
 
@@ -249,7 +250,7 @@ class Talk:
         if reason is not None:
             self._excluded.add(avatar)
             self._endAll(talker, reason)
-            talker.nearest = set()
+            talker.nearest = {}
             return
         self._excluded.discard(avatar)
         if avatar.status != BUSY:
@@ -328,7 +329,7 @@ class Talk:
         if reason is not None:
             excluded.add(avatar)
             self._endAll(talker, reason)
-            talker.nearest = set()
+            talker.nearest = {}
             return
         excluded.discard(avatar)
         body = avatar.body
@@ -359,7 +360,7 @@ class Talk:
             nearest.append(entry)
             if len(nearest) == peers:
                 break
-        talker.nearest = {other for _, _, other in nearest}
+        talker.nearest = {other: distance2 for distance2, _, other in nearest}
 
         leave2 = self._leave2
         for partner, pair in list(talker.pairs.items()):
@@ -383,8 +384,8 @@ class Talk:
             if other in talker.pairs or other in talker.declined:
                 continue
             otherTalker = talkers.get(other)
-            if (otherTalker is None or avatar not in otherTalker.nearest
-                    or self.exclusion(other) is not None):
+            if (otherTalker is None or self.exclusion(other) is not None
+                    or not self._among(otherTalker, avatar, distance2)):
                 continue
             mine = self._placeFor(talker, distance2)
             theirs = self._placeFor(otherTalker, distance2)
@@ -394,6 +395,26 @@ class Talk:
                 if crowded is not True:
                     self._end(crowded, CROWD)
             self._pair(talker, otherTalker)
+
+    def _among(self, talker: _Talker, avatar, distance2: int) -> bool:
+        """
+        Whether C{avatar}, C{distance2} away, is among C{talker}'s nearest:
+        it was at C{talker}'s last turn, or it has come nearer since than
+        the farthest of them (then it takes that one's place), so that a
+        pair forms at the turn of whichever of the two comes first.
+        """
+        nearest = talker.nearest
+        if avatar in nearest:
+            return True
+        if len(nearest) < self.rules.peers:
+            nearest[avatar] = distance2
+            return True
+        farthest = max(nearest, key=lambda other: (nearest[other], other.entityId))
+        if distance2 >= nearest[farthest]:
+            return False
+        del nearest[farthest]
+        nearest[avatar] = distance2
+        return True
 
     @staticmethod
     def _distance2(one, two) -> int:
