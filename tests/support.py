@@ -172,12 +172,14 @@ class Harness:
 
     def __init__(self, maps=None, defaultMap=None, capacity=50, viewRadius=480, hold=30.0,
                  store=None, director=None, ice=None):
+
         from twisted.internet.task import Clock
 
         from ark.identity.authority import Authority
         from ark.chat.service import ChatService
         from ark.chat.filter import ChatFilter
         from ark.identity.presence import InProcessPresence
+        from ark.media.ice import NO_ICE_SERVERS
         from ark.rooms import RoomManager
 
         if maps is None:
@@ -197,7 +199,7 @@ class Harness:
         self.presence = InProcessPresence(self.clock)
         self.authority = Authority(store, self.presence, b"a test secret long enough for HMAC-SHA256", self.clock)
         self.chat = ChatService(store, self.rooms, ChatFilter(), self.clock)
-        self.ice = ice
+        self.ice = ice or NO_ICE_SERVERS
         self._users = {}
 
     def userId(self, name):

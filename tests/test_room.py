@@ -140,7 +140,7 @@ class StepTests(SynchronousTestCase):
             self.room.step()
         self.assertEqual((self.avatar.body.x, self.avatar.body.y), (position.x, position.y))
         self.assertEqual(position.x, self.start.x - movement.WALK_SPEED)
-        self.assertIn(self.avatar, self.room.drainChanges().connection)
+        self.assertEqual(self.room.drainChanges().restated, {self.avatar: {"connected"}})
 
 
 class SpawnTests(SynchronousTestCase):

@@ -69,14 +69,20 @@ class IceServers:
     def forUser(self, userId: int) -> dict:
         """
         The ICE servers for a player let into the world as C{userId}:
-        C{{"servers": [...], "ttl": seconds}}.
+        C{{"servers": [...], "ttl": seconds}}, the TTL 0 when there are no
+        credentials to run out.
         """
         servers: List[dict] = []
         if self.stunUrls:
             servers.append({"urls": list(self.stunUrls)})
-        if self.turnUrls:
-            expiry = int(self.clock.seconds()) + self.ttl
-            username, password = turnCredentials(self.turnSecret, userId, expiry)
-            servers.append({"urls": list(self.turnUrls), "username": username,
-                            "credential": password})
+        if not self.turnUrls:
+            return {"servers": servers, "ttl": 0}
+        expiry = int(self.clock.seconds()) + self.ttl
+        username, password = turnCredentials(self.turnSecret, userId, expiry)
+        servers.append({"urls": list(self.turnUrls), "username": username,
+                        "credential": password})
         return {"servers": servers, "ttl": self.ttl}
+
+
+# No STUN or TURN: host candidates only.
+NO_ICE_SERVERS = IceServers()

@@ -255,18 +255,16 @@ def _candidate(candidate) -> dict:
     if not isinstance(text, str) or len(text) > MAX_CANDIDATE_LENGTH:
         raise ProtocolError("bad_field", "each ICE candidate needs a 'candidate' text of at most "
                             "%d characters" % (MAX_CANDIDATE_LENGTH,), "signal")
-    clean = {"candidate": text}
-    for name, kind in (("sdpMid", str), ("usernameFragment", str), ("sdpMLineIndex", int)):
+    index = candidate.get("sdpMLineIndex")
+    if index is not None and (type(index) is not int or not 0 <= index < 1024):
+        raise ProtocolError("bad_field", "'sdpMLineIndex' must be a small integer or null",
+                            "signal")
+    clean = {"candidate": text, "sdpMLineIndex": index}
+    for name in ("sdpMid", "usernameFragment"):
         value = candidate.get(name)
-        if value is None:
-            clean[name] = None
-        elif kind is int and (type(value) is not int or not 0 <= value < 1024):
-            raise ProtocolError("bad_field", "'sdpMLineIndex' must be a small integer or null",
-                                "signal")
-        elif kind is str and (not isinstance(value, str) or len(value) > MAX_ICE_NAME_LENGTH):
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_ICE_NAME_LENGTH):
             raise ProtocolError("bad_field", "%r must be a short text or null" % (name,), "signal")
-        else:
-            clean[name] = value
+        clean[name] = value
     return clean
 
 

@@ -9,6 +9,7 @@ from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerPr
 from twisted.logger import Logger
 
 from ark.net.frames import applyMask, binaryFrameHeader
+from ark.media.ice import NO_ICE_SERVERS
 from ark.net.messages import HARD_FRAME_LIMIT
 from ark.net.session import CLOSE_GOING_AWAY, INPUT_RATE, Session
 
@@ -163,13 +164,13 @@ class WorldFactory(WebSocketServerFactory):
     @param chat: the L{ark.chat.service.ChatService}.
     @param inputRate: input steps a second each client may send.
     @param ice: the L{ark.media.ice.IceServers} for players' voice and
-        video, or C{None}.
+        video.
     """
 
     protocol = WorldProtocol
 
     def __init__(self, rooms, clock, authority, chat, inputRate=INPUT_RATE, url=None,
-                 allowedOrigins=("*",), ice=None):
+                 allowedOrigins=("*",), ice=NO_ICE_SERVERS):
         WebSocketServerFactory.__init__(self, url, reactor=clock)
         # Autobahn schedules its handshake, ping and close timeouts through
         # txaio's global reactor whatever reactor the factory is given; put

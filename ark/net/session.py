@@ -16,6 +16,7 @@ from twisted.logger import Logger
 
 from ark import metrics
 from ark.identity.authority import AuthError
+from ark.media.ice import NO_ICE_SERVERS, IceServers
 from ark.chat.service import Speaker
 from ark.chat.filter import Refused
 from ark.net.codec import dumps
@@ -58,13 +59,13 @@ class Session:
     @param authority: the L{ark.identity.authority.Authority} that checks access tokens.
     @param chat: the L{ark.chat.service.ChatService}.
     @param inputRate: input steps a second the client may send.
-    @param ice: the L{ark.media.ice.IceServers} handed to the player, or
-        C{None} for none (players on one machine or LAN connect directly).
+    @param ice: the L{ark.media.ice.IceServers} handed to the player (by
+        default none: players on one machine or LAN connect directly).
     """
 
     def __init__(self, rooms, send: Callable[[bytes], None],
                  close: Callable[[int, str], None], clock, authority, chat,
-                 inputRate: float = INPUT_RATE, ice=None):
+                 inputRate: float = INPUT_RATE, ice: IceServers = NO_ICE_SERVERS):
         self.rooms = rooms
         self.send = send
         self._close = close
@@ -231,8 +232,6 @@ class Session:
         and a renewal of them (an C{ice} message) before they run out.
         """
         self._stopRenewingIce()
-        if self.ice is None:
-            return {"servers": [], "ttl": 0}
         servers = self.ice.forUser(self.identity.userId)
         if self.ice.turnUrls:
             self._iceRenewal = self.clock.callLater(self.ice.renewAfter, self._renewIce)

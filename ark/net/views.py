@@ -53,6 +53,8 @@ _ADD = codec.encodeKey("add")
 _MV = codec.encodeKey("mv")
 _CHG = codec.encodeKey("chg")
 _ZONES = codec.encodeKey("zones")
+# An avatar's attributes that change, by their key in a patch's C{chg}.
+_CHANGE_KEYS = {"connected": "c", "status": "s"}
 
 
 def describe(avatar: Avatar) -> list:
@@ -88,9 +90,8 @@ class Viewer:
     @ivar span: the same cells as C{(left, top, right, bottom)}.
     @ivar adds: avatars to describe in full in the next patch.
     @ivar dels: ids of avatars to delete in the next patch.
-    @ivar changed: avatars whose connection flag changed since the last
-        patch.
-    @ivar restated: avatars whose status changed since the last patch.
+    @ivar restated: avatars whose connection flag or status changed since
+        the last patch, with the names of those that did.
     @ivar sentZones: the zones the client was last told its avatar is in.
     """
 
@@ -104,7 +105,6 @@ class Viewer:
         "sentBody",
         "adds",
         "dels",
-        "changed",
         "restated",
         "sentZones",
     )
@@ -119,8 +119,7 @@ class Viewer:
         self.sentBody = avatar.body
         self.adds: Dict[Avatar, None] = {}
         self.dels: Dict[int, None] = {}
-        self.changed: Set[Avatar] = set()
-        self.restated: Set[Avatar] = set()
+        self.restated: Dict[Avatar, Set[str]] = {}
         self.sentZones = avatar.zones
 
     def learn(self, avatar: Avatar) -> None:
@@ -336,14 +335,10 @@ class RoomView:
                 viewer.learn(avatar)
             knownBy[avatar] = set(watching)
 
-        for avatar in changes.connection:
+        for avatar, names in changes.restated.items():
             for viewer in knownBy.get(avatar, ()):
                 if viewer.avatar is not avatar:
-                    viewer.changed.add(avatar)
-        for avatar in changes.statuses:
-            for viewer in knownBy.get(avatar, ()):
-                if viewer.avatar is not avatar:
-                    viewer.restated.add(avatar)
+                    viewer.restated.setdefault(avatar, set()).update(names)
         if changes.talk:
             self._sendTalk(changes.talk)
 
@@ -536,20 +531,15 @@ class RoomView:
         if motions is not None:
             parts += motions
             fields += 1
-        if viewer.changed or viewer.restated:
-            changed = {}
-            for other in viewer.changed:
-                if other not in adds:
-                    changed[other.entityId] = {"c": other.connected}
-            for other in viewer.restated:
-                if other not in adds:
-                    changed.setdefault(other.entityId, {})["s"] = other.status
+        if viewer.restated:
+            # An avatar described in full in this patch needs no news.
+            changed = [[other.entityId, {_CHANGE_KEYS[name]: getattr(other, name)
+                                         for name in names}]
+                       for other, names in viewer.restated.items() if other not in adds]
             if changed:
-                parts += (_CHG, dumps([[entityId, news] for entityId, news
-                                       in changed.items()]))
+                parts += (_CHG, dumps(changed))
                 fields += 1
-            viewer.changed = set()
-            viewer.restated = set()
+            viewer.restated = {}
         if adds:
             viewer.adds = {}
         if not fields:

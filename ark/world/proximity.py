@@ -155,18 +155,21 @@ class Pair:
         once nobody is left in it.
     """
 
-    __slots__ = ("number", "first", "second", "asking", "ended")
+    __slots__ = ("number", "first", "second", "asking")
 
     def __init__(self, number: int, first, second, asking):
         self.number = number
         self.first = first
         self.second = second
         self.asking: Set = set(asking)
-        self.ended = False
 
     @property
     def talking(self) -> bool:
-        return not self.asking and not self.ended
+        """
+        Whether both members may talk: nobody's answer is awaited.  (An
+        ended pair is no longer in L{Talk.pairs}.)
+        """
+        return not self.asking
 
     def other(self, avatar):
         return self.second if avatar is self.first else self.first
@@ -244,19 +247,27 @@ class Talk:
         longer have, and start those a busy status held back.
         """
         talker = self._talkers.get(avatar)
-        if talker is None:
+        if talker is None or self._shutOut(talker):
             return
-        reason = self.exclusion(avatar)
-        if reason is not None:
-            self._excluded.add(avatar)
-            self._endAll(talker, reason)
-            talker.nearest = {}
-            return
-        self._excluded.discard(avatar)
         if avatar.status != BUSY:
             for pair in list(talker.pairs.values()):
                 if avatar in pair.asking:
                     self.answer(avatar, pair.number, True)
+
+    def _shutOut(self, talker: _Talker) -> bool:
+        """
+        Whether C{talker} may not talk now; if so, its pairs end with the
+        reason, and others' turns skip it until it may again.
+        """
+        avatar = talker.avatar
+        reason = self.exclusion(avatar)
+        if reason is None:
+            self._excluded.discard(avatar)
+            return False
+        self._excluded.add(avatar)
+        self._endAll(talker, reason)
+        talker.nearest = {}
+        return True
 
     def exclusion(self, avatar) -> Optional[str]:
         """
@@ -320,18 +331,13 @@ class Talk:
         return events
 
     def _look(self, talker: _Talker) -> None:
-        # Runs for every player ten times a second: the scan of the cells
+        # Runs for every player five times a second: the scan of the cells
         # around is kept to arithmetic on what it touches, and the rules
         # (privacy, exclusions) are applied to the few nearest only.
+        if self._shutOut(talker):
+            return
         avatar = talker.avatar
         excluded = self._excluded
-        reason = self.exclusion(avatar)
-        if reason is not None:
-            excluded.add(avatar)
-            self._endAll(talker, reason)
-            talker.nearest = {}
-            return
-        excluded.discard(avatar)
         body = avatar.body
         x, y = body.x, body.y
         # Only those within the connect radius can be new partners, and
@@ -364,10 +370,7 @@ class Talk:
 
         leave2 = self._leave2
         for partner, pair in list(talker.pairs.items()):
-            partnerBody = partner.body
-            dx = partnerBody.x - x
-            dy = partnerBody.y - y
-            if dx * dx + dy * dy > leave2:
+            if self._distance2(avatar, partner) > leave2:
                 self._end(pair, FAR)
             elif partner.privacy != privacy:
                 self._end(pair, PRIVATE)
@@ -432,9 +435,8 @@ class Talk:
         if len(talker.pairs) < self.rules.peers:
             return True
         mine = talker.avatar
-        farthest = max(talker.pairs,
-                       key=lambda partner: (self._distance2(mine, partner), partner.entityId))
-        farthest2 = self._distance2(mine, farthest)
+        farthest2, _, farthest = max((self._distance2(mine, partner), partner.entityId, partner)
+                                     for partner in talker.pairs)
         if farthest in talker.nearest:
             return None
         if farthest2 ** 0.5 - distance2 ** 0.5 < DISPLACE_MARGIN:
@@ -452,10 +454,9 @@ class Talk:
         self._events.append((ASKED if asking else JOINED, pair))
 
     def _end(self, pair: Pair, reason: str) -> None:
-        if pair.ended:
+        if self.pairs.pop(pair.number, None) is None:
+            # Ended already, e.g. by the other member's exclusion.
             return
-        pair.ended = True
-        del self.pairs[pair.number]
         for member in (pair.first, pair.second):
             talker = self._talkers.get(member)
             if talker is not None:

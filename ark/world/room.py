@@ -125,8 +125,8 @@ class Changes:
     @ivar removed: avatars that left, with the cell they were last in.
     @ivar moved: avatars with new motions (read them from C{motions}).
     @ivar crossed: avatars now standing in another grid cell.
-    @ivar connection: avatars whose C{connected} flag changed.
-    @ivar statuses: avatars whose C{status} changed.
+    @ivar restated: avatars whose C{connected} flag or C{status} changed,
+        with the names of those that did.
     @ivar rezoned: avatars now in other zones, with the zones they were in
         at the last drain (or C{()} when they arrived since).
     @ivar acted: avatars whose players pressed the interact key, once each
@@ -135,16 +135,15 @@ class Changes:
         L{ark.world.proximity.Talk.drainEvents}).
     """
 
-    __slots__ = ("added", "removed", "moved", "crossed", "connection", "statuses", "rezoned",
-                 "acted", "talk")
+    __slots__ = ("added", "removed", "moved", "crossed", "restated", "rezoned", "acted",
+                 "talk")
 
     def __init__(self):
         self.added: List[Avatar] = []
         self.removed: List[Avatar] = []
         self.moved: Set[Avatar] = set()
         self.crossed: Set[Avatar] = set()
-        self.connection: Set[Avatar] = set()
-        self.statuses: Set[Avatar] = set()
+        self.restated: Dict[Avatar, Set[str]] = {}
         self.rezoned: Dict[Avatar, Tuple[int, ...]] = {}
         self.acted: List[Tuple[Avatar, Tuple[int, ...]]] = []
         self.talk: List[tuple] = []
@@ -226,8 +225,7 @@ class Room:
         self.grid.remove(avatar, avatar.cell)
         self._changes.moved.discard(avatar)
         self._changes.crossed.discard(avatar)
-        self._changes.connection.discard(avatar)
-        self._changes.statuses.discard(avatar)
+        self._changes.restated.pop(avatar, None)
         self._changes.rezoned.pop(avatar, None)
         self.talk.remove(avatar)
         avatar.motions.clear()
@@ -236,7 +234,7 @@ class Room:
     def setConnected(self, avatar: Avatar, connected: bool) -> None:
         if avatar.connected != connected:
             avatar.connected = connected
-            self._changes.connection.add(avatar)
+            self._changes.restated.setdefault(avatar, set()).add("connected")
             self.talk.reconsider(avatar)
         if not connected:
             # A disconnected avatar stands still where it was.
@@ -249,7 +247,7 @@ class Room:
         """
         if avatar.status != status:
             avatar.status = status
-            self._changes.statuses.add(avatar)
+            self._changes.restated.setdefault(avatar, set()).add("status")
             self.talk.reconsider(avatar)
 
     def forgetWaitingSteps(self, avatar: Avatar) -> None:

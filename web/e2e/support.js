@@ -132,21 +132,55 @@ export async function reachable(page) {
   return { map, start, from, order };
 }
 
+// How long an avatar on its way may stand still before it is taken to be
+// stuck.
+const STUCK_MS = 2000;
+
 // Walk along tile centres to the tile `goal`, with the page's autopilot.
+// When the machine is busy the server may drop a step; the page then puts
+// its avatar back a few pixels after the autopilot has passed a waypoint,
+// and the autopilot pushes into a wall's corner: an avatar that stands
+// still that long is let go of, where it is (walkTo sets it on its way
+// again from there).
 export async function walkPath(page, { map, start, from }, goal) {
   const path = [];
   for (let at = goal; at; at = from.get(`${at[0]},${at[1]}`)) path.unshift(at);
   assert.deepEqual(path[0], start, `no way to tile ${goal}`);
   const waypoints = path.map(([c, r]) => [(c + 0.5) * map.tileWidth * UNITS, (r + 0.5) * map.tileHeight * UNITS]);
   await page.evaluate((points) => window.arkTest.steer(points), waypoints);
-  await page.waitForFunction(() => !window.arkTest.steering(), null, { timeout: 60000 });
+  const deadline = Date.now() + 60000;
+  let last = null;
+  let since = Date.now();
+  for (;;) {
+    // (No snapshot while the map of a door is loading: on the way still.)
+    const [steering, me] = await page.evaluate(() => [window.arkTest.steering(), window.arkTest.snapshot()?.me ?? null]);
+    if (!steering) break;
+    if (me === null || last === null || me[0] !== last[0] || me[1] !== last[1]) {
+      last = me;
+      since = Date.now();
+    } else if (Date.now() - since > STUCK_MS) {
+      await page.evaluate(() => window.arkTest.steer([]));
+      break;
+    }
+    assert.ok(Date.now() < deadline, `still on the way to tile ${goal} after a minute`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return settled(page);
 }
 
-// Walk to the tile holding (px, py) in pixels.
+// Walk to the tile holding (px, py) in pixels, starting again from where
+// the avatar stands if it got stuck on the way (walkPath); a door on the
+// way ends the walk on the other map.
 export async function walkTo(page, px, py) {
-  const found = await reachable(page);
-  const goal = [Math.floor(px / found.map.tileWidth), Math.floor(py / found.map.tileHeight)];
-  assert.ok(found.from.has(`${goal[0]},${goal[1]}`), `tile ${goal} is blocked or out of reach`);
-  return walkPath(page, found, goal);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const mapName = (await snapshot(page)).map;
+    const found = await reachable(page);
+    const goal = [Math.floor(px / found.map.tileWidth), Math.floor(py / found.map.tileHeight)];
+    assert.ok(found.from.has(`${goal[0]},${goal[1]}`), `tile ${goal} is blocked or out of reach`);
+    const state = await walkPath(page, found, goal);
+    const [x, y] = [(goal[0] + 0.5) * found.map.tileWidth * UNITS, (goal[1] + 0.5) * found.map.tileHeight * UNITS];
+    if (state.map !== mapName) return state;
+    if (Math.abs(state.me[0] - x) <= 2 * UNITS && Math.abs(state.me[1] - y) <= 2 * UNITS) return state;
+  }
+  throw new Error(`could not walk to (${px}, ${py}): at ${(await snapshot(page)).me}`);
 }

@@ -27,7 +27,7 @@ import { delimiter, join } from "node:path";
 
 import { decode } from "cbor-x";
 
-import { artifacts, inWorld, reachable, serverAndBrowser, settled, snapshot, startServer } from "./support.js";
+import { artifacts, inWorld, serverAndBrowser, settled, startServer, walkTo } from "./support.js";
 
 // A sine tone as a WAV file: mono, 16-bit.
 function sineWave({ hz, seconds, rate, amplitude }) {
@@ -89,9 +89,6 @@ function ruleGain(distance) {
   return t * t * (3 - 2 * t);
 }
 
-// The middle of tile (column, row), in units.
-const tile = (column, row) => [(column + 0.5) * TILE * UNITS, (row + 0.5) * TILE * UNITS];
-
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Poll check() until it returns something truthy (returned), or fail
@@ -106,42 +103,9 @@ async function until(what, check, { timeout = 20000, interval = 100, seen = asyn
   }
 }
 
-// Walk `someone` to the middle of tile [column, row] with the page's
-// autopilot, along free tiles (support.js's walkTo, made sure of): when
-// the machine is busy the server may drop a step, the page corrects its
-// avatar by a few pixels after the autopilot has passed a waypoint, and
-// the autopilot then pushes into a wall's corner. An avatar that stops
-// short like that is set on its way again from where it stands.
-async function walk(someone, [column, row]) {
-  const { page } = someone;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const found = await reachable(page);
-    const key = `${column},${row}`;
-    assert.ok(found.from.has(key), `tile ${key} is blocked or out of reach of ${someone.name}`);
-    const path = [];
-    for (let at = [column, row]; at; at = found.from.get(`${at[0]},${at[1]}`)) path.unshift(at);
-    await page.evaluate((points) => window.arkTest.steer(points), path.map(([c, r]) => tile(c, r)));
-    let last = null;
-    let since = Date.now();
-    for (;;) {
-      const [steering, me] = await page.evaluate(() => [window.arkTest.steering(), window.arkTest.snapshot().me]);
-      if (!steering) break;
-      if (last === null || me[0] !== last[0] || me[1] !== last[1]) {
-        last = me;
-        since = Date.now();
-      } else if (Date.now() - since > 2000) {
-        // Stopped short: let go of the keys, and start again from here.
-        await page.evaluate(() => window.arkTest.steer([]));
-        break;
-      }
-      await pause(100);
-    }
-    const state = await settled(page);
-    const [goalX, goalY] = tile(column, row);
-    if (Math.abs(state.me[0] - goalX) <= 2 * UNITS && Math.abs(state.me[1] - goalY) <= 2 * UNITS) return state;
-  }
-  throw new Error(`${someone.name} could not walk to tile ${column},${row}: at ${(await snapshot(page)).me}`);
-}
+// Walk `someone` to the middle of tile [column, row] (support.js's walkTo,
+// which sets an avatar stuck on the way off again).
+const walk = (someone, [column, row]) => walkTo(someone.page, (column + 0.5) * TILE, (row + 0.5) * TILE);
 
 // Every RTCPeerConnection the page makes, kept where the test can read
 // its full getStats() (the test hook's talkStats() has no decoded
