@@ -27,6 +27,7 @@ from tests.support import Harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEST_MAPS = os.path.join(HERE, "maps")
+REPOSITORY = os.path.join(TEST_MAPS, "repo")
 
 
 def parse(arguments, environ=None):
@@ -75,6 +76,14 @@ class OptionsTests(SynchronousTestCase):
         self.assertEqual(options["redis"], "redis://127.0.0.1:6379/0")
         self.assertEqual(options["reconnect-hold"], 5.0)
 
+    def test_defaultMapMayBeInASubfolder(self):
+        """
+        C{--map} takes a path inside the map repository, as maps name each
+        other: the lobby in C{floor1/} of the test repository.
+        """
+        options = parse(["--maps-dir", REPOSITORY, "--map", "floor1/lobby.tmj"])
+        self.assertEqual(options["map"], "floor1/lobby.tmj")
+
     def test_badValuesNameTheOption(self):
         """
         A bad value stops parsing with a message naming the option.
@@ -89,6 +98,10 @@ class OptionsTests(SynchronousTestCase):
             (["--redis", "localhost:6379"], "--redis"),
             (["--map", "../secret.tmj"], "--map"),
             (["--map", "nowhere.tmj"], "--map"),
+            (["--map", "floor1/../../secret.tmj"], "--map"),
+            (["--map", "/etc/secret.tmj"], "--map"),
+            (["--map", ".hidden/x.tmj"], "--map"),
+            (["--map", "floor1//x.tmj"], "--map"),
             (["--maps-dir", "/no/such/dir"], "--maps-dir"),
             (["--jitsi-app-id", "ark"], "--jitsi-secret"),
             (["--turn-url", "turn:turn.example.org:3478"], "--turn-secret"),

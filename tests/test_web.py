@@ -162,3 +162,77 @@ class SiteTests(SynchronousTestCase):
         The site never shows a traceback to a client.
         """
         self.assertFalse(self.site.displayTracebacks)
+
+
+class RepositoryTests(SynchronousTestCase):
+    """
+    A map repository served at C{/maps/}: maps and tilesets in subfolders,
+    and nothing outside it.
+    """
+
+    def setUp(self):
+        import os
+
+        from tests.support import openMap
+
+        self.harness = Harness({"floor1/lobby.tmj": openMap(10, 10, name="floor1/lobby.tmj")},
+                               defaultMap="floor1/lobby.tmj")
+        self.outside = os.path.abspath(self.mktemp())
+        os.makedirs(self.outside)
+        with open(os.path.join(self.outside, "secret.txt"), "w") as f:
+            f.write("not for the web")
+        self.repository = os.path.abspath(self.mktemp())
+        os.makedirs(os.path.join(self.repository, "floor1"))
+        os.makedirs(os.path.join(self.repository, "tilesets"))
+        with open(os.path.join(self.repository, "tilesets", "x.tsj"), "w") as f:
+            f.write('{"type": "tileset"}')
+        os.symlink(self.outside, os.path.join(self.repository, "floor1", "linked"))
+        os.symlink(os.path.join(self.outside, "secret.txt"),
+                   os.path.join(self.repository, "tilesets", "secret.txt"))
+        self.site = makeSite(self.mktemp(), self.repository, None, self.harness.rooms,
+                             self.harness.authority, SignInLimit(self.harness.clock))
+
+    def test_tilesetOneFolderUpIsServed(self):
+        """
+        A map in C{floor1/} names its tileset C{../tilesets/x.tsj}; the
+        browser asks for C{/maps/tilesets/x.tsj}, which is served as JSON.
+        """
+        request, body = render(self.site, b"/maps/tilesets/x.tsj")
+        self.assertEqual(json.loads(body), {"type": "tileset"})
+        self.assertEqual(request.responseHeaders.getRawHeaders(b"content-type"),
+                         [b"application/json"])
+
+    def test_symbolicLinksOutOfTheRepositoryAreRefused(self):
+        """
+        A link inside the repository to a file or folder outside it is not
+        followed: the file outside is never sent.
+        """
+        for path in (b"/maps/tilesets/secret.txt", b"/maps/floor1/linked/secret.txt"):
+            request, body = render(self.site, path)
+            self.assertEqual(request.responseCode, 404, path)
+            self.assertNotIn(b"not for the web", body)
+
+    def test_wayUpAndOutIsRefused(self):
+        """
+        C{..} in a path never leaves the repository.
+        """
+        request, body = render(self.site, b"/maps/floor1/../../secret.txt")
+        self.assertNotEqual(request.responseCode, 200)
+        self.assertNotIn(b"not for the web", body)
+
+    def test_mapInASubfolderIsDescribedByItsPath(self):
+        """
+        C{/api/maps/floor1/lobby.tmj} (or with the slash escaped, which
+        the server decodes into one segment) describes the map in the
+        subfolder.
+        """
+        for segments in ([b"floor1", b"lobby.tmj"], [b"floor1/lobby.tmj"]):
+            request = DummyRequest([b"api", b"maps"] + segments)
+            resource = getChildForRequest(self.site.resource, request)
+            request.write(resource.render(request))
+            described = json.loads(b"".join(request.written))
+            self.assertEqual((described["name"], described["width"]),
+                             ("floor1/lobby.tmj", 10))
+        request, body = render(self.site, b"/api/maps/floor1")
+        self.assertEqual(request.responseCode, 404)
+        self.assertEqual(json.loads(body)["error"], "unknown_map")

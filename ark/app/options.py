@@ -104,9 +104,14 @@ def _packages(value):
 
 
 def _mapName(value):
-    if not value or "/" in value or "\\" in value or value.startswith("."):
+    # A path inside the map repository, as maps name each other: forward
+    # slashes, no way up and out, nothing hidden.
+    parts = value.split("/")
+    if (not value or "\\" in value or value.startswith("/")
+            or any(part in ("", ".", "..") or part.startswith(".") for part in parts)):
         raise usage.UsageError(
-            "--map must be a map file name inside the maps directory, not %r" % (value,)
+            "--map must be a map file inside the maps directory, such as town.tmj or "
+            "floor1/lobby.tmj, not %r" % (value,)
         )
     return value
 
@@ -165,9 +170,11 @@ class Options(usage.Options):
         ("interface", "i", "127.0.0.1",
          "Address to listen on (0.0.0.0 for every interface).", _text),
         ("maps-dir", None, None,
-         "Directory of Tiled maps (.tmj) and their tilesets [default: the bundled world].",
+         "A map repository: a directory of Tiled maps (.tmj), in subfolders or not, and their "
+         "tilesets [default: the bundled world].",
          _text),
-        ("map", "m", "town.tmj", "The default map: a file name inside the maps directory.",
+        ("map", "m", "town.tmj",
+         "The default map: a path inside the maps directory, e.g. floor1/lobby.tmj.",
          _mapName),
         ("data-dir", "d", None,
          "Directory for the database file and the generated secret "

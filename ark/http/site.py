@@ -50,6 +50,32 @@ class StaticFiles(static.File):
         return JSONError(404, "not_found", "no such file")
 
 
+class RepositoryFiles(StaticFiles):
+    """
+    The files of a map repository at C{/maps/}: subfolders and all, but
+    nothing whose real path lies outside the repository, so a symbolic
+    link in a map maker's repository cannot publish the rest of the disk.
+    """
+
+    root = None
+
+    def getChild(self, path, request):
+        child = StaticFiles.getChild(self, path, request)
+        if isinstance(child, static.File) and not _inside(self.root or self.path, child.path):
+            return JSONError(404, "not_found", "no such file")
+        return child
+
+    def createSimilarFile(self, path):
+        similar = StaticFiles.createSimilarFile(self, path)
+        similar.root = self.root or self.path
+        return similar
+
+
+def _inside(root: str, path: str) -> bool:
+    root = os.path.realpath(root)
+    return os.path.commonpath([root, os.path.realpath(path)]) == root
+
+
 class JSONError(resource.Resource):
     """
     An error answered as C{{"error": code, "message": text}}.
@@ -137,21 +163,31 @@ class MapsAPI(resource.Resource):
     """
     C{/api/maps/<name>}: what the server made of a map, so the client moves
     against exactly the same walls: size, tile size, and the blocked tiles
-    (one byte per tile, row by row, base64).
+    (one byte per tile, row by row, base64).  A map in a subfolder of the
+    repository is named by its path, C{/api/maps/floor1/lobby.tmj}, with
+    the slashes as they are or escaped.  C{/api/maps/} lists the maps.
     """
+
+    isLeaf = True
 
     def __init__(self, maps):
         resource.Resource.__init__(self)
         self.maps = maps
 
-    def getChild(self, path, request):
-        worldMap = self.maps.get(path.decode("utf-8", "replace"))
+    def render_GET(self, request):
+        name = "/".join(segment.decode("utf-8", "replace") for segment in request.postpath)
+        if not name:
+            return _json(request, {"maps": sorted(self.maps)})
+        worldMap = self.maps.get(name)
         if worldMap is None:
-            return JSONError(404, "unknown_map", "no map of that name here")
-        return JSONResource(lambda: describeMap(worldMap))
+            return JSONError(404, "unknown_map", "no map of that name here").render(request)
+        return _json(request, describeMap(worldMap))
 
     def render(self, request):
-        return _json(request, {"maps": sorted(self.maps)})
+        if request.method not in (b"GET", b"HEAD"):
+            request.setHeader(b"allow", b"GET, HEAD")
+            return JSONError(405, "method_not_allowed", "only GET is allowed here").render(request)
+        return resource.Resource.render(self, request)
 
 
 def describeMap(worldMap) -> dict:
@@ -212,7 +248,7 @@ def makeSite(webDirectory: str, mapsDirectory: str, webSocketFactory, rooms, aut
     answers for chat history.
     """
     root = StaticFiles(webDirectory)
-    root.putChild(b"maps", StaticFiles(mapsDirectory))
+    root.putChild(b"maps", RepositoryFiles(mapsDirectory))
     root.putChild(b"ws", WebSocketResource(webSocketFactory))
     root.putChild(b"api", API(rooms, authority, signInLimit, chat))
     root.putChild(b"vendor", VendorFiles(webDirectory))

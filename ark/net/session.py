@@ -10,6 +10,7 @@ callables it is given, so tests drive it with lists and a L{Clock}.
 from __future__ import annotations
 
 from typing import Callable, Optional
+from urllib.parse import quote
 
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -210,7 +211,7 @@ class Session:
             "resumed": resumed,
             "moved": moved,
             "map": worldMap.name,
-            "mapUrl": "/maps/" + worldMap.name,
+            "mapUrl": "/maps/" + quote(worldMap.name),
             "room": self.rooms.roomName(seat.view),
             "tick": seat.room.tick,
             "tickRate": movement.TICK_RATE,

@@ -16,6 +16,8 @@
 //   pagePointOf(id)     where an entity's avatar (the player's own too) is
 //                       drawn on the page, its middle in CSS px: { x, y },
 //                       or null when it is not drawn
+//   pagePointAt(x, y)   where the world's point (x, y), in px, is on the
+//                       page, in CSS px: { x, y }
 //   visibleWorld()      what the camera shows: [x, y, width, height] in px
 //   coveredBottom()     CSS px of the game hidden by a bottom sheet
 //   effects()           the zone effects in force: { call: { room, domain }
@@ -101,6 +103,10 @@ export class TestHook {
     if (sprite === null) return null;
     const centre = sprite.getCenter();
     return this.parts.camera.pagePoint(centre.x, centre.y, this.parts.canvasRect());
+  }
+
+  pagePointAt(x, y) {
+    return this.parts.camera.pagePoint(x, y, this.parts.canvasRect());
   }
 
   visibleWorld() {
