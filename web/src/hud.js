@@ -1,5 +1,6 @@
 // What the page shows over the game about the player's situation: the
-// loading screen and its bar, the connection's banner (reconnecting, a
+// loading screen and its bar (or why a map could not be loaded, with a
+// button to try again), the connection's banner (reconnecting, a
 // join the server refused, disconnected), the place the player stands in
 // (a zone's name), what the action button would do there, and short-lived
 // notices of what the server reported going wrong (docs/protocol.md,
@@ -44,6 +45,8 @@ export class Hud {
     this.onRejoin = onRejoin;
     this.onRetry = onRetry;
     this.zonePanel = new ZonePanel();
+    // Whether the loading screen and banner say a map failed to load.
+    this.mapProblem = false;
     // The notice shown: { key, text, count }, or null; and its timer.
     this.shown = null;
     this.noticeTimer = null;
@@ -55,14 +58,45 @@ export class Hud {
     this.elements.loadingFill.style.width = `${Math.round(share * 100)}%`;
   }
 
-  // The world is drawn: the loading screen goes.
+  // The world is drawn: the loading screen goes, and what a failed map
+  // load put up with it.
   loaded() {
     this.elements.loading.hidden = true;
+    if (this.mapProblem) this.clearMapProblem();
+  }
+
+  // A map could not be loaded: there is no world to play in, so the
+  // loading screen comes back and says why, and the banner offers to try
+  // again (retry()).
+  mapFailed(message, retry) {
+    const { loading, loadingText, status: banner, statusText: text, statusButton: button } = this.elements;
+    this.mapProblem = true;
+    loading.hidden = false;
+    loadingText.textContent = message;
+    banner.hidden = false;
+    text.textContent = "The map could not be loaded.";
+    button.textContent = "Try again";
+    button.hidden = false;
+    button.onclick = () => {
+      this.clearMapProblem();
+      this.loadProgress(0);
+      retry();
+    };
+  }
+
+  clearMapProblem() {
+    this.mapProblem = false;
+    this.elements.loadingText.textContent = "Loading…";
+    this.elements.status.hidden = true;
+    this.elements.statusButton.hidden = true;
   }
 
   // A status from connection.js (signed_out is the page's to handle).
   connection(status) {
     const { status: banner, statusText: text, statusButton: button } = this.elements;
+    // The banner is the connection's now; the loading screen still says
+    // why the map is missing until a map loads.
+    this.mapProblem = false;
     button.hidden = true;
     if (status.state === "connected") {
       banner.hidden = true;

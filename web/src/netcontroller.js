@@ -8,7 +8,9 @@
 // - an effect: to the zone effects (effects.js);
 // - said and chat: to the chat (chatclient.js);
 // - peer, signal and ice, and every welcome at once: to talking (media.js);
-// - an error after joining: a notice in the HUD (hud.js);
+// - an error after joining: a notice in the HUD (hud.js); a map that
+//   cannot be loaded: the HUD's loading screen says why, and offers to
+//   try again;
 // - the connection's status: the HUD's banner, the chat's state, and the
 //   page's hook when the sign-in is gone.
 //
@@ -32,7 +34,7 @@ const NO_TALK = { welcomed() {}, received() {} };
 
 export class NetController {
   // maps: { load(welcome) → Promise<{ name, obstacles, width, height }> }
-  //   (maploader.js);
+  //   (maploader.js), rejecting with an Error that says what failed;
   // view: what draws: enterWorld({ self: {id, name, avatar}, entities,
   //   width, height }), entityAdded(entity), entityRemoved(id);
   // effects: effects.js's ZoneEffects; hud: hud.js's Hud; chat:
@@ -144,9 +146,14 @@ export class NetController {
     // motion counts for where the others are.
     this.ready = false;
     this.backlog = [];
-    // Welcomes are entered one after the other (a second door while the
-    // first map loads), and play starts with the last. A map that failed
-    // to load must not hold up the next welcome.
+    return this.enterInTurn(welcome);
+  }
+
+  // Welcomes are entered one after the other (a second door while the
+  // first map loads), and play starts with the last. A map that failed
+  // to load must not hold up the next welcome; until one comes, the
+  // player may try the same again (the patches since still wait).
+  enterInTurn(welcome) {
     const before = (this.entering ?? Promise.resolve()).catch(() => {});
     const entered = before.then(() => this.enter(welcome));
     this.entering = entered;
@@ -159,7 +166,9 @@ export class NetController {
       for (const patch of backlog) this.patched(patch);
     }, (error) => {
       if (this.entering !== entered) return;
-      this.hud.notice("map", `The map could not be loaded: ${error.message}`);
+      this.hud.mapFailed(`The map could not be loaded: ${error.message}`, () => {
+        if (this.entering === entered) this.enterInTurn(welcome);
+      });
     });
   }
 

@@ -91,6 +91,7 @@ export class WorldScene extends Phaser.Scene {
       fetch: window.fetch.bind(window),
       pageUrl: location.href,
       onProgress: (share) => this.hud.loadProgress(share),
+      webgl: this.game.renderer.type === Phaser.WEBGL,
     });
 
     this.benchRun = this.bench ? new BenchRun({ seconds: this.bench.seconds, latencyMs: this.bench.latencyMs }) : null;

@@ -60,6 +60,40 @@ test("loading: the bar fills, and the screen goes once the world is drawn", () =
   assert.equal(elements.loading.hidden, true);
 });
 
+test("a map that cannot be loaded: the loading screen says why, the banner offers to try again, a later map clears it", () => {
+  const { hud, elements } = setup();
+  hud.loaded();
+  let retried = 0;
+  hud.loadProgress(0.5);
+  hud.mapFailed("The map could not be loaded: layer 'floor/details': unknown compression 'lz4'", () => retried++);
+  assert.equal(elements.loading.hidden, false);
+  assert.equal(elements.loadingText.textContent, "The map could not be loaded: layer 'floor/details': unknown compression 'lz4'");
+  assert.equal(elements.status.hidden, false);
+  assert.equal(elements.statusText.textContent, "The map could not be loaded.");
+  assert.equal(elements.statusButton.textContent, "Try again");
+  assert.equal(elements.statusButton.hidden, false);
+
+  elements.statusButton.onclick();
+  assert.equal(retried, 1);
+  assert.equal(elements.loadingText.textContent, "Loading…");
+  assert.equal(elements.loadingFill.style.width, "0%");
+  assert.equal(elements.status.hidden, true);
+  assert.equal(elements.loading.hidden, false, "the loading screen stays while the map loads again");
+
+  hud.mapFailed("The map could not be loaded: the map /maps/x.tmj answered 404", () => retried++);
+  hud.loaded();
+  assert.equal(elements.loading.hidden, true);
+  assert.equal(elements.status.hidden, true);
+  assert.equal(elements.statusButton.hidden, true);
+
+  // A banner the connection put up since is the connection's to clear.
+  hud.mapFailed("The map could not be loaded: the map /maps/x.tmj answered 404", () => retried++);
+  hud.connection({ state: "reconnecting", attempt: 1, delaySeconds: 1 });
+  hud.loaded();
+  assert.equal(elements.status.hidden, false);
+  assert.equal(elements.statusText.textContent, "Reconnecting… (attempt 1)");
+});
+
 test("the banner: hidden while connected, counting reconnection attempts, offering to rejoin", () => {
   const { hud, elements, asked } = setup();
   hud.connection({ state: "reconnecting", attempt: 2, delaySeconds: 2 });

@@ -44,7 +44,7 @@ function setup({ talk } = {}) {
   const effects = recorder(["reset", "zonesReported", "acted"]);
   effects.handle = (message) => { effects.calls.push(["handle", message.effect]); return message.effect !== "unknown"; };
   effects.openZones = new Set();
-  const hud = recorder(["connection", "loaded", "showZones", "renderZones", "notice"]);
+  const hud = recorder(["connection", "loaded", "showZones", "renderZones", "notice", "mapFailed"]);
   const chat = recorder(["handle", "reconnected", "connectionLost"]);
   const sent = [];
   let connected = true;
@@ -236,19 +236,42 @@ test("a resumed avatar keeps its effects; a second welcome while the first map l
   assert.equal(view.calls.filter(([name]) => name === "enterWorld").length, 2);
 });
 
-test("a map that cannot be loaded is told in a notice, and does not hold up the next welcome", async () => {
+test("a map that cannot be loaded is told on the loading screen, and does not hold up the next welcome", async () => {
   const { net, maps, hud } = setup();
   net.received(welcome());
   await settle();
-  maps.loads[0].fail(new Error("/maps/town.tmj answered 500"));
+  maps.loads[0].fail(new Error("the map /maps/town.tmj answered 500"));
   await settle();
-  assert.deepEqual(hud.calls.at(-1), ["notice", "map", "The map could not be loaded: /maps/town.tmj answered 500"]);
+  const [name, message, retry] = hud.calls.at(-1);
+  assert.deepEqual([name, message], ["mapFailed", "The map could not be loaded: the map /maps/town.tmj answered 500"]);
   assert.equal(net.ready, false);
   net.received(welcome());
   await settle();
   maps.loads[1].finish();
   await settle();
   assert.equal(net.ready, true);
+  // Trying the first again does nothing now that a later welcome is in.
+  retry();
+  await settle();
+  assert.equal(maps.loads.length, 2);
+});
+
+test("trying a failed map again loads it, then applies the patches that came meanwhile", async () => {
+  const { net, maps, hud, view } = setup();
+  net.received(welcome());
+  await settle();
+  maps.loads[0].fail(new Error("tileset 'town': its image /maps/town.png could not be loaded"));
+  await settle();
+  net.received({ t: "p", tick: 101, add: [[3, "Cy", "cat", true, 100, 3200, 3200, 0, 0, 33]] });
+  const retry = hud.calls.at(-1)[2];
+  retry();
+  await settle();
+  assert.deepEqual(maps.loads.map((l) => l.map), ["town.tmj", "town.tmj"]);
+  maps.loads[1].finish();
+  await settle();
+  assert.equal(net.ready, true);
+  assert.deepEqual(hud.calls.filter(([name]) => name === "loaded").length, 1);
+  assert.ok(view.calls.some(([name, entity]) => name === "entityAdded" && entity.id === 3), "the patch was applied");
 });
 
 test("talking: peer, signal and ice go to it, and every welcome at once, map or no map; not_paired is quiet", async () => {
