@@ -17,7 +17,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from ark.app.options import Options
-from ark.app.service import SimulationService, findMapFiles, makeService
+from ark.app.service import SimulationService, makeService
+from ark.maps.repository import findMaps
 from ark.world.movement import RIGHT
 from ark.world.proximity import TalkRules
 from ark.world.worldmap import Rectangle, Zone
@@ -177,15 +178,16 @@ class MakeServiceTests(SynchronousTestCase):
 
     def test_brokenMapStopsStartupWithOneLine(self):
         """
-        A broken map ends startup with exit status 1 and one line naming
-        the file and the fault.
+        A broken default map ends startup with exit status 1 and one line
+        naming the file and the fault (other broken maps are only logged:
+        see L{tests.test_repository}).
         """
         mapsDir = self.mktemp()
         os.makedirs(mapsDir)
         shutil.copy(os.path.join(TEST_MAPS, "finite.tmj"), mapsDir)
         with open(os.path.join(mapsDir, "broken.tmj"), "w") as f:
             f.write('{"type": "map", "orientation": "isometric"}')
-        options = parse(["--maps-dir", mapsDir, "--map", "finite.tmj",
+        options = parse(["--maps-dir", mapsDir, "--map", "broken.tmj",
                          "--data-dir", self.mktemp()])
         errors = []
         self.patch(sys, "stderr", type("Err", (), {"write": errors.append})())
@@ -207,7 +209,7 @@ class MakeServiceTests(SynchronousTestCase):
         shutil.copy(os.path.join(TEST_MAPS, "props.json"), mapsDir)
         with open(os.path.join(mapsDir, "notes.json"), "w") as f:
             f.write("not json at all")
-        self.assertEqual(findMapFiles(mapsDir), ["finite.tmj", "second.json"])
+        self.assertEqual(findMaps(mapsDir), ["finite.tmj", "second.json"])
 
     def test_secretIsGeneratedOncePrivately(self):
         """

@@ -17,6 +17,8 @@ import struct
 import zlib
 from typing import Callable, Iterator, List, Tuple
 
+import zstandard
+
 from twisted.trial.unittest import SynchronousTestCase
 
 from ark.maps.tiled import MapError, loadMap, parseMap
@@ -215,7 +217,8 @@ class LoadMapTests(SynchronousTestCase):
         the default entry, at the tile's centre.
         """
         worldMap = loadMap(fixturePath("finite.tmj"))
-        self.assertEqual(dict(worldMap.entries), {"start": ((80.0, 80.0), (112.0, 80.0))})
+        self.assertEqual(worldMap.entries["start"], ((80.0, 80.0), (112.0, 80.0)))
+        self.assertEqual(worldMap.spawnPoints(), ((80.0, 80.0), (112.0, 80.0)))
 
     def test_mapProperties(self) -> None:
         """
@@ -363,11 +366,12 @@ class SpawnPointTests(SynchronousTestCase):
         Objects of class C{spawn}, named C{start}, or with C{startLayer}
         are spawn points at their centre, in the entry named after them
         (C{start} if unnamed); a tile object's position is its bottom-left
-        corner.
+        corner.  (Every tile layer is an entry too: here C{ground}.)
         """
         worldMap = loadMap(fixturePath("spawns.tmj"))
         entries = dict(worldMap.entries)
         turned = entries.pop("turned")
+        self.assertEqual(len(entries.pop("ground")), 64)
         self.assertEqual(
             entries,
             {
@@ -385,37 +389,48 @@ class SpawnPointTests(SynchronousTestCase):
 
     def test_spawnObjectsAreNotZones(self) -> None:
         """
-        Spawn objects, even with properties, are not zones; other objects
-        with properties are.
+        Spawn objects, even with properties, are not zones; nor is an
+        object with properties whose class is not C{area}, which is
+        reported instead.
         """
-        worldMap = loadMap(fixturePath("spawns.tmj"))
-        self.assertEqual([zone.name for zone in worldMap.zones], ["signpost"])
+        problems: List[str] = []
+        worldMap = loadMap(fixturePath("spawns.tmj"), problems=problems)
+        self.assertEqual(worldMap.zones, ())
+        self.assertIn(
+            "layer 'spawns' (id 2): object 'signpost' (id 7): has properties but its class "
+            "is not 'area', so it does nothing",
+            problems)
 
     def test_startLayerPropertyNamesEntryAfterLayer(self) -> None:
         """
         A tile layer with C{startLayer} is an entry named after the layer;
-        with no entry named C{start}, C{start} aliases the first entry in
-        layer order.
+        with no entry named C{start}, the default is the first start layer
+        in layer order.
         """
         worldMap = loadMap(fixturePath("workadventure.tmj"))
-        self.assertEqual(list(worldMap.entries), ["from-town", "from-beach", "start"])
+        self.assertEqual(
+            list(worldMap.entries),
+            ["floor", "walls", "from-town", "from-beach", "meeting", "library", "exit",
+             "above", "start"],
+        )
         self.assertEqual(worldMap.entries["from-town"], ((48.0, 144.0),))
         self.assertEqual(worldMap.entries["from-beach"], ((272.0, 112.0), (272.0, 144.0)))
         self.assertEqual(worldMap.entries["start"], worldMap.entries["from-town"])
         self.assertEqual(worldMap.spawnPoints("from-beach"), ((272.0, 112.0), (272.0, 144.0)))
         self.assertEqual(worldMap.spawnPoints("nowhere"), ((48.0, 144.0),))
 
-    def test_spawnObjectsJoinStartLayer(self) -> None:
+    def test_startObjectBeatsStartLayer(self) -> None:
         """
-        Spawn objects add to the entry of the same name that a start layer
-        made, after its points in layer order.
+        An object named C{start} comes before the layer named C{start}, as
+        an area named C{start} does in WorkAdventure, even after it in layer
+        order.
         """
         document = readFixture("finite.tmj")
         document["layers"].append(
             objectLayer([tiledObject(1, "start", 16, 16, point=True)])
         )
         worldMap = parseMap(document, "finite.tmj", noTilesets)
-        self.assertEqual(worldMap.entries["start"], ((80.0, 80.0), (112.0, 80.0), (16, 16)))
+        self.assertEqual(worldMap.spawnPoints(), ((16, 16),))
 
     def test_classSpawnInTiled19Spelling(self) -> None:
         """
@@ -427,17 +442,28 @@ class SpawnPointTests(SynchronousTestCase):
         del item["type"]
         item["class"] = "spawn"
         document["layers"].append(objectLayer([item]))
-        worldMap = parseMap(document, "finite.tmj", noTilesets)
-        self.assertEqual(dict(worldMap.entries), {"gate": ((40, 8),), "start": ((40, 8),)})
+        problems: List[str] = []
+        worldMap = parseMap(document, "finite.tmj", noTilesets, problems=problems)
+        self.assertEqual(worldMap.entries["gate"], ((40, 8),))
+        # With no other way in, the first named entry is the default.
+        self.assertEqual(worldMap.spawnPoints(), ((40, 8),))
+        self.assertEqual(problems, [
+            "no default entry: players who name no entry appear at entry 'gate'; "
+            "name an area 'start' to choose where"])
 
     def test_emptyStartLayerIsNoEntry(self) -> None:
         """
-        A start layer with no tile painted gives no entry.
+        A start layer with no tile painted gives no entry, and is reported;
+        the next start layer is the default.
         """
         document = readFixture("workadventure.tmj")
         layerNamed(document, "from-town")["data"] = [0] * 80
-        worldMap = parseMap(document, "workadventure.tmj", noTilesets)
-        self.assertEqual(list(worldMap.entries), ["from-beach", "start"])
+        problems: List[str] = []
+        worldMap = parseMap(document, "workadventure.tmj", noTilesets, problems=problems)
+        self.assertFalse(worldMap.hasEntry("from-town"))
+        self.assertEqual(worldMap.spawnPoints(), worldMap.entries["from-beach"])
+        self.assertIn("layer 'from-town' (id 3): is a start layer but has no tile painted, "
+                      "so it is no entry", problems)
 
 
 class ZoneTests(SynchronousTestCase):
@@ -534,7 +560,7 @@ class ZoneTests(SynchronousTestCase):
         """
         document = readFixture("finite.tmj")
         document["layers"].append(objectLayer([
-            tiledObject(1, "chest", 32, 96, width=32, height=32, gid=1,
+            tiledObject(1, "chest", 32, 96, width=32, height=32, gid=1, type="area",
                         properties=[prop("focusable", True, "bool")]),
         ]))
         worldMap = parseMap(document, "finite.tmj", noTilesets)
@@ -542,18 +568,27 @@ class ZoneTests(SynchronousTestCase):
 
     def test_shapelessObjectsAreNoZones(self) -> None:
         """
-        Points, zero-size rectangles and polylines with properties are not
-        zones.
+        Points, zero-size rectangles and polylines of class C{area} with
+        properties are not zones, and are reported.
         """
         document = readFixture("finite.tmj")
         properties = [prop("silent", True, "bool")]
         document["layers"].append(objectLayer([
-            tiledObject(1, "dot", 32, 32, point=True, properties=properties),
-            tiledObject(2, "flat", 32, 32, width=32, properties=properties),
-            tiledObject(3, "line", 32, 32, properties=properties,
+            tiledObject(1, "dot", 32, 32, point=True, properties=properties, type="area"),
+            tiledObject(2, "flat", 32, 32, width=32, properties=properties, type="area"),
+            tiledObject(3, "line", 32, 32, properties=properties, type="area",
                         polyline=[{"x": 0, "y": 0}, {"x": 32, "y": 32}]),
         ]))
-        self.assertEqual(parseMap(document, "finite.tmj", noTilesets).zones, ())
+        problems: List[str] = []
+        self.assertEqual(parseMap(document, "finite.tmj", noTilesets, problems=problems).zones, ())
+        self.assertEqual(problems, [
+            "layer 'objects' (id 50): object 'dot' (id 1): a point covers nothing; "
+            "the area is ignored",
+            "layer 'objects' (id 50): object 'flat' (id 2): its size is 32x0, so it covers "
+            "nothing; the area is ignored",
+            "layer 'objects' (id 50): object 'line' (id 3): a polyline covers nothing; "
+            "the area is ignored",
+        ])
 
 
 class ParseMapTests(SynchronousTestCase):
@@ -889,13 +924,6 @@ class BrokenMapTests(SynchronousTestCase):
         self.assertBroken(document, "tileset bad.tsj: tile 1: 'properties' must be a list or an object",
                           tilesets={"bad.tsj": tileset})
 
-    def test_unknownLayerType(self) -> None:
-        """
-        A layer of unknown type is refused, naming it.
-        """
-        self.assertBroken(self.finite(lambda d: layerNamed(d, "walls").update(type="hexlayer")),
-                          "layer 'walls' (id 2): unknown layer type 'hexlayer'")
-
     def test_layerWithoutType(self) -> None:
         """
         A layer must say its type.
@@ -909,7 +937,8 @@ class BrokenMapTests(SynchronousTestCase):
         """
         document = readFixture("groups.tmj")
         document["layers"][0]["layers"][1]["layers"].append(7)
-        self.assertBroken(document, "layer 'inner' (id 3): layers[2] must be an object, not 7")
+        self.assertBroken(document,
+                          "layer 'building/inner' (id 3): layers[2] must be an object, not 7")
 
     def test_chunkLength(self) -> None:
         """
@@ -944,15 +973,22 @@ class BrokenMapTests(SynchronousTestCase):
         self.assertBroken(self.finite(lambda d: d.update(properties=[{"value": 1}])),
                           "properties[0]: missing 'name'")
 
-    def test_zstdCompression(self) -> None:
+    def test_corruptZstd(self) -> None:
         """
-        zstd-compressed data is refused, saying so: the standard library
-        cannot decompress it.
+        zstd data that is not zstd, or cut short, is refused.
         """
-        def zstd(document: dict) -> None:
-            layerNamed(document, "walls").update(encoding="base64", compression="zstd", data="KLUv/Q==")
+        def withData(data: str) -> dict:
+            return self.finite(lambda d: layerNamed(d, "walls").update(
+                encoding="base64", compression="zstd", data=data))
 
-        self.assertBroken(self.finite(zstd), "layer 'walls' (id 2): zstd-compressed tile data is not supported")
+        self.assertBroken(withData(base64.b64encode(b"nonsense").decode()),
+                          "layer 'walls' (id 2): data is not valid zstd data")
+        whole = zstandard.ZstdCompressor().compress(struct.pack("<30I", *([1] * 30)))
+        self.assertBroken(withData(base64.b64encode(whole[:-4]).decode()),
+                          "layer 'walls' (id 2): data is truncated zstd data")
+        tooMany = zstandard.ZstdCompressor().compress(struct.pack("<31I", *([1] * 31)))
+        self.assertBroken(withData(base64.b64encode(tooMany).decode()),
+                          "data has more than 30 tiles")
 
     def test_unknownEncodingOrCompression(self) -> None:
         """
@@ -988,24 +1024,12 @@ class BrokenMapTests(SynchronousTestCase):
         self.assertBroken(withData(base64.b64encode(b"\x01\x00\x00").decode()),
                           "data is 3 bytes long, not whole tiles")
 
-    def test_rotatedZone(self) -> None:
+    def test_emptyPolygon(self) -> None:
         """
-        Zones must not be rotated.
-        """
-        document = readFixture("workadventure.tmj")
-        layerNamed(document, "floorLayer")["objects"][1]["rotation"] = 45
-        self.assertBroken(document, "layer 'floorLayer' (id 9): object 'fountain' (id 2): "
-                                    "rotated zone objects are not supported")
-
-    def test_degeneratePolygonZone(self) -> None:
-        """
-        A polygon zone needs three corners; a polygon needs some.
+        A polygon needs corners.
         """
         document = readFixture("workadventure.tmj")
-        fountain = layerNamed(document, "floorLayer")["objects"][1]
-        del fountain["polygon"][2:]
-        self.assertBroken(document, "object 'fountain' (id 2): a polygon zone needs at least 3 points")
-        fountain["polygon"] = []
+        layerNamed(document, "floorLayer")["objects"][1]["polygon"] = []
         self.assertBroken(document, "object 'fountain' (id 2): polygon has no points")
 
     def test_objectWithoutPosition(self) -> None:
@@ -1024,21 +1048,13 @@ class BrokenMapTests(SynchronousTestCase):
         layerNamed(document, "floorLayer")["objects"][0]["width"] = -64
         self.assertBroken(document, "object 'website' (id 1): negative size -64x32")
 
-    def test_templateObject(self) -> None:
-        """
-        Objects made from templates are refused rather than half-read.
-        """
-        document = readFixture("workadventure.tmj")
-        layerNamed(document, "floorLayer")["objects"].append(
-            {"id": 9, "template": "door.tj", "x": 0, "y": 0})
-        self.assertBroken(document, "object (id 9): object templates are not supported")
-
     def test_noSpawnPoint(self) -> None:
         """
         A map where players cannot appear is refused with a hint.
         """
         problem = self.assertBroken(self.finite(lambda d: d["layers"].pop()))
-        self.assertTrue(problem.startswith("no spawn point: add a tile layer named 'start'"), problem)
+        self.assertEqual(problem, "no spawn point: add a tile layer named 'start' and paint the "
+                                  "tiles where players appear, or an area named 'start'")
 
     def test_nonFiniteNumbers(self) -> None:
         """
@@ -1059,7 +1075,7 @@ class BrokenMapTests(SynchronousTestCase):
         def rename(document: dict) -> None:
             walls = layerNamed(document, "walls")
             walls["name"] = "two\nlines"
-            walls["type"] = "strange\r\nkind"
+            walls["encoding"] = "strange\r\nkind"
 
         self.assertBroken(self.finite(rename), "layer 'two\\nlines' (id 2)")
 

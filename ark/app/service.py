@@ -6,8 +6,6 @@ them, and the web site that serves everything on one port.
 from __future__ import annotations
 
 import gc
-import glob
-import json
 import os
 import sys
 import time
@@ -31,7 +29,7 @@ from ark.media.ice import IceServers
 from ark.rooms import RoomManager
 from ark.app.secret import SecretError, loadOrCreateSecret
 from ark.store import openStore
-from ark.maps.tiled import MapError, loadMap
+from ark.maps.repository import loadRepository
 from ark.http.site import makeSite
 from ark.world.movement import TICK_RATE
 from ark.behaviours.director import Services, ZoneDirector, discover
@@ -182,48 +180,19 @@ class ClosingFactoryService(service.Service):
         self.factory.closeAll()
 
 
-def findMapFiles(mapsDirectory: str):
-    """
-    The map files in C{mapsDirectory}: every C{.tmj}, and every C{.json}
-    that is a map rather than a tileset.
-    """
-    names = []
-    for path in sorted(glob.glob(os.path.join(mapsDirectory, "*.tmj"))):
-        names.append(os.path.basename(path))
-    for path in sorted(glob.glob(os.path.join(mapsDirectory, "*.json"))):
-        try:
-            with open(path, "rb") as f:
-                if json.load(f).get("type") == "map":
-                    names.append(os.path.basename(path))
-        except (OSError, ValueError, AttributeError):
-            # Not a map; loadMap reports it if it is ever asked for.
-            continue
-    return names
-
-
-def loadMaps(mapsDirectory: str, defaultMap: str):
-    """
-    Load every map of C{mapsDirectory}.
-
-    @raise MapError: for the first map that is broken.
-    """
-    names = findMapFiles(mapsDirectory)
-    if defaultMap not in names:
-        names.append(defaultMap)
-    return {name: loadMap(os.path.join(mapsDirectory, name), name) for name in names}
-
-
 def makeService(options: Options, clock=None) -> service.MultiService:
     """
     Build the ark service from parsed C{options}.
     """
     if clock is None:
         from twisted.internet import reactor as clock
-    try:
-        maps = loadMaps(options["maps-dir"], options["map"])
-    except MapError as error:
+    maps, problems = loadRepository(options["maps-dir"], options["map"])
+    for problem in problems:
+        (log.error if problem.fatal else log.warn)("{problem}", problem=str(problem))
+    if options["map"] not in maps:
         # One line naming the file and the fault is all an operator needs.
-        sys.stderr.write("ark: cannot start: %s\n" % (error,))
+        [fault] = [p for p in problems if p.fatal and p.mapName == options["map"]]
+        sys.stderr.write("ark: cannot start: %s: %s\n" % (fault.mapName, fault.problem))
         raise SystemExit(1)
 
     os.makedirs(options["data-dir"], exist_ok=True)

@@ -209,7 +209,7 @@ class VendorFiles(resource.Resource):
     ships in C{web/vendor}.
     """
 
-    PACKAGES = {b"phaser": "phaser/dist", b"cbor-x": "cbor-x"}
+    PACKAGES = {b"phaser": "phaser/dist", b"cbor-x": "cbor-x", b"fzstd": "fzstd/esm"}
 
     def __init__(self, webDirectory: str):
         resource.Resource.__init__(self)

@@ -115,16 +115,19 @@ class WorldMap:
     """
     A loaded map.
 
-    @ivar name: the map's file name inside the maps directory, e.g.
-        C{"town.tmj"}; clients fetch it from C{/maps/<name>}.
+    @ivar name: the map file's path inside the map repository, with
+        forward slashes, e.g. C{"floor1/lobby.tmj"}; clients fetch it from
+        C{/maps/<name>}.
     @ivar width: width in tiles.
     @ivar height: height in tiles.
     @ivar tileWidth: tile width in pixels.
     @ivar tileHeight: tile height in pixels.
     @ivar blocked: one byte per tile, row by row; non-zero means a body may
         not overlap that tile.
-    @ivar entries: spawn points by entry name, in pixels.  C{"start"} is the
-        default entry; other names are what C{exitUrl}'s C{#entry} refers to.
+    @ivar entries: spawn points by entry name, in pixels: every name an
+        C{exitUrl}'s C{#entry} can lead to on this map, already resolved the
+        way WorkAdventure resolves it (see L{ark.maps.entries}), and
+        C{"start"}, the default entry, which is always there.
     @ivar zones: every zone, in map order.
     @ivar properties: the map's own custom properties.
     """
@@ -150,10 +153,17 @@ class WorldMap:
             return True
         return self.blocked[row * self.width + column] != 0
 
+    def hasEntry(self, entry: str) -> bool:
+        """
+        Whether C{#entry} leads somewhere on this map, rather than to the
+        default entry for want of one by that name.
+        """
+        return entry in self.entries
+
     def spawnPoints(self, entry: str = DEFAULT_ENTRY) -> Sequence[Point]:
         """
         The spawn points of C{entry}, falling back to the default entry
-        when the map has no such entry.
+        when the map has no such entry, as WorkAdventure does.
         """
         points = self.entries.get(entry)
         if not points:
