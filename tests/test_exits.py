@@ -11,8 +11,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from ark.world import movement
 from ark.world.movement import RIGHT, Body
 from ark.world.worldmap import Rectangle, Zone
-from ark.behaviours.director import ZoneDirector, discover
-from zones.builtin import exitTarget
+from ark.behaviours.director import Player, Services, ZoneDirector, discover
+from zones.builtin import exitLink, exitTarget, mapExit
 
 from tests.support import Harness, mapFromRows
 
@@ -48,10 +48,96 @@ class ExitTargetTests(SynchronousTestCase):
         self.assertEqual(exitTarget("town/plaza.tmj", "../beach.tmj"), ("beach.tmj", "start"))
         self.assertEqual(exitTarget("plaza.tmj", "./wing/hall.tmj#"), ("wing/hall.tmj", "start"))
 
+    def test_moveToIsIgnored(self):
+        """
+        WorkAdventure's C{moveTo} beside the entry, in either order, leaves
+        the entry; alone, the default entry.
+        """
+        for exitUrl, entry in [("hall.tmj#door&moveTo=stage", "door"),
+                               ("hall.tmj#moveTo=10,20&door", "door"),
+                               ("hall.tmj#&moveTo=stage", "start")]:
+            self.assertEqual(exitTarget("town/plaza.tmj", exitUrl), ("town/hall.tmj", entry))
+
     def test_nowhereThisServerHas(self):
         for exitUrl in ["https://play.example.org/map.json", "/_/global/other/map.json",
                         "../../etc/passwd", "#only-an-entry", "", "   ", 7, None]:
             self.assertIsNone(exitTarget("town/plaza.tmj", exitUrl), exitUrl)
+
+
+class ExitLinkTests(SynchronousTestCase):
+    """
+    Exits to another server are offered to the player as a link.
+    """
+
+    def test_webAddresses(self):
+        self.assertEqual(exitLink("town/plaza.tmj", "https://play.example.org/_/global/x/map.json"),
+                         "https://play.example.org/_/global/x/map.json")
+        self.assertIsNone(exitLink("town/plaza.tmj", "javascript:alert(1)"))
+        self.assertIsNone(exitLink("town/plaza.tmj", "hall.tmj"))
+
+    def test_workAdventureRooms(self):
+        """
+        WorkAdventure's room paths lead to its play server, the
+        configured one or the public one by default.
+        """
+        self.assertEqual(exitLink("a.tmj", "/@/tcm/workadventure/floor0"),
+                         "https://play.workadventu.re/@/tcm/workadventure/floor0")
+        self.assertEqual(exitLink("a.tmj", "/_/global/maps.example.org/b.json#door",
+                                  "https://wa.example.org/"),
+                         "https://wa.example.org/_/global/maps.example.org/b.json#door")
+        for other in ["/maps/b.tmj", "/@", "/@//x", "/_/", "/etc/passwd"]:
+            self.assertIsNone(exitLink("a.tmj", other), other)
+
+    def test_exitSceneUrl(self):
+        """
+        The older C{exitSceneUrl} names a map file: relative, a map of this
+        server; on the web, that map's public room on the play server.
+        """
+        self.assertEqual(exitLink("a.tmj", "https://maps.example.org/floor/b.json#hall",
+                                  scene=True),
+                         "https://play.workadventu.re/_/global/maps.example.org/floor/b.json#hall")
+        self.assertIsNone(exitLink("a.tmj", "/@/org/world/room", scene=True))
+
+    def player(self, mapName="town/plaza.tmj"):
+        return Player(1, "ada", "owl", mapName, (),
+                      Services(workAdventureUrl="https://wa.example.org"))
+
+    def test_offeredOnEnterAndWithdrawnOnLeave(self):
+        portal = Zone("portal", Rectangle(0, 0, 64, 32), {"exitUrl": "/@/org/world/lobby"})
+        self.assertEqual(mapExit.entered(self.player(), portal), [
+            {"effect": "link.offer", "url": "https://wa.example.org/@/org/world/lobby",
+             "text": "Go on to wa.example.org/@/org/world/lobby"}])
+        self.assertEqual(mapExit.left(self.player(), portal), [{"effect": "link.withdraw"}])
+        door = Zone("door", Rectangle(0, 0, 64, 32), {"exitSceneUrl": "hall.tmj#from-plaza"})
+        self.assertEqual(mapExit.entered(self.player(), door), [("town/hall.tmj", "from-plaza")])
+        self.assertEqual(mapExit.left(self.player(), door), [])
+        nowhere = Zone("door", Rectangle(0, 0, 64, 32), {"exitUrl": "javascript:alert(1)"})
+        self.assertEqual(mapExit.entered(self.player(), nowhere), [])
+        self.assertEqual(mapExit.left(self.player(), nowhere), [])
+
+    def test_reported(self):
+        maps = [plaza(door="/_/global/maps.example.org/town.json"), hall(),
+                mapFromRows(["S."], name="old.tmj", zones=[
+                    Zone("a", Rectangle(0, 0, 64, 32), {"exitSceneUrl": "town/hall.tmj#from-plaza",
+                                                        "exitInstance": "global"}),
+                    Zone("b", Rectangle(0, 0, 64, 32),
+                         {"exitSceneUrl": "https://maps.example.org/b.json"}),
+                    Zone("c", Rectangle(0, 0, 64, 32), {"exitUrl": "ftp://example.org/x"}),
+                    Zone("d", Rectangle(0, 0, 64, 32), {"exitUrl": "#entry"})])]
+        self.assertEqual(ZoneDirector(discover()).problems({m.name: m for m in maps}), [
+            ("old.tmj", "a", "exitInstance is ignored: ark has one instance of each map"),
+            ("old.tmj", "b", "exitSceneUrl 'https://maps.example.org/b.json' leads to another "
+             "server: players are offered a link to a WorkAdventure room on the play server "
+             "(--workadventure-url)"),
+            ("old.tmj", "c", "exitUrl 'ftp://example.org/x' leads nowhere ark can go (a map of "
+             "this server, an http(s) address, or a WorkAdventure /@/ or /_/ room); the door "
+             "does nothing"),
+            ("old.tmj", "d", "exitUrl '#entry' leads nowhere ark can go (a map of this server, "
+             "an http(s) address, or a WorkAdventure /@/ or /_/ room); the door does nothing"),
+            ("town/plaza.tmj", "door", "exitUrl '/_/global/maps.example.org/town.json' leads to "
+             "another server: players are offered a link to a WorkAdventure room on the play "
+             "server (--workadventure-url)"),
+        ])
 
 
 class ExitTests(SynchronousTestCase):
@@ -161,8 +247,8 @@ class ExitTests(SynchronousTestCase):
         director = ZoneDirector(discover())
         self.assertEqual(director.problems({m.name: m for m in maps}), [
             ("remote.tmj", "portal",
-             "exitUrl 'https://example.org/map.json' leads to no map of this server; "
-             "the door does nothing"),
+             "exitUrl 'https://example.org/map.json' leads to another server: players are "
+             "offered a link to https://example.org/map.json"),
             ("town/hall.tmj", "way-back",
              "exitUrl 'plaza.tmj#no-such-entry': map 'town/plaza.tmj' has no entry "
              "'no-such-entry'; the door does nothing"),
@@ -177,3 +263,19 @@ class ExitTests(SynchronousTestCase):
         self.assertEqual(walker.messages("welcome"), [])
         self.assertEqual(walker.session.seat.room.worldMap.name, "town/plaza.tmj")
         self.assertEqual(walker.errors(), [])
+
+    def test_linkToAnotherServer(self):
+        """
+        A door to a WorkAdventure room offers the player a link on
+        entering and withdraws it on leaving; the player stays.
+        """
+        maps = [plaza(door="/@/org/world/lobby"), hall()]
+        self.harness = Harness(maps={m.name: m for m in maps}, defaultMap="town/plaza.tmj",
+                               director=ZoneDirector(discover()))
+        walker = self.player("walker", 300)
+        walker.clear()
+        self.walkRight(walker, 60)
+        self.assertEqual([(m["effect"], m.get("url")) for m in walker.messages("effect")], [
+            ("link.offer", "https://play.workadventu.re/@/org/world/lobby"),
+            ("link.withdraw", None)])
+        self.assertEqual(walker.messages("welcome"), [])

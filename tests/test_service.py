@@ -103,6 +103,8 @@ class OptionsTests(SynchronousTestCase):
             (["--map", "/etc/secret.tmj"], "--map"),
             (["--map", ".hidden/x.tmj"], "--map"),
             (["--map", "floor1//x.tmj"], "--map"),
+            (["--workadventure-url", "javascript:alert(1)"], "--workadventure-url"),
+            (["--workadventure-url", "play.example.org"], "--workadventure-url"),
             (["--maps-dir", "/no/such/dir"], "--maps-dir"),
             (["--jitsi-app-id", "ark"], "--jitsi-secret"),
             (["--turn-url", "turn:turn.example.org:3478"], "--turn-secret"),

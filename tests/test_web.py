@@ -202,6 +202,26 @@ class RepositoryTests(SynchronousTestCase):
         self.assertEqual(request.responseHeaders.getRawHeaders(b"content-type"),
                          [b"application/json"])
 
+    def test_repositoryPagesRunInASandbox(self):
+        """
+        A page of the repository (what C{openWebsite} opens) is served with
+        a sandboxing content security policy: opened directly, its scripts
+        run in an origin of their own, never the site's, so they cannot
+        read a player's sign-in.
+        """
+        import os
+
+        os.makedirs(os.path.join(self.repository, "pages"))
+        with open(os.path.join(self.repository, "pages", "board.html"), "w") as f:
+            f.write("<script>parent.localStorage</script>")
+        request, body = render(self.site, b"/maps/pages/board.html")
+        self.assertIn(b"<script>", body)
+        [policy] = request.responseHeaders.getRawHeaders(b"content-security-policy")
+        self.assertTrue(policy.startswith(b"sandbox "))
+        self.assertNotIn(b"allow-same-origin", policy)
+        self.assertEqual(request.responseHeaders.getRawHeaders(b"x-content-type-options"),
+                         [b"nosniff"])
+
     def test_symbolicLinksOutOfTheRepositoryAreRefused(self):
         """
         A link inside the repository to a file or folder outside it is not

@@ -16,6 +16,7 @@ from ark.maps.tiled import loadMap
 from ark.world import movement
 from ark.world.movement import LEFT, RIGHT, Body
 from ark.behaviours.director import ZoneDirector, discover
+from zones.builtin import jitsiPrefix
 
 from tests.support import Harness
 
@@ -56,13 +57,12 @@ class WorkAdventureMapTests(SynchronousTestCase):
             self.harness.run(3)
         self.harness.run(3)
 
-    def test_unknownPropertiesAreReported(self):
-        self.assertEqual(self.director.unclaimed(self.maps), [
-            ("beach.tmj", "hut", "openTab"),
-            ("workadventure.tmj", "website", "openWebsite"),
-            ("workadventure.tmj", "website", "openWebsiteTrigger"),
-            ("workadventure.tmj", "fountain", "focusable"),
-        ])
+    def test_everyPropertyIsClaimed(self):
+        """
+        The websites, the tab and the focusable fountain have behaviours
+        now; nothing is reported.
+        """
+        self.assertEqual(self.director.unclaimed(self.maps), [])
         self.assertEqual(self.director.problems(self.maps), [])
 
     def test_startsAtTheStartLayer(self):
@@ -84,7 +84,8 @@ class WorkAdventureMapTests(SynchronousTestCase):
         self.harness.run(1)
         [opened] = self.client.messages("effect")
         self.assertEqual((opened["effect"], opened["room"], opened["domain"]),
-                         ("jitsi.open", "standup", "meet.jit.si"))
+                         ("jitsi.open", jitsiPrefix("workadventure.tmj") + "-standup",
+                          "meet.jit.si"))
 
     def test_silentLayerAndSoundArea(self):
         self.assertEqual(self.at(48, 48), [{"effect": "silence"}])
@@ -110,8 +111,10 @@ class WorkAdventureMapTests(SynchronousTestCase):
             {"effect": "audio.play", "url": "/maps/waves.mp3", "volume": 0.5, "loop": True}])
         self.assertEqual(self.at(160, 128), [
             {"effect": "audio.stop", "url": "/maps/waves.mp3"},
-            {"effect": "jitsi.open", "room": "beach-hut", "domain": "meet.example.org",
-             "config": '{"startWithAudioMuted":true}'}])
+            {"effect": "jitsi.open", "room": jitsiPrefix("beach.tmj") + "-beach-hut",
+             "title": "Beach Hut", "domain": "meet.example.org",
+             "config": '{"startWithAudioMuted":true}'},
+            {"effect": "tab.open", "url": "https://example.org/", "text": "Open example.org"}])
 
         self.harness.clock.advance(2)
         self.at(48, 96)

@@ -14,11 +14,15 @@ from ark.world import movement
 from ark.world.movement import LEFT, RIGHT, Body
 from ark.world.worldmap import Rectangle, Zone
 from ark.behaviours.director import Services, ZoneDirector, discover
-from zones.builtin import jitsiHost, jitsiRoomName
+from zones.builtin import jitsiHost, jitsiPrefix, jitsiRoomName
 
 from tests.support import Harness, mapFromRows
 
 UNITS = movement.UNITS_PER_PIXEL
+
+# The rooms of town/plaza.tmj are prefixed so that another map's rooms of
+# the same names are other meetings.
+PREFIX = jitsiPrefix("town/plaza.tmj")
 
 # Side by side along row 5 of a 30 x 10 tile map, each 96 px wide: an
 # onenter meeting room, an onaction one, a lounge with music inside a
@@ -33,7 +37,7 @@ ZONES = [
     Zone("lounge", Rectangle(384, 128, 96, 96),
          {"playAudio": "sounds/lounge.wav", "audioVolume": 0.4, "audioLoop": True}),
     Zone("porch", Rectangle(544, 128, 96, 96), {"doorbell": "Welcome"}),
-    Zone("kiosk", Rectangle(672, 128, 96, 96), {"openWebsite": "https://example.com"}),
+    Zone("kiosk", Rectangle(672, 128, 96, 96), {"shopkeeper": "Welcome"}),
     Zone("agents-corner", Rectangle(800, 128, 96, 96),
          {"agentId": "guide", "agentTrigger": "onaction",
           "triggerMessage": "Press E to talk to the guide"}),
@@ -53,10 +57,12 @@ class DiscoveryTests(SynchronousTestCase):
         own; every one provides the interface.
         """
         names = [b.name for b in discover()]
-        self.assertEqual(sorted(names), ["agent", "audio", "exit", "jitsi", "private", "silent"])
+        self.assertEqual(sorted(names), ["agent", "audio", "exit", "focus", "jitsi", "private",
+                                         "silent", "tab", "website"])
         found = discover(["tests.zoneplugins"])
         self.assertEqual(sorted(b.name for b in found),
-                         ["agent", "audio", "doorbell", "exit", "jitsi", "private", "silent"])
+                         ["agent", "audio", "doorbell", "exit", "focus", "jitsi", "private",
+                          "silent", "tab", "website"])
         for behaviour in found:
             self.assertTrue(verifyObject(IZoneBehaviour, behaviour))
 
@@ -68,12 +74,20 @@ class DiscoveryTests(SynchronousTestCase):
         director = ZoneDirector(discover())
         self.assertEqual(director.unclaimed({worldMap.name: worldMap}),
                          [("town/plaza.tmj", "porch", "doorbell"),
-                          ("town/plaza.tmj", "kiosk", "openWebsite")])
+                          ("town/plaza.tmj", "kiosk", "shopkeeper")])
 
     def test_jitsiRoomNames(self):
         self.assertEqual(jitsiRoomName("Team Room #1"), "team-room-1")
         self.assertEqual(jitsiRoomName("../../etc?x=1"), "etc-x-1")
         self.assertEqual(jitsiRoomName("!!!"), "room")
+
+    def test_jitsiPrefixes(self):
+        """
+        A map's rooms are prefixed with eight hex digits of its name's
+        hash: the same on every server, different for another map.
+        """
+        self.assertEqual(jitsiPrefix("town/plaza.tmj"), "acc081ca")
+        self.assertEqual(len({jitsiPrefix(name) for name in ["a.tmj", "b.tmj", "b/a.tmj"]}), 3)
 
 
 class EffectTests(SynchronousTestCase):
@@ -122,7 +136,8 @@ class EffectTests(SynchronousTestCase):
 
     def test_meetingRoomOpensOnEnterAndClosesOnLeave(self):
         self.assertEqual(self.moveTo(140), [
-            {"zone": 0, "effect": "jitsi.open", "room": "team-room-1", "domain": "meet.jit.si"}])
+            {"zone": 0, "effect": "jitsi.open", "room": PREFIX + "-team-room-1",
+             "title": "Team Room #1", "domain": "meet.jit.si"}])
         self.assertEqual(self.moveTo(208), [{"zone": 0, "effect": "jitsi.close"}])
 
     def test_onActionRoomOffersAndOpensOnAct(self):
@@ -136,7 +151,8 @@ class EffectTests(SynchronousTestCase):
             {"zone": 1, "effect": "prompt", "text": "Press E to join the stand-up"}])
         self.assertEqual(self.zonesReported(), [[[1, "meeting-room-2", "Join meeting"]]])
         self.assertEqual(self.act(), [
-            {"zone": 1, "effect": "jitsi.open", "room": "standup", "domain": "meet.jit.si"}])
+            {"zone": 1, "effect": "jitsi.open", "room": PREFIX + "-standup", "title": "standup",
+             "domain": "meet.jit.si"}])
 
     def test_overlappingZonesBothAct(self):
         """
@@ -236,7 +252,7 @@ class JitsiTokenTests(SynchronousTestCase):
             "aud": "jitsi",
             "iss": "ark-test",
             "sub": "meet.jit.si",
-            "room": "team-room-1",
+            "room": PREFIX + "-team-room-1",
             "iat": 1_700_000_000,
             "nbf": 1_700_000_000,
             "exp": 1_700_000_000 + 2 * 60 * 60,
@@ -251,7 +267,7 @@ class JitsiTokenTests(SynchronousTestCase):
         self.client.sendMessage({"t": "act"})
         self.harness.run(1)
         [opened] = self.client.messages("effect")
-        self.assertEqual(self.decode(opened["jwt"])["room"], "standup")
+        self.assertEqual(self.decode(opened["jwt"])["room"], PREFIX + "-standup")
 
     def test_refusedOutsideTheZone(self):
         """
@@ -312,6 +328,77 @@ class ResumeTests(SynchronousTestCase):
         harness.run(3)
         self.assertEqual(
             [{k: v for k, v in m.items() if k != "t"} for m in again.messages("effect")],
-            [{"zone": 0, "effect": "jitsi.open", "room": "team-room-1", "domain": "meet.jit.si"}])
+            [{"zone": 0, "effect": "jitsi.open", "room": PREFIX + "-team-room-1",
+              "title": "Team Room #1", "domain": "meet.jit.si"}])
         kinds = [m["t"] for m in again.messages()]
         self.assertLess(kinds.index("welcome"), kinds.index("effect"))
+
+
+class JitsiPropertyTests(SynchronousTestCase):
+    """
+    The rest of WorkAdventure's Jitsi properties: the panel's width and
+    close button, the room's prefix, and Jitsi's interface settings.
+    """
+
+    def open(self, mapName="town/plaza.tmj", **properties):
+        from ark.behaviours.director import Player
+        from zones.builtin import jitsi
+
+        room = Zone("room", Rectangle(0, 0, 64, 64), dict({"jitsiRoom": "Stand-up"}, **properties))
+        [effect] = jitsi.entered(Player(1, "ada", "owl", mapName, (room,)), room)
+        return effect
+
+    def test_defaults(self):
+        self.assertEqual(self.open(), {"effect": "jitsi.open", "room": PREFIX + "-stand-up",
+                                       "title": "Stand-up", "domain": "meet.jit.si"})
+
+    def test_prefixIsTheMapsUnlessNoPrefix(self):
+        self.assertEqual(self.open(mapName="cafe.tmj")["room"],
+                         jitsiPrefix("cafe.tmj") + "-stand-up")
+        self.assertNotEqual(jitsiPrefix("cafe.tmj"), PREFIX)
+        self.assertEqual(self.open(jitsiNoPrefix=True)["room"], "stand-up")
+        # Only the boolean true: a map that says false, or "true" as text,
+        # keeps its rooms to itself.
+        for value in [False, "true", 1]:
+            self.assertEqual(self.open(jitsiNoPrefix=value)["room"], PREFIX + "-stand-up")
+
+    def test_panel(self):
+        opened = self.open(jitsiWidth=60, jitsiClosable=False,
+                           jitsiInterfaceConfig='{"DEFAULT_BACKGROUND": "#77ee77"}')
+        self.assertEqual((opened["width"], opened["closable"], opened["interfaceConfig"]),
+                         (60.0, False, '{"DEFAULT_BACKGROUND": "#77ee77"}'))
+        self.assertEqual((self.open(jitsiWidth=100)["width"], self.open(jitsiWidth=1)["width"]),
+                         (85.0, 15.0))
+        for properties in [{"jitsiWidth": "wide"}, {"jitsiWidth": True}, {"jitsiClosable": True},
+                           {"jitsiClosable": "no"}]:
+            opened = self.open(**properties)
+            self.assertNotIn("width", opened, properties)
+            self.assertNotIn("closable", opened, properties)
+        # WorkAdventure's documentation makes meetings unclosable with
+        # openWebsiteClosable; jitsiClosable wins where both are.
+        self.assertEqual(self.open(openWebsiteClosable=False)["closable"], False)
+        self.assertNotIn("closable", self.open(openWebsiteClosable=False, jitsiClosable=True))
+
+    def test_reported(self):
+        director = ZoneDirector(discover())
+        worldMap = mapFromRows(["S."], name="m.tmj", zones=[
+            Zone("room", Rectangle(0, 0, 64, 32), {
+                "jitsiRoom": "r", "jitsiConfig": "{not json", "jitsiInterfaceConfig": "[1]",
+                "jitsiWidth": "half", "jitsiClosable": "yes", "jitsiNoPrefix": 1,
+                "jitsiRoomAdminTag": "speaker"}),
+            Zone("fine", Rectangle(0, 0, 64, 32), {
+                "jitsiRoom": "r", "jitsiConfig": "{}", "jitsiInterfaceConfig": '{"A": 1}',
+                "jitsiWidth": 30, "jitsiClosable": False, "jitsiNoPrefix": True,
+                "openWebsiteClosable": False}),
+        ])
+        self.assertEqual([problem for _, _, problem in director.problems({"m.tmj": worldMap})], [
+            'jitsiConfig must be a JSON object such as {"startWithAudioMuted": true}; the '
+            "meeting starts without it",
+            'jitsiInterfaceConfig must be a JSON object such as {"startWithAudioMuted": true}; '
+            "the meeting starts without it",
+            "jitsiWidth must be a number (percent of the screen's width), not 'half'",
+            "jitsiClosable must be a boolean, not 'yes'",
+            "jitsiNoPrefix must be a boolean, not 1",
+            "jitsiRoomAdminTag is not supported: ark has no member tags, so nobody is made a "
+            "moderator",
+        ])

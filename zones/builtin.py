@@ -1,14 +1,18 @@
 """
 The zone behaviours ark ships, with WorkAdventure's property names where
 WorkAdventure has them: Jitsi meeting rooms, silent areas, background
-audio, agents, exits to other maps and private areas.
+audio, agents, exits to other maps and private areas.  Websites and tabs
+are in L{zones.website}, the camera's focus in L{zones.focus}.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import posixpath
 import re
 from typing import Optional, Tuple
+from urllib.parse import urlsplit
 
 from twisted.plugin import IPlugin
 from zope.interface import implementer
@@ -16,9 +20,15 @@ from zope.interface import implementer
 from ark.interfaces import IZoneBehaviour
 from ark.behaviours.jitsi import NotInZone
 from ark.interfaces import MoveTo
+from zones.urls import describe, mapAddress, webAddress
 
 DEFAULT_JITSI_DOMAIN = "meet.jit.si"
 ON_ACTION = "onaction"
+
+# How much of the screen's width a side panel (a meeting, a website) may
+# take, in percent: the game keeps some, and a panel stays usable.
+MIN_PANEL_WIDTH = 15
+MAX_PANEL_WIDTH = 85
 
 
 def _onAction(zone, trigger: str) -> bool:
@@ -34,6 +44,61 @@ def jitsiRoomName(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "room"
 
 
+def jitsiPrefix(mapName: str) -> str:
+    """
+    What comes before the room names of map C{mapName}: eight hex digits
+    of its name's SHA-256, so that two maps' rooms called C{standup} are
+    two meetings on a shared Jitsi server (WorkAdventure prefixes a hash
+    of the room's address for the same reason).
+    """
+    return hashlib.sha256(mapName.encode("utf-8")).hexdigest()[:8]
+
+
+def jitsiMeetingName(mapName: str, zone) -> str:
+    """
+    The Jitsi room of a meeting zone: C{jitsiRoom} (or the zone's name)
+    as L{jitsiRoomName} makes it, after the map's L{jitsiPrefix} unless
+    C{jitsiNoPrefix} is true.
+    """
+    properties = zone.properties
+    name = jitsiRoomName(str(properties.get("jitsiRoom") or zone.name))
+    if properties.get("jitsiNoPrefix") is True:
+        return name
+    return "%s-%s" % (jitsiPrefix(mapName), name)
+
+
+def panelWidth(value) -> Optional[float]:
+    """
+    A side panel's width from a map property (percent of the screen's
+    width): clamped to what leaves room for the game, or C{None} when it
+    is not a number (the client's default then).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return None
+    return float(min(MAX_PANEL_WIDTH, max(MIN_PANEL_WIDTH, value)))
+
+
+def _closable(properties) -> Optional[bool]:
+    """
+    Whether a meeting may be closed from its panel: C{jitsiClosable}, or
+    C{openWebsiteClosable} on a zone that opens no website (WorkAdventure's
+    documentation gives that one for meetings too).
+    """
+    closable = properties.get("jitsiClosable")
+    if isinstance(closable, bool):
+        return closable
+    if "openWebsite" not in properties and isinstance(properties.get("openWebsiteClosable"), bool):
+        return properties["openWebsiteClosable"]
+    return None
+
+
+def _isJSONObject(text) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except (TypeError, ValueError):
+        return False
+
+
 @implementer(IPlugin, IZoneBehaviour)
 class Jitsi:
     """
@@ -44,28 +109,51 @@ class Jitsi:
 
     name = "jitsi"
     properties = ("jitsiRoom", "jitsiTrigger", "jitsiTriggerMessage", "jitsiUrl",
-                  "jitsiConfig")
+                  "jitsiConfig", "jitsiInterfaceConfig", "jitsiWidth", "jitsiClosable",
+                  "jitsiNoPrefix", "jitsiRoomAdminTag")
 
     def offer(self, zone):
         return "Join meeting" if _onAction(zone, "jitsiTrigger") else None
 
     def check(self, mapName, zone, maps):
-        domain = zone.properties.get("jitsiUrl")
+        properties = zone.properties
+        problems = []
+        domain = properties.get("jitsiUrl")
         if domain is not None and jitsiHost(domain) is None:
-            return ["jitsiUrl must be a host name such as meet.example.org, not %r; "
-                    "the meeting uses %s" % (domain, DEFAULT_JITSI_DOMAIN)]
-        return []
+            problems.append("jitsiUrl must be a host name such as meet.example.org, not %r; "
+                            "the meeting uses %s" % (domain, DEFAULT_JITSI_DOMAIN))
+        for name in ("jitsiConfig", "jitsiInterfaceConfig"):
+            if name in properties and not _isJSONObject(properties[name]):
+                problems.append("%s must be a JSON object such as {\"startWithAudioMuted\": "
+                                "true}; the meeting starts without it" % (name,))
+        if "jitsiWidth" in properties and panelWidth(properties["jitsiWidth"]) is None:
+            problems.append("jitsiWidth must be a number (percent of the screen's width), "
+                            "not %r" % (properties["jitsiWidth"],))
+        for name in ("jitsiClosable", "jitsiNoPrefix"):
+            if name in properties and not isinstance(properties[name], bool):
+                problems.append("%s must be a boolean, not %r" % (name, properties[name]))
+        if "jitsiRoomAdminTag" in properties:
+            problems.append("jitsiRoomAdminTag is not supported: ark has no member tags, so "
+                            "nobody is made a moderator")
+        return problems
 
     def _open(self, player, zone):
         properties = zone.properties
         effect = {
             "effect": "jitsi.open",
-            "room": jitsiRoomName(str(properties.get("jitsiRoom") or zone.name)),
+            "room": jitsiMeetingName(player.mapName, zone),
+            "title": str(properties.get("jitsiRoom") or zone.name).strip()[:100],
             "domain": jitsiHost(properties.get("jitsiUrl")) or DEFAULT_JITSI_DOMAIN,
         }
-        config = properties.get("jitsiConfig")
-        if isinstance(config, str) and config:
-            effect["config"] = config
+        for name, field in (("jitsiConfig", "config"), ("jitsiInterfaceConfig", "interfaceConfig")):
+            config = properties.get(name)
+            if isinstance(config, str) and config:
+                effect[field] = config
+        width = panelWidth(properties.get("jitsiWidth"))
+        if width is not None:
+            effect["width"] = width
+        if _closable(properties) is False:
+            effect["closable"] = False
         tokens = player.services.jitsiTokens
         if tokens is not None:
             try:
@@ -140,16 +228,16 @@ class Audio:
     properties = ("playAudio", "audioVolume", "audioLoop")
 
     def check(self, mapName, zone, maps):
-        if not zone.properties.get("playAudio"):
+        source = zone.properties.get("playAudio")
+        if not source:
             return ["audioVolume and audioLoop do nothing without playAudio"]
+        if mapAddress(mapName, source) is None:
+            return ["playAudio %r is neither an http(s) address nor a file in the maps "
+                    "directory; nothing plays" % (source,)]
         return []
 
     def _url(self, player, zone):
-        source = str(zone.properties.get("playAudio") or "")
-        if not source or re.match(r"[a-z][a-z0-9+.-]*:", source, re.I):
-            return source
-        return "/maps/" + posixpath.normpath(
-            posixpath.join(posixpath.dirname(player.mapName), source)).lstrip("/")
+        return mapAddress(player.mapName, zone.properties.get("playAudio"))
 
     def offer(self, zone):
         return None
@@ -221,51 +309,133 @@ def exitTarget(mapName: str, exitUrl) -> Optional[Tuple[str, str]]:
 
     Like WorkAdventure, the map is relative to the one the exit is in, and
     the part after C{#} names the entry (C{start} when there is none).
+    WorkAdventure's C{moveTo=} beside it (C{#start&moveTo=stage}: walk on
+    from the entry) is ignored: the player arrives at the entry.
     """
     if not isinstance(exitUrl, str) or not exitUrl.strip():
         return None
-    path, _, entry = exitUrl.strip().partition("#")
+    path, _, fragment = exitUrl.strip().partition("#")
     if re.match(r"[a-z][a-z0-9+.-]*:|/", path, re.I) or not path:
         return None
     target = posixpath.normpath(posixpath.join(posixpath.dirname(mapName), path))
     if target.startswith("../") or target == "..":
         return None
-    return target, entry or "start"
+    names = [part for part in fragment.split("&") if part and not part.startswith("moveTo=")]
+    return target, names[0] if names else "start"
+
+
+DEFAULT_WORKADVENTURE_URL = "https://play.workadventu.re"
+
+# The paths of rooms on a WorkAdventure play server: public maps
+# (/_/instance/host/path), worlds of organisations (/@/org/world/room),
+# and the older private (/*/...) and map-storage (/~/...) forms.
+_WORKADVENTURE_ROOM = re.compile(r"/[_@*~]/[^/\\]")
+
+
+def exitLink(mapName: str, exitUrl, workAdventureUrl: str = DEFAULT_WORKADVENTURE_URL,
+             scene: bool = False) -> Optional[str]:
+    """
+    The address on another server that an exit leads to, for the player
+    to open: an C{http(s)} address as it is, or a WorkAdventure room path
+    (C{/@/...}, C{/_/...}) on the play server C{workAdventureUrl}.  C{None}
+    when the exit leads to a map of this server, or nowhere.
+
+    @param scene: the property is WorkAdventure's older C{exitSceneUrl},
+        which names a map file, not a room: an C{http(s)} address becomes
+        the public room C{/_/global/<host>/<path>} of the play server.
+    """
+    if not isinstance(exitUrl, str):
+        return None
+    text = exitUrl.strip()
+    web = webAddress(text)
+    if web is not None:
+        if not scene:
+            return web
+        parts = urlsplit(web)
+        room = "/_/global/%s%s" % (parts.netloc, parts.path or "/")
+        fragment = "#" + parts.fragment if parts.fragment else ""
+        return workAdventureUrl.rstrip("/") + room + fragment
+    if not scene and _WORKADVENTURE_ROOM.match(text) and webAddress(workAdventureUrl + text):
+        return workAdventureUrl.rstrip("/") + text
+    return None
+
+
+def _exitProperty(zone) -> Tuple[Optional[str], object]:
+    """
+    Which exit property a zone uses, C{exitUrl} before the older
+    C{exitSceneUrl}, and its value.
+    """
+    for name in ("exitUrl", "exitSceneUrl"):
+        if name in zone.properties:
+            return name, zone.properties[name]
+    return None, None
 
 
 @implementer(IPlugin, IZoneBehaviour)
 class Exit:
     """
-    C{exitUrl}: a door to another map.  Walking in moves the player to
-    that map's room, at the entry after C{#}.
+    C{exitUrl} (or WorkAdventure's older C{exitSceneUrl}): a door.  To a
+    map of this server, walking in moves the player to that map's room,
+    at the entry after C{#}; to another server, walking in offers the
+    player a link to it, withdrawn on walking out.
     """
 
     name = "exit"
-    properties = ("exitUrl",)
+    properties = ("exitUrl", "exitSceneUrl", "exitInstance")
 
     def check(self, mapName, zone, maps):
-        exitUrl = zone.properties.get("exitUrl")
+        name, exitUrl = _exitProperty(zone)
+        problems = []
+        if "exitInstance" in zone.properties:
+            problems.append("exitInstance is ignored: ark has one instance of each map")
+        if name is None:
+            return problems
         target = exitTarget(mapName, exitUrl)
         if target is None:
-            return ["exitUrl %r leads to no map of this server; the door does nothing"
-                    % (exitUrl,)]
+            link = exitLink(mapName, exitUrl, scene=name == "exitSceneUrl")
+            if link is not None:
+                where = ("a WorkAdventure room on the play server (--workadventure-url)"
+                         if not webAddress(str(exitUrl).strip()) or name == "exitSceneUrl"
+                         else link)
+                problems.append("%s %r leads to another server: players are offered a link "
+                                "to %s" % (name, exitUrl, where))
+            else:
+                problems.append("%s %r leads nowhere ark can go (a map of this server, an "
+                                "http(s) address, or a WorkAdventure /@/ or /_/ room); the "
+                                "door does nothing" % (name, exitUrl))
+            return problems
         other, entry = target
         if other not in maps:
-            return ["exitUrl %r: there is no map %r; the door does nothing" % (exitUrl, other)]
-        if entry not in maps[other].entries:
-            return ["exitUrl %r: map %r has no entry %r; the door does nothing"
-                    % (exitUrl, other, entry)]
-        return []
+            problems.append("%s %r: there is no map %r; the door does nothing"
+                            % (name, exitUrl, other))
+        elif entry not in maps[other].entries:
+            problems.append("%s %r: map %r has no entry %r; the door does nothing"
+                            % (name, exitUrl, other, entry))
+        return problems
 
     def offer(self, zone):
         return None
 
+    def _link(self, player, zone) -> Optional[str]:
+        name, exitUrl = _exitProperty(zone)
+        if name is None or exitTarget(player.mapName, exitUrl) is not None:
+            return None
+        return exitLink(player.mapName, exitUrl, player.services.workAdventureUrl,
+                        scene=name == "exitSceneUrl")
+
     def entered(self, player, zone):
-        target = exitTarget(player.mapName, zone.properties.get("exitUrl"))
-        return [MoveTo(*target)] if target is not None else []
+        _, exitUrl = _exitProperty(zone)
+        target = exitTarget(player.mapName, exitUrl)
+        if target is not None:
+            return [MoveTo(*target)]
+        link = self._link(player, zone)
+        if link is None:
+            return []
+        return [{"effect": "link.offer", "url": link,
+                 "text": "Go on to %s" % (describe(link),)}]
 
     def left(self, player, zone):
-        return []
+        return [{"effect": "link.withdraw"}] if self._link(player, zone) is not None else []
 
     def acted(self, player, zone):
         return []

@@ -120,6 +120,16 @@ def _text(value):
     return value
 
 
+def _webUrl(value):
+    parsed = urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+        raise usage.UsageError(
+            "--workadventure-url must be an http(s) address such as "
+            "https://play.workadventu.re, not %r" % (value,)
+        )
+    return value.rstrip("/")
+
+
 _ICE_URL = re.compile(
     r"(?P<scheme>stuns?|turns?):(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?"
     r"(\?transport=(udp|tcp))?\Z")
@@ -245,6 +255,9 @@ class Options(usage.Options):
         ("turn-ttl", None, "600",
          "Seconds the TURN credentials handed to a player hold; renewed before they run out.",
          _integer("turn-ttl", 60, 86400)),
+        ("workadventure-url", None, "https://play.workadventu.re",
+         "The WorkAdventure play server where doors to WorkAdventure rooms (exitUrl /@/... "
+         "or /_/global/...) lead; players are offered them as a link.", _webUrl),
         ("sign-in-limit", None, "10",
          "Sign-ins a minute from one address (guest, login, register).",
          _integer("sign-in-limit", 1, 100000)),

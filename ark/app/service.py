@@ -209,7 +209,8 @@ def makeService(options: Options, clock=None) -> service.MultiService:
         jitsiTokens = None
         if options["jitsi-app-id"]:
             jitsiTokens = JitsiTokens(options["jitsi-app-id"], options["jitsi-secret"], clock)
-        director = ZoneDirector(discover(options["zone-plugins"]), Services(jitsiTokens))
+        director = ZoneDirector(discover(options["zone-plugins"]),
+                                Services(jitsiTokens, options["workadventure-url"]))
     except ImportError as error:
         sys.stderr.write("ark: cannot start: --zone-plugins: %s\n" % (error,))
         raise SystemExit(1)

@@ -27,9 +27,12 @@ class Services(NamedTuple):
     @ivar jitsiTokens: the L{ark.behaviours.jitsi.JitsiTokens} when the operator
         configured a Jitsi app id and secret, else C{None} (anonymous
         meetings).
+    @ivar workAdventureUrl: the WorkAdventure play server that exits to
+        WorkAdventure rooms (C{/@/...}, C{/_/global/...}) are offered on.
     """
 
     jitsiTokens: Optional[object] = None
+    workAdventureUrl: str = "https://play.workadventu.re"
 
 
 class Player(NamedTuple):

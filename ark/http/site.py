@@ -59,6 +59,16 @@ class RepositoryFiles(StaticFiles):
 
     root = None
 
+    # A map repository is the map makers' to fill: its HTML and SVG must
+    # never run as the site itself, where they could read a player's
+    # sign-in.  Opened directly or framed, they get an origin of their own.
+    SANDBOX = b"sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox"
+
+    def render(self, request):
+        request.setHeader(b"content-security-policy", self.SANDBOX)
+        request.setHeader(b"x-content-type-options", b"nosniff")
+        return StaticFiles.render(self, request)
+
     def getChild(self, path, request):
         child = StaticFiles.getChild(self, path, request)
         if isinstance(child, static.File) and not _inside(self.root or self.path, child.path):

@@ -84,7 +84,9 @@ test("walking into a meeting room opens its call in a panel, walking out hangs u
   await page.waitForFunction(() => window.jitsiCalls?.some((entry) => entry.call === "constructor"));
   const [made] = await jitsiCalls(page);
   assert.equal(made.domain, "meet.jit.si");
-  assert.equal(made.options.roomName, "ark-meeting-1");
+  // The room is prefixed with eight hex digits of the map's name's hash
+  // (zones/builtin.py, jitsiPrefix("town.tmj")); the panel shows the name.
+  assert.equal(made.options.roomName, "bf8b4394-ark-meeting-1");
   assert.deepEqual(made.options.userInfo, { displayName: "Jo" });
   assert.deepEqual(made.options.configOverwrite, {});
   assert.equal("jwt" in made.options, false);
@@ -124,7 +126,7 @@ test("on a phone, the action button joins the meeting, which takes the bottom ha
   await page.tap("#action");
   await page.waitForFunction(() => window.jitsiCalls?.some((entry) => entry.call === "constructor"));
   const [made] = await jitsiCalls(page);
-  assert.equal(made.options.roomName, "ark-meeting-2");
+  assert.equal(made.options.roomName, "bf8b4394-ark-meeting-2");
   assert.deepEqual(made.options.userInfo, { displayName: "Pia" });
   assert.equal(await callInPanel(page), true);
   await page.waitForFunction(() => document.getElementById("prompt").hidden);

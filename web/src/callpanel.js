@@ -1,7 +1,8 @@
 // The meeting panel: the Jitsi call of the room the player stands in, in
-// a column on the right of a desktop or over the bottom half of a phone
-// (style.css), with the room's name and a button to hang up. The call
-// itself is Jitsi's iframe, made by the deployment's own script.
+// a column on the right of a desktop (as wide as the map asks, with
+// jitsiWidth) or over the bottom half of a phone (style.css), with the
+// room's name and, unless the map says otherwise, a button to hang up.
+// The call itself is Jitsi's iframe, made by the deployment's own script.
 
 import { jitsiHost, jitsiOptions, loadOnce, scriptUrl } from "./jitsi.js";
 
@@ -36,19 +37,25 @@ export class CallPanel {
     this.title = document.getElementById("call-title");
     this.notice = document.getElementById("call-notice");
     this.frame = document.getElementById("call-frame");
+    this.hangUpButton = document.getElementById("call-hangup");
     this.api = null;
     // Which opening a script that finishes loading belongs to: one that
     // was closed (or replaced) meanwhile must not start a call.
     this.opening = 0;
-    document.getElementById("call-hangup").addEventListener("click", () => this.onHangUp());
+    this.hangUpButton.addEventListener("click", () => this.onHangUp());
     phoneQuery.addEventListener("change", () => this.reportCover());
   }
 
-  // call: what effects.js keeps of a `jitsi.open` ({room, domain, ...}).
+  // call: what effects.js keeps of a `jitsi.open` ({room, title, domain,
+  // width, closable, ...}).
   open(call) {
     this.close();
     const opening = this.opening;
-    this.title.textContent = call.room;
+    this.title.textContent = call.title ?? call.room;
+    this.hangUpButton.hidden = call.closable === false;
+    const style = document.documentElement.style;
+    if (call.width == null) style.removeProperty("--call-width");
+    else style.setProperty("--call-width", `${call.width}vw`);
     this.setNotice(null);
     this.show(true);
     const host = jitsiHost(call.domain);

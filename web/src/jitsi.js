@@ -16,9 +16,10 @@ export function scriptUrl(host) {
   return `https://${host}/external_api.js`;
 }
 
-// `jitsiConfig` is a JSON object in a map property; anything else (bad
-// JSON, an array, a number) configures nothing rather than failing the
-// call. A plugin may send the object itself.
+// `jitsiConfig` and `jitsiInterfaceConfig` are JSON objects in map
+// properties; anything else (bad JSON, an array, a number) configures
+// nothing rather than failing the call. A plugin may send the object
+// itself.
 export function parseConfig(config) {
   let value = config;
   if (typeof config === "string") {
@@ -33,13 +34,15 @@ export function parseConfig(config) {
 }
 
 // The options for `new JitsiMeetExternalAPI(host, options)`: call is what
-// effects.js keeps of a `jitsi.open` ({room, config, jwt}).
+// effects.js keeps of a `jitsi.open` ({room, config, interfaceConfig,
+// jwt}).
 export function jitsiOptions(call, { parentNode, displayName }) {
   const options = {
     roomName: call.room,
     parentNode,
     userInfo: { displayName },
     configOverwrite: parseConfig(call.config),
+    interfaceConfigOverwrite: parseConfig(call.interfaceConfig),
     width: "100%",
     height: "100%",
   };

@@ -206,6 +206,7 @@ export class NetController {
       entities: [...this.world.entities.values()],
       width: map.width,
       height: map.height,
+      about: map.about ?? null,
     });
     this.serverClock.observe(welcome.tick, now);
     this.hud.showZones(welcome.zones ?? []);

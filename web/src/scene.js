@@ -19,6 +19,7 @@
 import Phaser from "phaser";
 import { decode, encode } from "cbor-x";
 
+import { AboutPanel } from "./aboutpanel.js";
 import { Avatars } from "./avatars.js";
 import { BenchRun, delayedWebSocket } from "./bench.js";
 import { CameraRig } from "./camera.js";
@@ -85,6 +86,7 @@ export class WorldScene extends Phaser.Scene {
       onRetry: (code) => this.onRetry(code),
     });
     this.setUpEffects();
+    this.about = new AboutPanel({ page: document });
     this.maps = new MapLoader({
       scene: this,
       tiledFormat: Phaser.Tilemaps.Formats.TILED_JSON,
@@ -157,6 +159,11 @@ export class WorldScene extends Phaser.Scene {
         this.effects.leaveAgent();
         this.hud.renderZones();
       },
+      onCloseWebsite: () => {
+        this.effects.leaveWebsite();
+        this.hud.renderZones();
+      },
+      camera: this.rig,
     });
     this.effects = new ZoneEffects({ view: this.effectView, events: window });
   }
@@ -164,7 +171,8 @@ export class WorldScene extends Phaser.Scene {
   // What the network controller draws with.
   worldView() {
     return {
-      enterWorld: ({ self, entities, width, height }) => {
+      enterWorld: ({ self, entities, width, height, about }) => {
+        this.about.show(about);
         this.rig.setBounds(width, height);
         this.fit();
         this.avatars.clear();

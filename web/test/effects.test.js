@@ -3,13 +3,22 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { ZoneEffects } from "../src/effects.js";
+import { ZoneEffects, panelWidth, safeAddress } from "../src/effects.js";
 
-// The view as a list of what it was asked to do.
-function recorder() {
+// The view as a list of what it was asked to do; `tabs` says whether the
+// browser lets a tab open.
+function recorder(tabs = true) {
   const calls = [];
   const record = (name) => (...args) => calls.push([name, ...args]);
   const view = {
+    openWebsite: (site) => calls.push(["openWebsite", site.url, site.width, site.policy, site.closable]),
+    closeWebsite: record("closeWebsite"),
+    focusCamera: record("focus"),
+    offerLink: (link) => calls.push(["link", link && link.url, link && link.text]),
+    openTab: (url) => {
+      calls.push(["tab", url]);
+      return tabs;
+    },
     showPrompt: record("prompt"),
     openCall: (call) => calls.push(["openCall", call.room, call.domain]),
     closeCall: record("closeCall"),
@@ -23,8 +32,8 @@ function recorder() {
   return { view, calls };
 }
 
-function setup() {
-  const { view, calls } = recorder();
+function setup({ tabs = true } = {}) {
+  const { view, calls } = recorder(tabs);
   const events = new EventTarget();
   const announced = [];
   for (const type of ["ark:agent-open", "ark:agent-close"]) {
@@ -223,4 +232,161 @@ test("the zones whose meeting or agent is open are known, for the action button"
   assert.deepEqual([...effects.openZones].sort(), [3, 5]);
   effects.hangUp();
   assert.deepEqual([...effects.openZones], [5]);
+});
+
+test("a meeting keeps its title, width, close button and interface settings", () => {
+  const { effects } = setup();
+  effects.handle(meeting(1, "acc081ca-stand-up", {
+    title: "Stand-up", width: 60, closable: false, interfaceConfig: '{"DEFAULT_BACKGROUND": "#77ee77"}',
+  }));
+  assert.deepEqual(
+    [effects.call.title, effects.call.width, effects.call.closable, effects.call.interfaceConfig],
+    ["Stand-up", 60, false, '{"DEFAULT_BACKGROUND": "#77ee77"}']);
+  effects.hangUp();
+  effects.handle(meeting(1, "r", { title: 7, width: "wide", closable: "no" }));
+  assert.deepEqual([effects.call.title, effects.call.width, effects.call.closable, effects.call.interfaceConfig],
+    ["r", null, true, null]);
+  effects.hangUp();
+  effects.handle(meeting(1, "r", { width: 99 }));
+  assert.equal(effects.call.width, 85);
+});
+
+test("a website opens in its zone, stays for the same page, and closes only for its zone", () => {
+  const { effects, since } = setup();
+  const site = (zone, url, extra = {}) => effect(zone, "website.open", { url, closable: true, ...extra });
+  assert.equal(effects.handle(site(2, "https://example.org/", { width: 40, policy: "fullscreen" })), true);
+  assert.deepEqual(since(), [["openWebsite", "https://example.org/", 40, "fullscreen", true]]);
+  assert.deepEqual([...effects.openZones], [2]);
+  // Resumed, or acted again: nothing reloads.
+  effects.handle(site(2, "https://example.org/", { width: 40 }));
+  assert.deepEqual(since(), []);
+  // Another zone's page replaces it, and becomes the one to close.
+  effects.handle(site(3, "/maps/floor1/menu.html", { closable: false }));
+  assert.deepEqual(since(), [["closeWebsite"], ["openWebsite", "/maps/floor1/menu.html", null, "", false]]);
+  effects.handle(effect(2, "website.close"));
+  assert.deepEqual(since(), []);
+  effects.handle(effect(3, "website.close"));
+  assert.deepEqual(since(), [["closeWebsite"]]);
+  assert.equal(effects.website, null);
+  effects.handle(effect(3, "website.close"));
+  assert.deepEqual(since(), []);
+});
+
+test("the player closing the website's panel closes it until it is opened again", () => {
+  const { effects, since } = setup();
+  effects.handle(effect(2, "website.open", { url: "https://example.org/" }));
+  since();
+  effects.leaveWebsite();
+  assert.deepEqual(since(), [["closeWebsite"]]);
+  assert.deepEqual([...effects.openZones], []);
+  effects.leaveWebsite();
+  effects.handle(effect(2, "website.close"));
+  assert.deepEqual(since(), []);
+  effects.handle(effect(2, "website.open", { url: "https://example.org/" }));
+  assert.deepEqual(since(), [["openWebsite", "https://example.org/", null, "", true]]);
+});
+
+test("websites, tabs and links only go to http(s) addresses and to /maps/", () => {
+  const { effects, since } = setup();
+  for (const url of ["javascript:alert(1)", " javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,x",
+    "/api/auth/token", "/maps/../api/x", "/maps/%2e%2e/api", "/maps/..\\api", "//evil.example/x", "relative.html",
+    "vbscript:x", "https://", "", 7, null, undefined, { href: "https://example.org" }, "https://example.org/\n"]) {
+    effects.handle(effect(1, "website.open", { url }));
+    effects.handle(effect(1, "link.offer", { url, text: "x" }));
+    effects.handle(effect(1, "tab.open", { url }));
+    assert.deepEqual(since(), [], String(url));
+    assert.equal(safeAddress(url), null, String(url));
+  }
+  assert.equal(safeAddress("https://example.org/a?b#c"), "https://example.org/a?b#c");
+  assert.equal(safeAddress("HTTP://example.org"), "HTTP://example.org");
+  assert.equal(safeAddress("/maps/floor1/page.html?x=1"), "/maps/floor1/page.html?x=1");
+});
+
+test("odd panel fields are left to the page's defaults", () => {
+  const { effects, since } = setup();
+  effects.handle(effect(1, "website.open", { url: "https://example.org/", width: "50", policy: ["camera"], closable: "no" }));
+  assert.deepEqual(since(), [["openWebsite", "https://example.org/", null, "", true]]);
+  assert.equal(panelWidth(Number.NaN), null);
+  assert.equal(panelWidth(3), 15);
+  assert.equal(panelWidth(50), 50);
+});
+
+test("the camera frames the focusable zone entered last, and follows the player after the last", () => {
+  const { effects, since } = setup();
+  const stage = { x: 352, y: 128, width: 96, height: 96, margin: 0.5 };
+  const hall = { x: 0, y: 0, width: 640, height: 480, margin: 0 };
+  effects.handle(effect(4, "camera.focus", hall));
+  assert.deepEqual(since(), [["focus", hall]]);
+  effects.handle(effect(5, "camera.focus", stage));
+  assert.deepEqual(since(), [["focus", stage]]);
+  // Told again (a resumption): nothing moves.
+  effects.handle(effect(5, "camera.focus", stage));
+  assert.deepEqual(since(), []);
+  // Leaving the stage frames the hall the player still stands in.
+  effects.handle(effect(5, "camera.unfocus"));
+  assert.deepEqual(since(), [["focus", hall]]);
+  effects.handle(effect(5, "camera.unfocus"));
+  assert.deepEqual(since(), []);
+  effects.handle(effect(4, "camera.unfocus"));
+  assert.deepEqual(since(), [["focus", null]]);
+  assert.equal(effects.focus, null);
+});
+
+test("a focus without an area, or with odd numbers, frames nothing", () => {
+  const { effects, since } = setup();
+  for (const area of [{}, { x: 0, y: 0, width: 0, height: 10 }, { x: 0, y: 0, width: 10, height: -1 },
+    { x: "0", y: 0, width: 10, height: 10 }, { x: 0, y: Number.NaN, width: 10, height: 10 }]) {
+    effects.handle(effect(4, "camera.focus", area));
+  }
+  assert.deepEqual(since(), []);
+  effects.handle(effect(4, "camera.focus", { x: 0, y: 0, width: 10, height: 10, margin: -3 }));
+  effects.handle(effect(5, "camera.focus", { x: 0, y: 0, width: 10, height: 10, margin: 9 }));
+  assert.deepEqual(since(), [
+    ["focus", { x: 0, y: 0, width: 10, height: 10, margin: 0 }],
+    ["focus", { x: 0, y: 0, width: 10, height: 10, margin: 4 }],
+  ]);
+});
+
+test("a link is offered while the player stands in its zone", () => {
+  const { effects, since } = setup();
+  const offer = effect(6, "link.offer", { url: "https://play.workadventu.re/@/org/world/lobby", text: "Go on" });
+  effects.handle(offer);
+  effects.handle(offer);
+  assert.deepEqual(since(), [["link", "https://play.workadventu.re/@/org/world/lobby", "Go on"]]);
+  effects.handle(effect(7, "link.withdraw"));
+  assert.deepEqual(since(), []);
+  effects.handle(effect(6, "link.withdraw"));
+  assert.deepEqual(since(), [["link", null, null]]);
+  // No text: the address itself.
+  effects.handle(effect(6, "link.offer", { url: "https://example.org/" }));
+  assert.deepEqual(since(), [["link", "https://example.org/", "https://example.org/"]]);
+});
+
+test("a tab opens when the browser lets it, and is offered as a link when not", () => {
+  const allowed = setup();
+  allowed.effects.handle(effect(3, "tab.open", { url: "https://example.org/shop", text: "Open example.org/shop" }));
+  assert.deepEqual(allowed.since(), [["tab", "https://example.org/shop"]]);
+  assert.equal(allowed.effects.link, null);
+
+  const refused = setup({ tabs: false });
+  refused.effects.handle(effect(3, "tab.open", { url: "https://example.org/shop", text: "Open example.org/shop" }));
+  assert.deepEqual(refused.since(), [["tab", "https://example.org/shop"],
+    ["link", "https://example.org/shop", "Open example.org/shop"]]);
+  refused.effects.handle(effect(3, "link.withdraw"));
+  assert.deepEqual(refused.since(), [["link", null, null]]);
+  refused.effects.handle(effect(3, "tab.open", { url: "/maps/guide.html" }));
+  assert.deepEqual(refused.since(), [["tab", "/maps/guide.html"], ["link", "/maps/guide.html", "Open /maps/guide.html"]]);
+});
+
+test("moving to another map also closes the website, the link and the focus", () => {
+  const { effects, since } = setup();
+  effects.handle(effect(2, "website.open", { url: "https://example.org/" }));
+  effects.handle(effect(4, "camera.focus", { x: 0, y: 0, width: 10, height: 10 }));
+  effects.handle(effect(6, "link.offer", { url: "https://example.org/", text: "Go" }));
+  since();
+  effects.reset();
+  assert.deepEqual(since(), [["closeWebsite"], ["link", null, null], ["focus", null]]);
+  assert.deepEqual([effects.website, effects.link, effects.focus], [null, null, null]);
+  effects.reset();
+  assert.deepEqual(since(), []);
 });

@@ -11,7 +11,7 @@ test("the options name the room, the panel and the player", () => {
     { parentNode: panel, displayName: "Ada" });
   assert.deepEqual(options, {
     roomName: "ark-meeting-1", parentNode: panel, userInfo: { displayName: "Ada" },
-    configOverwrite: {}, width: "100%", height: "100%",
+    configOverwrite: {}, interfaceConfigOverwrite: {}, width: "100%", height: "100%",
   });
   assert.equal("jwt" in options, false);
 });
@@ -30,6 +30,15 @@ test("the map's configuration is used when it is a JSON object, else nothing", (
     assert.deepEqual(parseConfig(config), {}, String(config));
   }
   assert.deepEqual(parseConfig({ prejoinPageEnabled: false }), { prejoinPageEnabled: false });
+});
+
+test("the map's interface settings go to Jitsi's interfaceConfigOverwrite", () => {
+  const options = jitsiOptions({ room: "r", config: null, interfaceConfig: '{"DEFAULT_BACKGROUND": "#77ee77"}' },
+    { parentNode: panel, displayName: "Ada" });
+  assert.deepEqual(options.interfaceConfigOverwrite, { DEFAULT_BACKGROUND: "#77ee77" });
+  assert.deepEqual(options.configOverwrite, {});
+  assert.deepEqual(jitsiOptions({ room: "r", interfaceConfig: "[]" }, { parentNode: panel, displayName: "" })
+    .interfaceConfigOverwrite, {});
 });
 
 test("only a host name (and port) is taken as a deployment's address", () => {
