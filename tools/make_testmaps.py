@@ -103,7 +103,7 @@ LOBBY = {
     },
     "hidden": [(column, 8) for column in range(9, 13)],
     "glow": (14, 3),
-    "group": (2, 12),
+    "group": (2, 10),
     "tall": (16, 4),
     "sign": (18, 3),
     "roof": [(column, row) for column in range(4, 8) for row in range(10, 13)],
