@@ -220,10 +220,11 @@ class RoomManager:
         now = self.clock.seconds()
         if seat.movedAt is not None and now - seat.movedAt < MOVE_COOLDOWN:
             return
-        worldMap = self.maps.get(target.mapName)
-        if worldMap is None or target.entry not in worldMap.entries:
+        if target.mapName not in self.maps:
             # Reported at startup (ZoneDirector.problems); the door does nothing.
             return
+        # An entry the map lacks is reported at startup too, and the player
+        # lands on the map's default entry, as in WorkAdventure.
         old = seat.avatar
         oldView = seat.view
         oldView.detach(old)

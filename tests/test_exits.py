@@ -251,7 +251,7 @@ class ExitTests(SynchronousTestCase):
              "offered a link to https://example.org/map.json"),
             ("town/hall.tmj", "way-back",
              "exitUrl 'plaza.tmj#no-such-entry': map 'town/plaza.tmj' has no entry "
-             "'no-such-entry'; the door does nothing"),
+             "'no-such-entry'; the door leads to its default entry"),
             ("town/plaza.tmj", "door",
              "exitUrl 'nowhere.tmj': there is no map 'town/nowhere.tmj'; the door does nothing"),
         ])
@@ -263,6 +263,23 @@ class ExitTests(SynchronousTestCase):
         self.assertEqual(walker.messages("welcome"), [])
         self.assertEqual(walker.session.seat.room.worldMap.name, "town/plaza.tmj")
         self.assertEqual(walker.errors(), [])
+
+    def test_doorToAnUnknownEntryLandsOnTheDefaultEntry(self):
+        """
+        As in WorkAdventure, a door naming an entry its map does not have
+        still leads there, to the map's default entry.
+        """
+        maps = [plaza(door="hall.tmj#no-such-entry"), hall()]
+        self.harness = Harness(maps={m.name: m for m in maps}, defaultMap="town/plaza.tmj",
+                               director=ZoneDirector(discover()))
+        walker = self.player("walker", 300)
+        walker.clear()
+        self.walkRight(walker, 30, untilMoved=True)
+        [welcome] = walker.messages("welcome")
+        self.assertEqual(welcome["map"], "town/hall.tmj")
+        start = maps[1].spawnPoints("start")[0]
+        self.assertEqual((welcome["me"]["x"], welcome["me"]["y"]),
+                         (int(start[0] * UNITS), int(start[1] * UNITS)))
 
     def test_linkToAnotherServer(self):
         """

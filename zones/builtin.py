@@ -408,9 +408,9 @@ class Exit:
         if other not in maps:
             problems.append("%s %r: there is no map %r; the door does nothing"
                             % (name, exitUrl, other))
-        elif entry not in maps[other].entries:
-            problems.append("%s %r: map %r has no entry %r; the door does nothing"
-                            % (name, exitUrl, other, entry))
+        elif not maps[other].hasEntry(entry):
+            problems.append("%s %r: map %r has no entry %r; the door leads to its default "
+                            "entry" % (name, exitUrl, other, entry))
         return problems
 
     def offer(self, zone):
