@@ -13,7 +13,6 @@ from twisted.plugin import IPlugin
 from zope.interface import implementer
 
 from ark.interfaces import IZoneBehaviour
-from ark.world.worldmap import Polygon, Rectangle, TileArea
 
 # WorkAdventure's name, and the one its code also reads.
 MARGIN_PROPERTIES = ("zoomMargin", "zoom_margin")
@@ -25,23 +24,15 @@ MAX_MARGIN = 4.0
 def bounds(shape) -> Optional[Tuple[float, float, float, float]]:
     """
     The pixel box C{(x, y, width, height)} that holds a zone's shape, or
-    C{None} for a shape with no area (or one this module does not know).
+    C{None} for a shape with no area (or one that cannot say its box).
     """
-    if isinstance(shape, Rectangle):
-        box = (shape.x, shape.y, shape.width, shape.height)
-    elif isinstance(shape, Polygon) and shape.points:
-        xs = [x for x, _ in shape.points]
-        ys = [y for _, y in shape.points]
-        box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
-    elif isinstance(shape, TileArea) and shape.tiles:
-        columns = [column for column, _ in shape.tiles]
-        rows = [row for _, row in shape.tiles]
-        box = (min(columns) * shape.tileWidth, min(rows) * shape.tileHeight,
-               (max(columns) - min(columns) + 1) * shape.tileWidth,
-               (max(rows) - min(rows) + 1) * shape.tileHeight)
-    else:
+    box = shape.box() if hasattr(shape, "box") else None
+    if box is None:
         return None
-    return box if box[2] > 0 and box[3] > 0 else None
+    left, top, right, bottom = box
+    if right <= left or bottom <= top:
+        return None
+    return left, top, right - left, bottom - top
 
 
 def _marginProperty(zone):

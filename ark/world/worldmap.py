@@ -10,9 +10,12 @@ which are named as such.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence, Tuple
+from typing import Mapping, Optional, Sequence, Tuple
 
 Point = Tuple[float, float]
+
+# A shape's bounding box in pixels: (left, top, right, bottom).
+Box = Tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class Rectangle:
 
     def contains(self, px: float, py: float) -> bool:
         return self.x <= px < self.x + self.width and self.y <= py < self.y + self.height
+
+    def box(self) -> Optional[Box]:
+        return self.x, self.y, self.x + self.width, self.y + self.height
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,13 @@ class Polygon:
             j = i
         return inside
 
+    def box(self) -> Optional[Box]:
+        if not self.points:
+            return None
+        xs = [x for x, _ in self.points]
+        ys = [y for _, y in self.points]
+        return min(xs), min(ys), max(xs), max(ys)
+
 
 @dataclass(frozen=True)
 class TileArea:
@@ -67,6 +80,14 @@ class TileArea:
 
     def contains(self, px: float, py: float) -> bool:
         return (int(px // self.tileWidth), int(py // self.tileHeight)) in self.tiles
+
+    def box(self) -> Optional[Box]:
+        if not self.tiles:
+            return None
+        columns = [column for column, _ in self.tiles]
+        rows = [row for _, row in self.tiles]
+        return (min(columns) * self.tileWidth, min(rows) * self.tileHeight,
+                (max(columns) + 1) * self.tileWidth, (max(rows) + 1) * self.tileHeight)
 
 
 @dataclass(frozen=True)

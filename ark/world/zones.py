@@ -14,28 +14,9 @@ import math
 from typing import Dict, List, Tuple
 
 from ark.world.movement import UNITS_PER_PIXEL
-from ark.world.worldmap import Polygon, Rectangle, TileArea, WorldMap, Zone
+from ark.world.worldmap import WorldMap
 
 NOWHERE: Tuple[int, ...] = ()
-
-
-def _bounds(zone: Zone) -> Tuple[float, float, float, float]:
-    """
-    The pixel box C{(left, top, right, bottom)} that holds C{zone}.
-    """
-    shape = zone.shape
-    if isinstance(shape, Rectangle):
-        return shape.x, shape.y, shape.x + shape.width, shape.y + shape.height
-    if isinstance(shape, Polygon):
-        xs = [x for x, _ in shape.points]
-        ys = [y for _, y in shape.points]
-        return min(xs), min(ys), max(xs), max(ys)
-    if isinstance(shape, TileArea):
-        columns = [column for column, _ in shape.tiles]
-        rows = [row for _, row in shape.tiles]
-        return (min(columns) * shape.tileWidth, min(rows) * shape.tileHeight,
-                (max(columns) + 1) * shape.tileWidth, (max(rows) + 1) * shape.tileHeight)
-    raise TypeError("unknown zone shape %r" % (shape,))
 
 
 class ZoneIndex:
@@ -52,9 +33,10 @@ class ZoneIndex:
         self._tileHeight = worldMap.tileHeight * UNITS_PER_PIXEL
         near: Dict[Tuple[int, int], List[int]] = {}
         for number, zone in enumerate(self.zones):
-            if isinstance(zone.shape, TileArea) and not zone.shape.tiles:
+            box = zone.shape.box()
+            if box is None:
                 continue
-            left, top, right, bottom = _bounds(zone)
+            left, top, right, bottom = box
             for row in range(int(top // worldMap.tileHeight),
                              int(math.ceil(bottom / worldMap.tileHeight))):
                 for column in range(int(left // worldMap.tileWidth),
