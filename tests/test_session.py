@@ -55,6 +55,21 @@ class JoinTests(SynchronousTestCase):
         self.assertGreaterEqual(len(welcome["token"]), 24)
         self.assertEqual(welcome["entities"], [])
 
+    def test_mapInAFolderNamedAsMapMakersNameThem(self):
+        """
+        A map in a subfolder, with spaces and accents in its path as map
+        makers name their files, can be joined by its path; its address is
+        escaped as a URL path, slashes kept.
+        """
+        from tests.support import openMap
+
+        name = "Étage 1/salle de réunion.tmj"
+        harness = Harness({name: openMap(10, 10, name=name), "open.tmj": openMap(10, 10)},
+                          defaultMap="open.tmj")
+        welcome = harness.connect().join("Ada", map=name)
+        self.assertEqual(welcome["map"], name)
+        self.assertEqual(welcome["mapUrl"], "/maps/%C3%89tage%201/salle%20de%20r%C3%A9union.tmj")
+
     def test_snapshotListsOthersInView(self):
         """
         A second player's welcome lists the first, fully described.
@@ -142,6 +157,10 @@ class ValidationTests(SynchronousTestCase):
             ({"t": "join", "access": 5}, "access"),
             ({"t": "join", "access": ""}, "access"),
             ({"t": "join", "access": access, "map": "../etc/passwd"}, "map"),
+            ({"t": "join", "access": access, "map": "floor1/../../secret.tmj"}, "map"),
+            ({"t": "join", "access": access, "map": "/etc/passwd"}, "map"),
+            ({"t": "join", "access": access, "map": "floor1\\lobby.tmj"}, "map"),
+            ({"t": "join", "access": access, "map": "lobby\x00.tmj"}, "map"),
             ({"t": "join", "access": access, "map": 3}, "map"),
             ({"t": "join", "access": access, "token": 12}, "token"),
             ({"t": "join", "access": access, "token": "x" * 500}, "token"),

@@ -29,13 +29,16 @@ MAX_CANDIDATES = 20
 MAX_CANDIDATE_LENGTH = 1024
 MAX_ICE_NAME_LENGTH = 256
 MAX_STEPS_PER_MESSAGE = 30
-MAX_MAP_LENGTH = 128
+MAX_MAP_LENGTH = 256
 MAX_TOKEN_LENGTH = 128
 MAX_ACCESS_LENGTH = 2048
 MAX_CHAT_TEXT = 2000
 CHAT_KINDS = ("nearby", "zone", "direct")
 
-_MAP = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*\Z")
+# A map's path in the repository, as map makers name their files (spaces
+# and accents included): slash-separated, never climbing out, no control
+# characters or backslashes.
+_MAP_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
 class ProtocolError(Exception):
@@ -144,6 +147,11 @@ _KIND_NAMES = {str: "text", int: "an integer", list: "an array", bool: "a boolea
                dict: "a map"}
 
 
+def _isMapPath(name: str) -> bool:
+    return (0 < len(name) <= MAX_MAP_LENGTH and not _MAP_UNSAFE.search(name)
+            and all(part not in ("", ".", "..") for part in name.split("/")))
+
+
 def parseJoin(item) -> Join:
     access = item.get("access")
     if access is None:
@@ -156,10 +164,9 @@ def parseJoin(item) -> Join:
     if token is not None and not 0 < len(token) <= MAX_TOKEN_LENGTH:
         raise ProtocolError("bad_field", "'token' has the wrong length", "join")
     mapName = _field(item, "map", str, required=False)
-    if mapName is not None and (
-        len(mapName) > MAX_MAP_LENGTH or not _MAP.match(mapName) or ".." in mapName
-    ):
-        raise ProtocolError("bad_field", "'map' is not a map file name", "join")
+    if mapName is not None and not _isMapPath(mapName):
+        raise ProtocolError("bad_field", "'map' is not a map's path, such as floor1/lobby.tmj",
+                            "join")
     return Join(access, mapName, token)
 
 
