@@ -4,8 +4,9 @@
 // frame takes the steps due and draws everyone:
 //
 //   maploader.js      the Tiled map and its tilesets, the tilemap drawn
+//   aboutpanel.js     what the map says about itself
 //   avatars.js        the avatars' sprites, labels and animations
-//   camera.js         zoom, following the player, room for bottom sheets
+//   camera.js         zoom, following the player or framing a zone, sheets
 //   controls.js       keyboard, joystick, autopilot, benchmark walk, act
 //   hud.js            loading, connection banner, place, action, notices
 //   netcontroller.js  welcomes, patches, effects, errors; steps sent
