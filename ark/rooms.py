@@ -94,11 +94,14 @@ class RoomManager:
         or C{None}.
     @param talkRules: the operator's L{TalkRules}, which maps may override
         with properties of their own.
+    @param seed: seeds each room's chances (spawn points, agents' strolls)
+        with its name, for repeatable tests; C{None}, as in production,
+        for the system's randomness.
     """
 
     def __init__(self, maps, defaultMap: str, capacity: int, viewRadius: int,
                  holdSeconds: float, clock, store=None, director=None,
-                 talkRules: TalkRules = TalkRules()):
+                 talkRules: TalkRules = TalkRules(), seed=None):
         self.maps = maps
         self.defaultMap = defaultMap
         self.capacity = capacity
@@ -107,6 +110,7 @@ class RoomManager:
         self.clock = clock
         self.store = store
         self.director = director
+        self.seed = seed
         self.talkRules = {}
         # What is wrong with the maps' own talk rules: (map, problem).
         self.talkProblems = []
@@ -140,14 +144,16 @@ class RoomManager:
         for view in shards:
             if not view.room.isFull:
                 return view
-        room = Room(self.maps[mapName], self.capacity, talkRules=self.talkRules[mapName])
-        view = RoomView(room, self.viewRadius, self.director)
-        shards.append(view)
-        taken = {self._roomNames[v] for v in shards if v in self._roomNames}
+        taken = {self._roomNames[v] for v in shards}
         number = 1
         while self._shardName(mapName, number) in taken:
             number += 1
-        self._roomNames[view] = self._shardName(mapName, number)
+        name = self._shardName(mapName, number)
+        room = Room(self.maps[mapName], self.capacity, talkRules=self.talkRules[mapName],
+                    seed=None if self.seed is None else "%s:%s" % (self.seed, name))
+        view = RoomView(room, self.viewRadius, self.director)
+        shards.append(view)
+        self._roomNames[view] = name
         return view
 
     @staticmethod
@@ -155,9 +161,10 @@ class RoomManager:
         return mapName if number == 1 else "%s#%d" % (mapName, number)
 
     def _closeIfUnused(self, view: RoomView) -> None:
-        # The first room of a map stays open; empty overflow shards close.
+        # The first room of a map stays open; overflow shards close once
+        # no player is left (their agents go with them).
         shards = self.shards[view.room.worldMap.name]
-        if not view.room.avatars and shards[0] is not view:
+        if not view.room.playerCount and shards[0] is not view:
             shards.remove(view)
             del self._roomNames[view]
 

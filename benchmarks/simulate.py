@@ -6,9 +6,15 @@ each client would receive, so changes to the hot path can be compared
 before and after without the noise of the network.
 
     python benchmarks/simulate.py --map ../shared/bench/open-3200.tmj --clients 1000 --seconds 20
+
+With C{--agents N}, N agents live on the map too, at random walkable homes,
+wandering as agents do; their share of the tick is printed apart (the
+steering of their pilots), and a run without them gives the whole
+difference.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -22,7 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ark.net.views import RoomView
 from ark.maps.tiled import loadMap
-from ark.world.movement import DOWN, LEFT, RIGHT, RUN, UP
+from ark.world.agents import AgentSpec, Walkable
+from ark.world.movement import DOWN, LEFT, RIGHT, RUN, UP, Obstacles, toUnits
 from ark.world.room import Room
 
 HEADINGS = [LEFT, RIGHT, UP, DOWN, LEFT | UP, LEFT | DOWN, RIGHT | UP, RIGHT | DOWN]
@@ -35,10 +42,16 @@ def main():
     parser.add_argument("--seconds", type=float, default=20, help="simulated seconds")
     parser.add_argument("--view-radius", type=int, default=480)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--agents", type=int, default=0,
+                        help="agents at random walkable homes")
     arguments = parser.parse_args()
 
     generator = random.Random(arguments.seed)
-    room = Room(loadMap(arguments.map), capacity=arguments.clients, seed=arguments.seed)
+    worldMap = loadMap(arguments.map)
+    if arguments.agents:
+        worldMap = dataclasses.replace(
+            worldMap, agents=randomAgents(worldMap, arguments.agents, generator))
+    room = Room(worldMap, capacity=arguments.clients, seed=arguments.seed)
     view = RoomView(room, arguments.view_radius)
     received = [0] * arguments.clients
     walkers = []
@@ -64,6 +77,18 @@ def main():
             talkTime[0] += time.perf_counter() - started
 
         room.talk.update = timedUpdate
+    agentTime = [0.0]
+    if hasattr(room, "_steerAgents"):
+        # Time the agents' pilots on their own, inside the step; their
+        # avatars' moves cost what players' do.
+        steer = room._steerAgents
+
+        def timedSteer():
+            started = time.perf_counter()
+            steer()
+            agentTime[0] += time.perf_counter() - started
+
+        room._steerAgents = timedSteer
     rounds = int(arguments.seconds * 20)
     for _ in range(rounds):
         for walker in walkers:
@@ -95,11 +120,30 @@ def main():
         "tick_ms": quantiles(tickTimes),
         "cpu_share_of_one_core": round(sum(tickTimes) / arguments.seconds, 3),
         "talk_share_of_one_core": round(talkTime[0] / arguments.seconds, 3),
+        "agents": len(getattr(room, "agents", ())),
+        "agents_steer_share_of_one_core": round(agentTime[0] / arguments.seconds, 4),
         "bytes_per_client_per_s": round(
             statistics.mean(received) / arguments.seconds, 1),
         # Conversations by proximity at the end (absent before they existed).
         "pairs_at_end": len(room.talk.pairs) if hasattr(room, "talk") else None,
     }))
+
+
+def randomAgents(worldMap, count, generator):
+    """
+    C{count} agents at homes picked at random among the map's walkable
+    tiles.
+    """
+    walkable = Walkable(Obstacles.forMap(worldMap))
+    specs = []
+    while len(specs) < count:
+        column = generator.randrange(worldMap.width)
+        row = generator.randrange(worldMap.height)
+        x, y = (column + 0.5) * worldMap.tileWidth, (row + 0.5) * worldMap.tileHeight
+        if walkable.canLiveAt(toUnits(x), toUnits(y)):
+            index = len(specs)
+            specs.append(AgentSpec("bench-%d" % (index,), "Agent %d" % (index,), home=(x, y)))
+    return tuple(specs)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,11 @@ and, for each patch, where the server had every avatar the client knew:
 C{{id: [tick, x, y]}}, at the patch's tick (or, for an avatar just added,
 at the later tick its description is of).
 
+An agent lives in the room too: it strolls, and for a while listens and
+talks to the observer, stopping and turning to face it, so the vectors
+hold an agent's description, its state changes (C{chg}'s C{a}) and the
+motions of its stops and turns.
+
 Both suites check the file: trial regenerates it from the server as it is
 now and compares (C{tests/test_vectors.py}), and the web client's
 C{node --test} replays the patches with its own motion model and checks
@@ -16,12 +21,14 @@ protocol or the movement rule on purpose, write it again:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
 
 import cbor2
 
+from ark.world.agents import IDLE, LISTENING, TALKING, THINKING, AgentSpec
 from ark.world.movement import LEFT
 from tests.support import Harness, Wanderer, wallsMap
 
@@ -30,6 +37,13 @@ PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vectors", "patc
 # The reconnection token is random by design; the vectors hold this instead.
 TOKEN = "reconnection-token"
 
+# The agent, near the observer's spawn tile (15, 15).
+AGENT = AgentSpec("scout", "Scout", role="the guide", sprite="explorer", home=(656, 496))
+
+# What the agent is doing from which round of the run (a round: three
+# ticks), with the observer or nobody.
+CONVERSATION = {120: LISTENING, 150: THINKING, 170: TALKING, 220: IDLE}
+
 
 def generate() -> dict:
     """
@@ -37,14 +51,16 @@ def generate() -> dict:
     order (entities by id; one entity's motions keep their order), so the
     same server always yields the same document.
     """
-    worldMap = wallsMap()
-    harness = Harness({worldMap.name: worldMap}, viewRadius=400)
+    worldMap = dataclasses.replace(wallsMap(), agents=(AGENT,))
+    harness = Harness({worldMap.name: worldMap}, viewRadius=400, seed=2026)
     generator = random.Random(2026)
     walkers = [Wanderer(client, generator) for client in harness.joined(10)]
     observer = harness.connect()
     observer.join("observer", "owl")
     walkers.append(Wanderer(observer, generator, bits=LEFT))
     room = next(harness.rooms.views()).room
+    agent = room.agentById(AGENT.agentId)
+    observerAvatar = room.avatars[observer.last("welcome")["id"]]
 
     def positions():
         return {
@@ -53,7 +69,9 @@ def generate() -> dict:
         }
 
     history = {room.tick: positions()}
-    for _ in range(300):
+    for round in range(300):
+        if round in CONVERSATION:
+            room.setAgentState(agent, CONVERSATION[round], observerAvatar)
         for walker in walkers:
             walker.walk()
         for _ in range(3):

@@ -54,7 +54,7 @@ def openMap(columns, rows, name="open.tmj", tileSize=32):
 
 
 # The order of an entity's fields on the wire (docs/protocol.md).
-ENTITY_FIELDS = ("id", "name", "avatar", "c", "tick", "x", "y", "k", "f", "user", "s")
+ENTITY_FIELDS = ("id", "name", "avatar", "c", "tick", "x", "y", "k", "f", "user", "s", "agent")
 
 
 def entity(fields):
@@ -171,7 +171,7 @@ class Harness:
     """
 
     def __init__(self, maps=None, defaultMap=None, capacity=50, viewRadius=480, hold=30.0,
-                 store=None, director=None, ice=None):
+                 store=None, director=None, ice=None, seed=None):
 
         from twisted.internet.task import Clock
 
@@ -195,6 +195,7 @@ class Harness:
             clock=self.clock,
             store=store,
             director=director,
+            seed=seed,
         )
         self.presence = InProcessPresence(self.clock)
         self.authority = Authority(store, self.presence, b"a test secret long enough for HMAC-SHA256", self.clock)

@@ -82,7 +82,8 @@ class JoinTests(SynchronousTestCase):
     def test_entitiesAreCompactArrays(self):
         """
         On the wire an entity is the array C{[id, name, avatar, connected,
-        tick, x, y, bits, facing, user, status]}.
+        tick, x, y, bits, facing, user, status, agent]}, C{agent} being
+        C{None} for a player.
         """
         client = self.harness.connect()
         client.sendMessage({"t": "join", "access": self.harness.accessToken("ada", "fox")})
@@ -90,7 +91,7 @@ class JoinTests(SynchronousTestCase):
         room = next(self.harness.rooms.views()).room
         body = room.avatars[me[0]].body
         self.assertEqual(me, [me[0], "ada", "fox", True, room.tick, body.x, body.y, 0, 0,
-                              self.harness.userId("ada"), "online"])
+                              self.harness.userId("ada"), "online", None])
 
 class ValidationTests(SynchronousTestCase):
     """

@@ -46,7 +46,8 @@ class SiteTests(SynchronousTestCase):
     def test_roomsListsOpenRoomsWithTheirPlayers(self):
         """
         C{GET /api/rooms} lists every room, overflow shards included, with
-        its avatars (held ones too), connected players and capacity.
+        its players' avatars (held ones too), its agents, connected players
+        and capacity.
         """
         from tests.support import openMap
 
@@ -61,12 +62,12 @@ class SiteTests(SynchronousTestCase):
         self.assertEqual(request.responseHeaders.getRawHeaders(b"content-type"),
                          [b"application/json"])
         self.assertEqual(sorted(json.loads(body)["rooms"], key=lambda room: room["name"]), [
-            {"name": "open.tmj", "map": "open.tmj", "avatars": 2, "connected": 1,
-             "capacity": 2},
-            {"name": "open.tmj#2", "map": "open.tmj", "avatars": 1, "connected": 1,
-             "capacity": 2},
-            {"name": "other.tmj", "map": "other.tmj", "avatars": 1, "connected": 1,
-             "capacity": 2},
+            {"name": "open.tmj", "map": "open.tmj", "avatars": 2, "agents": 0,
+             "connected": 1, "capacity": 2},
+            {"name": "open.tmj#2", "map": "open.tmj", "avatars": 1, "agents": 0,
+             "connected": 1, "capacity": 2},
+            {"name": "other.tmj", "map": "other.tmj", "avatars": 1, "agents": 0,
+             "connected": 1, "capacity": 2},
         ])
 
     def test_unknownAPIPathIsAJSON404(self):

@@ -23,11 +23,13 @@ The maps are the same every time.  Their layers, bottom to top:
     corner (C{agentId}) and the doors between the maps (C{exitUrl});
   - C{floorLayer}: an empty object layer, where the web client draws
     avatars;
-  - C{above}: tree tops and roofs, drawn over avatars.
+  - C{above}: tree tops and roofs, drawn over avatars;
+  - C{agents}: a hidden object layer of points of class C{agent}, the
+    homes of the town's six agents (docs/map-makers.md).
 
 Before writing, the script checks that the spawn tiles are free, that every
-free tile can be walked to from them, and that each room's zone covers
-exactly that room's floor.  C{--preview} also composes the visible layers
+free tile can be walked to from them, that each room's zone covers
+exactly that room's floor, and that every agent's home can be walked to.  C{--preview} also composes the visible layers
 into PNGs, with the spawn tiles and the zones marked, to look at the maps.
 """
 
@@ -84,6 +86,8 @@ class Town:
         # Zone objects: (name, (x0, y0, x1, y1) in tiles, inclusive,
         # [(property, value)], whether it is a whole room).
         self.zones = []
+        # Agents: (name, home tile, [(property, value)]).
+        self.agents = []
 
     def inside(self, x, y):
         return 0 <= x < self.width and 0 <= y < self.height
@@ -587,6 +591,25 @@ def townZones(t):
     t.entries["from-cafe"] = [(x, y + 1), (x - 1, y + 1), (x, y + 2), (x - 1, y + 2)]
 
 
+def townAgents(t):
+    """
+    The six agents of the original game, each at home where its work is:
+    the host by the spawn on the square, the guide in the agents' corner,
+    the scribe in the library, the analyst on the path into the square,
+    the adviser in the lounge and the wizard by the pond.
+    """
+    for name, home, role, sprite in (
+        ("Maven", (44, 22), "the host", "robot"),
+        ("Scout", (4, 18), "the guide", "explorer"),
+        ("Chronicle", (4, 7), "the scribe", "owl"),
+        ("Trends", (32, 23), "the analyst", "astronaut"),
+        ("Sage", (14, 15), "the adviser", "gardener"),
+        ("Gandalfius", (18, 30), "the freelancing wizard", "wizard"),
+    ):
+        t.agents.append((name, home, [("agentId", name.lower()), ("role", role),
+                                      ("sprite", sprite)]))
+
+
 def makeTown():
     town = Town()
     layout(town)
@@ -596,6 +619,7 @@ def makeTown():
     town.buildWalls()
     outdoors(town)
     townZones(town)
+    townAgents(town)
     return town
 
 
@@ -722,6 +746,15 @@ def checkZones(t, free, reached):
         assert not open_, f"zone {name} is not the whole room: {sorted(open_)}"
 
 
+def checkAgents(t, reached):
+    """
+    Check that every agent's home is a tile players can walk to, so they
+    can meet it there.
+    """
+    for name, home, _ in t.agents:
+        assert home in reached, f"agent {name}'s home {home} cannot be walked to"
+
+
 # --- Output ---------------------------------------------------------------
 
 
@@ -811,6 +844,35 @@ def document(t):
         "x": 0,
         "y": 0,
     })
+    if t.agents:
+        agents = []
+        for name, (x, y), properties in t.agents:
+            agents.append({
+                "height": 0,
+                "id": len(objects) + len(agents) + 1,
+                "name": name,
+                "point": True,
+                "properties": propertyList(properties),
+                "rotation": 0,
+                "type": "agent",
+                "visible": True,
+                "width": 0,
+                "x": x * TILE + TILE // 2,
+                "y": y * TILE + TILE // 2,
+            })
+        objects = objects + agents
+        # Last, so that adding them renumbered none of the other layers.
+        layers.append({
+            "draworder": "topdown",
+            "id": len(layers) + 1,
+            "name": "agents",
+            "objects": agents,
+            "opacity": 1,
+            "type": "objectgroup",
+            "visible": False,
+            "x": 0,
+            "y": 0,
+        })
     return {
         "compressionlevel": -1,
         "height": t.height,
@@ -861,10 +923,14 @@ ZONE_COLOURS = {
 }
 
 
+AGENT_COLOUR = (190, 110, 255)
+
+
 def preview(doc, path):
     """
     Draw the visible tile layers into a PNG, then, over them, the tiles of
-    the hidden start layers (green) and the outlines of the zones.
+    the hidden start layers (green), the outlines of the zones and the
+    agents' homes (purple).
     """
     from PIL import Image, ImageDraw
 
@@ -905,6 +971,13 @@ def preview(doc, path):
                     pen.rectangle((x0 + inset, y0 + inset, x1 - inset, y1 - inset), outline=colour + (255,))
                 pen.text((x0 + 5, y0 + 4), zone["name"], fill=(0, 0, 0, 255))
                 pen.text((x0 + 4, y0 + 3), zone["name"], fill=colour + (255,))
+        if layer["type"] == "objectgroup" and layer["name"] == "agents":
+            for agent in layer["objects"]:
+                x, y = agent["x"], agent["y"]
+                pen.rectangle((x - 5, y - 5, x + 5, y + 5), fill=AGENT_COLOUR + (220,),
+                              outline=(0, 0, 0, 255))
+                pen.text((x + 8, y - 5), agent["name"], fill=(0, 0, 0, 255))
+                pen.text((x + 7, y - 6), agent["name"], fill=AGENT_COLOUR + (255,))
     image.alpha_composite(marks)
     image.save(path)
 
@@ -916,6 +989,7 @@ def build(t, name):
     unreached = sorted(free - reached, key=lambda c: (c[1], c[0]))
     assert share == 1, f"only {share:.1%} of the free tiles are reachable: {unreached[:20]}"
     checkZones(t, free, reached)
+    checkAgents(t, reached)
 
     doc = document(t)
     for layer in doc["layers"]:
@@ -926,7 +1000,8 @@ def build(t, name):
     assert json.loads(text) == doc
     with open(os.path.join(MAPS, name), "w", encoding="utf-8") as f:
         f.write(text)
-    print(f"wrote {name}: {len(free)} free tiles, all reachable; {len(t.zones)} zones")
+    agents = f"; {len(t.agents)} agents" if t.agents else ""
+    print(f"wrote {name}: {len(free)} free tiles, all reachable; {len(t.zones)} zones{agents}")
     return doc
 
 

@@ -162,6 +162,10 @@ class ZoneDirector:
                 if number not in before:
                     self._call(worldMap, number, "entered", player, avatar, out)
         for avatar in changes.removed:
+            if avatar.agent is not None:
+                # Behaviours are for players; the room never tells them
+                # about agents' zones either.
+                continue
             # Behaviours hear that the player left the world inside their
             # zones; what they answer has no one to go to.
             player = self._player(avatar, worldMap)

@@ -187,6 +187,9 @@ class ChatService:
         privacy = seat.avatar.privacy
         for cell in room.grid.cellsIn(span):
             for other in room.grid.members(cell):
+                # Agents stand among the players but have no user to
+                # deliver to: they are never recipients, nor do they take
+                # a place among the nearest who hear.
                 if other is seat.avatar or other.userId is None or other.privacy != privacy:
                     continue
                 dx = other.body.x - me.x

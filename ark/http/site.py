@@ -241,7 +241,8 @@ def describeRooms(rooms) -> dict:
             {
                 "name": rooms.roomName(view),
                 "map": view.room.worldMap.name,
-                "avatars": len(view.room.avatars),
+                "avatars": view.room.playerCount,
+                "agents": len(view.room.agents),
                 "connected": len(view.viewers),
                 "capacity": view.room.capacity,
             }

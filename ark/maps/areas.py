@@ -11,7 +11,8 @@ WorkAdventure decides it:
 
 Objects of another class (or none) do nothing in WorkAdventure, even with
 properties; such an object is reported, for its author surely meant
-something by them.
+something by them.  Objects of class C{agent} are ark's own: agents'
+homes (L{ark.maps.agents}), whose properties are theirs.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from ark.maps.grid import Grid, tilesWith
 from ark.maps.layers import MapObject, TileLayer
 from ark.world.worldmap import Polygon, Rectangle, TileArea, Zone
 
-__all__ = ["isArea", "objectZones", "tileLayerZones", "areaShape", "isSpawnMarker"]
+__all__ = ["isArea", "isAgent", "objectZones", "tileLayerZones", "areaShape", "isSpawnMarker"]
 
 AREA_CLASSES = frozenset({"area", "zone"})
+AGENT_CLASS = "agent"
 
 # Properties that make a layer or object a way into the map (or a wall)
 # rather than a zone; zone behaviours never see them.
@@ -40,6 +42,14 @@ def isArea(mapObject: MapObject) -> bool:
     @return: whether it is an area: its class is C{area}, or C{zone}.
     """
     return mapObject.className in AREA_CLASSES
+
+
+def isAgent(mapObject: MapObject) -> bool:
+    """
+    @param mapObject: an object.
+    @return: whether it defines an agent: its class is C{agent}.
+    """
+    return mapObject.className == AGENT_CLASS
 
 
 def isSpawnMarker(mapObject: MapObject) -> bool:
@@ -78,7 +88,7 @@ def objectZones(mapObject: MapObject, grid: Grid, problems: List[str]) -> List[Z
     @return: the zone, or nothing.
     """
     properties = _zoneProperties(mapObject.properties, AREA_ROLE_PROPERTIES)
-    if not properties:
+    if not properties or isAgent(mapObject):
         return []
     if not isArea(mapObject):
         problem = f"{mapObject.label}: has properties but its class is not 'area'"

@@ -38,7 +38,7 @@ from ark.maps.grid import Grid, paintedCells
 from ark.maps.layers import Layer, MapObject, TileLayer
 from ark.world.worldmap import Point, Polygon, Rectangle, WorldMap
 
-__all__ = ["EntryTable", "readEntries"]
+__all__ = ["EntryTable", "readEntries", "objectCentre", "tilesIn"]
 
 DEFAULT = WorldMap.DEFAULT_ENTRY
 
@@ -210,7 +210,7 @@ def _objectSpawnPoints(
     """
     shape = areaShape(mapObject, grid) if isArea(mapObject) else None
     if shape is not None:
-        inside = list(_tilesIn(shape, grid))
+        inside = list(tilesIn(shape, grid))
         walkable = [grid.tileCentre(column, row) for column, row in inside
                     if not blocked[row * grid.columns + column]]
         if walkable:
@@ -218,10 +218,10 @@ def _objectSpawnPoints(
         if inside:
             problems.append(f"{mapObject.label}: every tile of this entry area is blocked")
             return [grid.tileCentre(column, row) for column, row in inside]
-    return [grid.pixel(*_objectCentre(mapObject))]
+    return [grid.pixel(*objectCentre(mapObject))]
 
 
-def _tilesIn(shape: Union[Rectangle, Polygon], grid: Grid) -> Iterator[Tuple[int, int]]:
+def tilesIn(shape: Union[Rectangle, Polygon], grid: Grid) -> Iterator[Tuple[int, int]]:
     """
     @param shape: an area's shape in the loaded map's pixels.
     @param grid: the map's grid.
@@ -245,7 +245,7 @@ def _tilesIn(shape: Union[Rectangle, Polygon], grid: Grid) -> Iterator[Tuple[int
                 yield column, row
 
 
-def _objectCentre(mapObject: MapObject) -> Point:
+def objectCentre(mapObject: MapObject) -> Point:
     """
     @param mapObject: an object.
     @return: the centre of its bounding box, in Tiled's pixels, taking its

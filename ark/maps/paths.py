@@ -90,8 +90,9 @@ class MapFiles:
 
         @param reference: a path as written in the map, or in the external
             tileset C{tileset}.
-        @param tileset: the C{source} of the external tileset the reference
-            is written in, as the map writes it; L{None} for the map itself.
+        @param tileset: the C{source} of the external tileset (or other
+            file, such as an agents file) the reference is written in, as
+            the map writes it; L{None} for the map itself.
         @return: the file's path, and how to name it to the map's author:
             its name inside the repository, or without one its path from
             the map's folder.
@@ -124,7 +125,20 @@ class MapFiles:
         @raise OSError: if it cannot be read.
         @raise ValueError: if it is not JSON.
         """
-        path, _ = self.locate(source)
+        return self.loadJson(source)
+
+    def loadJson(self, reference: str) -> object:
+        """
+        Read a JSON file the map names (an external tileset, an agents
+        file).
+
+        @param reference: its path as the map writes it.
+        @return: its parsed JSON.
+        @raise OutsideRoot: if it lies outside the repository.
+        @raise OSError: if it cannot be read.
+        @raise ValueError: if it is not JSON.
+        """
+        path, _ = self.locate(reference)
         with open(path, "rb") as f:
             return json.loads(f.read())
 

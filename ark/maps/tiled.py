@@ -16,7 +16,8 @@ unchanged; each has its module:
   - L{ark.maps.grid}: which tiles block (C{collides} on a tile or a layer,
     hidden layers included);
   - L{ark.maps.areas}: which objects and layers are zones;
-  - L{ark.maps.entries}: where players arriving by C{#entry} appear.
+  - L{ark.maps.entries}: where players arriving by C{#entry} appear;
+  - L{ark.maps.agents}: the agents who live on the map.
 
 What only matters for drawing (images, opacity, layer offsets, the
 C{floorLayer} marker layer) is ignored, except that missing images are
@@ -28,10 +29,12 @@ one line each, naming the layer, object or tileset.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from typing import Callable, List, Mapping, Optional, Union
 
+from ark.maps.agents import NoFiles, readAgents
 from ark.maps.areas import objectZones, tileLayerZones
 from ark.maps.entries import readEntries
 from ark.maps.fields import (
@@ -93,7 +96,7 @@ def loadMap(
     files = MapFiles(path, root, name)
     try:
         return _buildMap(document, name, files.loadTileset, files.imageProblem,
-                         [] if problems is None else problems)
+                         [] if problems is None else problems, files)
     except Invalid as e:
         raise MapError(path, str(e)) from None
 
@@ -105,6 +108,7 @@ def parseMap(
     *,
     checkImage: Optional[Callable[[str, Optional[str]], Optional[str]]] = None,
     problems: Optional[List[str]] = None,
+    files=None,
 ) -> WorldMap:
     """
     Turn a parsed Tiled JSON map into a L{WorldMap}, without touching files.
@@ -121,6 +125,9 @@ def parseMap(
         are not checked.
     @param problems: where to add what is wrong with the map but does not
         stop it from loading, one line each.
+    @param files: reads the agents file and finds the knowledge files the
+        map names, as L{ark.maps.paths.MapFiles} does; by default there
+        are none, and naming any is a problem.
     @return: the map.
     @raise MapError: if the document is not a usable map.
     """
@@ -128,7 +135,8 @@ def parseMap(
         checkImage = lambda image, tileset: None  # noqa: E731
     try:
         return _buildMap(document, name, loadTileset, checkImage,
-                         [] if problems is None else problems)
+                         [] if problems is None else problems,
+                         NoFiles() if files is None else files)
     except Invalid as e:
         raise MapError(name, str(e)) from None
 
@@ -139,6 +147,7 @@ def _buildMap(
     loadTileset: Callable[[str], object],
     checkImage: Callable[[str, Optional[str]], Optional[str]],
     problems: List[str],
+    files,
 ) -> WorldMap:
     """
     Do the work of L{parseMap}.
@@ -151,6 +160,7 @@ def _buildMap(
     @param loadTileset: reads an external tileset; see L{parseMap}.
     @param checkImage: checks an image; see L{parseMap}.
     @param problems: where to add what is wrong but harmless.
+    @param files: reads the files the map's agents name (see L{parseMap}).
     @return: the map.
     @raise Invalid: if the document is not a usable map.
     """
@@ -180,7 +190,7 @@ def _buildMap(
                 zones.extend(objectZones(mapObject, grid, problems))
     blocked = bytes(blocked)
 
-    return WorldMap(
+    worldMap = WorldMap(
         name=name,
         width=grid.columns,
         height=grid.rows,
@@ -191,6 +201,10 @@ def _buildMap(
         zones=tuple(zones),
         properties=properties,
     )
+    # Agents' homes are checked against the map's collisions, so they are
+    # read once the rest of the map is.
+    agents = readAgents(worldMap, layers, grid, files, problems)
+    return dataclasses.replace(worldMap, agents=agents) if agents else worldMap
 
 
 def _checkIsOrthogonalMap(document: Mapping[str, object]) -> None:

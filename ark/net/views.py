@@ -54,19 +54,31 @@ _MV = codec.encodeKey("mv")
 _CHG = codec.encodeKey("chg")
 _ZONES = codec.encodeKey("zones")
 # An avatar's attributes that change, by their key in a patch's C{chg}.
-_CHANGE_KEYS = {"connected": "c", "status": "s"}
+_CHANGE_KEYS = {"connected": "c", "status": "s", "agent": "a"}
+
+
+def describeAgent(avatar: Avatar):
+    """
+    What an entity's description says of it as an agent: C{None} for a
+    player; C{[agentId, role, state, withId]} for an agent.
+    """
+    agent = avatar.agent
+    if agent is None:
+        return None
+    return [agent.spec.agentId, agent.spec.role, agent.state, agent.withId]
 
 
 def describe(avatar: Avatar) -> list:
     """
     The full description of an avatar that a client needs to show it,
     with its last motion to replay it from: C{[id, name, avatar,
-    connected, tick, x, y, bits, facing, userId, status]}.  An array, not a map, because
-    entering entities are a large share of what clients receive.
+    connected, tick, x, y, bits, facing, userId, status, agent]} (see
+    L{describeAgent}).  An array, not a map, because entering entities
+    are a large share of what clients receive.
     """
     tick, kind, bits, x, y, facing = avatar.anchor
     return [avatar.entityId, avatar.name, avatar.avatar, avatar.connected,
-            tick, x, y, bits, facing, avatar.userId, avatar.status]
+            tick, x, y, bits, facing, avatar.userId, avatar.status, describeAgent(avatar)]
 
 
 def describeNow(avatar: Avatar, tick: int) -> list:
@@ -76,7 +88,19 @@ def describeNow(avatar: Avatar, tick: int) -> list:
     """
     body = avatar.body
     return [avatar.entityId, avatar.name, avatar.avatar, avatar.connected,
-            tick, body.x, body.y, avatar.bits, body.facing, avatar.userId, avatar.status]
+            tick, body.x, body.y, avatar.bits, body.facing, avatar.userId, avatar.status,
+            describeAgent(avatar)]
+
+
+def _changed(avatar: Avatar, name: str):
+    """
+    The value of C{avatar}'s changed attribute C{name} in a patch's
+    C{chg}: an agent's is C{[state, withId]}.
+    """
+    if name == "agent":
+        agent = avatar.agent
+        return [agent.state, agent.withId]
+    return getattr(avatar, name)
 
 
 class Viewer:
@@ -533,7 +557,7 @@ class RoomView:
             fields += 1
         if viewer.restated:
             # An avatar described in full in this patch needs no news.
-            changed = [[other.entityId, {_CHANGE_KEYS[name]: getattr(other, name)
+            changed = [[other.entityId, {_CHANGE_KEYS[name]: _changed(other, name)
                                          for name in names}]
                        for other, names in viewer.restated.items() if other not in adds]
             if changed:

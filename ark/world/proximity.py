@@ -213,7 +213,8 @@ class Talk:
         self.pairs: Dict[int, Pair] = {}
         self._talkers: Dict[object, _Talker] = {}
         # The talkers by their turn, and those found unable to talk at
-        # their last turn (others' turns skip them).
+        # their last turn or never able to (bystanders): others' turns
+        # skip them.
         self._turns: List[Dict[object, _Talker]] = [{} for _ in range(TURNS)]
         self._excluded: Set = set()
         self._nextPair = 1
@@ -230,11 +231,19 @@ class Talk:
         talker = self._talkers[avatar] = _Talker(avatar)
         self._turns[avatar.entityId % TURNS][avatar] = talker
 
+    def addBystander(self, avatar) -> None:
+        """
+        Put in the room an avatar that never talks by proximity (an
+        agent): it has no turns, and others' turns pass over it, so it
+        never takes a place among anyone's nearest.
+        """
+        self._excluded.add(avatar)
+
     def remove(self, avatar) -> None:
+        self._excluded.discard(avatar)
         talker = self._talkers.pop(avatar, None)
         if talker is not None:
             del self._turns[avatar.entityId % TURNS][avatar]
-            self._excluded.discard(avatar)
             self._endAll(talker, GONE)
             # Others may still name it among their nearest or those who
             # declined until their next turn; without a talker, it never

@@ -14,6 +14,7 @@ from collections import deque
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ark.world import movement
+from ark.world.agents import IDLE, STATES, Agent, AgentSpec, Pilot, Walkable, facingToward
 from ark.world.grid import Grid
 from ark.world.movement import Body, Obstacles
 from ark.world.proximity import ONLINE, Talk, TalkRules
@@ -72,6 +73,11 @@ class Avatar:
         every private zone).
     @ivar status: what its player told others about talking:
         C{online}, C{away}, C{busy} or C{dnd} (L{ark.world.proximity}).
+    @ivar agent: for an agent's avatar, its L{ark.world.agents.Agent};
+        C{None} for a player's.  An agent has no user id, no seat and no
+        client: it walks by its pilot's steps, is seen like anyone, and
+        takes no part in what players do together (capacity, talking,
+        nearby chat, zones' behaviours).
     """
 
     __slots__ = (
@@ -93,6 +99,7 @@ class Avatar:
         "privacy",
         "dropped",
         "status",
+        "agent",
     )
 
     def __init__(self, entityId: int, name: str, avatar: str, body: Body, cell,
@@ -115,6 +122,7 @@ class Avatar:
         self.privacy: FrozenSet[int] = _PUBLIC
         self.dropped = 0
         self.status = ONLINE
+        self.agent: Optional[Agent] = None
 
 
 class Changes:
@@ -126,7 +134,8 @@ class Changes:
     @ivar moved: avatars with new motions (read them from C{motions}).
     @ivar crossed: avatars now standing in another grid cell.
     @ivar restated: avatars whose C{connected} flag or C{status} changed,
-        with the names of those that did.
+        or agents whose state did (named C{agent}), with the names of
+        those that did.
     @ivar rezoned: avatars now in other zones, with the zones they were in
         at the last drain (or C{()} when they arrived since).
     @ivar acted: avatars whose players pressed the interact key, once each
@@ -153,11 +162,17 @@ class Room:
     """
     The avatars of one map, moved one tick at a time.
 
+    The map's agents (L{ark.world.worldmap.WorldMap.agents}) are in the
+    room from the start, as avatars among the players'.
+
     @param worldMap: the L{ark.world.worldmap.WorldMap} they walk on.
-    @param capacity: how many avatars (connected or held for reconnection)
-        the room takes.
-    @param seed: seeds the choice of spawn points, for repeatable tests.
+    @param capacity: how many players' avatars (connected or held for
+        reconnection) the room takes; agents do not count.
+    @param seed: seeds the choice of spawn points and the agents' rests
+        and strolls, for repeatable tests.
     @param talkRules: the L{TalkRules} pairing players to talk.
+
+    @ivar agents: the agents' avatars, in the map's order.
     """
 
     def __init__(self, worldMap, capacity: int, seed=None, talkRules: TalkRules = TalkRules()):
@@ -177,10 +192,26 @@ class Room:
         self._nextEntityId = 1
         self._random = random.Random(seed)
         self._changes = Changes()
+        self.agents: List[Avatar] = []
+        self._agentsById: Dict[str, Avatar] = {}
+        # Agents draw from their own generator, so that how players arrive
+        # never changes how agents wander, and the other way round.
+        self._agentRandom = random.Random(None if seed is None else "agents:%s" % (seed,))
+        self._walkable = Walkable(self.obstacles)
+        for spec in worldMap.agents:
+            self.addAgent(spec)
+
+    @property
+    def playerCount(self) -> int:
+        """
+        How many players' avatars are in the room (held ones too); agents
+        are not players.
+        """
+        return len(self.avatars) - len(self.agents)
 
     @property
     def isFull(self) -> bool:
-        return len(self.avatars) >= self.capacity
+        return self.playerCount >= self.capacity
 
     def spawnBody(self, entry: str = "start") -> Body:
         """
@@ -219,9 +250,57 @@ class Room:
         self.talk.add(added)
         return added
 
+    def addAgent(self, spec: AgentSpec) -> Avatar:
+        """
+        Put an agent in the room, standing at its home, idle: an avatar
+        without a user, moved by its own L{Pilot}.
+
+        @raise ValueError: when the room has an agent of that id already.
+        """
+        if spec.agentId in self._agentsById:
+            raise ValueError("two agents named %r" % (spec.agentId,))
+        x, y = movement.toUnits(spec.home[0]), movement.toUnits(spec.home[1])
+        body = Body(x, y)
+        entityId = self._nextEntityId
+        self._nextEntityId += 1
+        cell = self.grid.cellAt(x, y)
+        added = Avatar(entityId, spec.name, spec.sprite, body, cell)
+        added.anchor = (self.tick, PLACED, 0, x, y, body.facing)
+        walkable = self._walkable
+        added.agent = Agent(spec, Pilot(walkable.tileAt(x, y), walkable, self._agentRandom))
+        self.avatars[entityId] = added
+        self.agents.append(added)
+        self._agentsById[spec.agentId] = added
+        self.grid.add(added, cell)
+        self._changes.added.append(added)
+        self._rezone(added)
+        # Seen by all, paired with nobody: players' searches for someone
+        # to talk with pass over it.
+        self.talk.addBystander(added)
+        return added
+
+    def agentById(self, agentId: str) -> Optional[Avatar]:
+        """
+        The avatar of the agent called C{agentId} here, or C{None}.
+        """
+        return self._agentsById.get(agentId)
+
     def removeAvatar(self, avatar: Avatar) -> None:
+        """
+        Take C{avatar} out of the room, telling observers.  An agent busy
+        with it goes back to idle.
+        """
         if self.avatars.pop(avatar.entityId, None) is None:
             return
+        if avatar.agent is not None:
+            self.agents.remove(avatar)
+            del self._agentsById[avatar.agent.agentId]
+        else:
+            for agentAvatar in self.agents:
+                if agentAvatar.agent.withId == avatar.entityId:
+                    # Nobody left to listen to: the conversation layer
+                    # starts another if it has more to say.
+                    self.setAgentState(agentAvatar, IDLE)
         self.grid.remove(avatar, avatar.cell)
         self._changes.moved.discard(avatar)
         self._changes.crossed.discard(avatar)
@@ -302,6 +381,8 @@ class Room:
         underruns = 0
         self.tick += 1
         tick = self.tick
+        if self.agents:
+            self._steerAgents()
         obstacles = self.obstacles
         grid = self.grid
         cellSize = grid.cellSize
@@ -353,6 +434,82 @@ class Room:
         self.talk.update(tick)
         return underruns
 
+    def _steerAgents(self) -> None:
+        """
+        Queue each agent's step for this tick, as a client's would be
+        queued: an idle agent's pilot decides it; a busy one stands and
+        turns to face whoever it is with.
+        """
+        avatars = self.avatars
+        for avatar in self.agents:
+            agent = avatar.agent
+            if agent.state != IDLE:
+                partner = avatars.get(agent.withId) if agent.withId is not None else None
+                if partner is not None:
+                    body = avatar.body
+                    facing = facingToward(partner.body.x - body.x, partner.body.y - body.y,
+                                          body.facing)
+                    if facing != body.facing:
+                        self._standStill(avatar, facing)
+                continue
+            bits = agent.pilot.steer(avatar.body)
+            if bits is not None:
+                self.queueSteps(avatar, avatar.lastSeq + 1, (bits,))
+
+    def setAgentState(self, agentAvatar: Avatar, state: str,
+                      withAvatar: Optional[Avatar] = None) -> None:
+        """
+        Say what an agent is doing, and with whom; observers see it in
+        their patches.  Out of L{ark.world.agents.IDLE} the agent stops
+        where it stands and faces C{withAvatar}, turning to keep facing
+        that player as they move; back to idle, it rests a few seconds and
+        wanders again.  If that player leaves the room, the agent is idle
+        again (see L{removeAvatar}).
+
+        @param agentAvatar: an agent's avatar in this room.
+        @param state: one of L{ark.world.agents.STATES}.
+        @param withAvatar: the avatar of the player it is busy with, or
+            C{None} (an idle agent is with nobody).
+        @raise ValueError: for an avatar that is not an agent's, or an
+            unknown state.
+        """
+        agent = agentAvatar.agent
+        if agent is None:
+            raise ValueError("entity %d is not an agent" % (agentAvatar.entityId,))
+        if state not in STATES:
+            raise ValueError("no agent state %r" % (state,))
+        withId = None
+        if state != IDLE and withAvatar is not None:
+            withId = withAvatar.entityId
+        if state == agent.state and withId == agent.withId:
+            return
+        wasBusy = agent.state != IDLE
+        agent.state = state
+        agent.withId = withId
+        self._changes.restated.setdefault(agentAvatar, set()).add("agent")
+        if state != IDLE and not wasBusy:
+            agent.pilot.halt()
+            facing = agentAvatar.body.facing
+            if withAvatar is not None:
+                body = agentAvatar.body
+                facing = facingToward(withAvatar.body.x - body.x, withAvatar.body.y - body.y,
+                                      facing)
+            if agentAvatar.bits or agentAvatar.stalled or facing != agentAvatar.body.facing:
+                self._standStill(agentAvatar, facing)
+            self.forgetWaitingSteps(agentAvatar)
+
+    def _standStill(self, avatar: Avatar, facing: int) -> None:
+        """
+        Stop C{avatar} where it stands, facing C{facing}, and tell
+        observers: a placement, since turning without moving is no step
+        the movement rule knows.
+        """
+        body = avatar.body._replace(facing=facing, state=movement.IDLE)
+        avatar.body = body
+        avatar.bits = 0
+        avatar.stalled = False
+        self._record(avatar, (self.tick, PLACED, 0, body.x, body.y, facing))
+
     def teleport(self, avatar: Avatar, body: Body) -> None:
         """
         Put C{avatar} at C{body} at once, telling observers.
@@ -385,10 +542,23 @@ class Room:
     def _rezone(self, avatar: Avatar, zones=None) -> None:
         if zones is None:
             zones = self.zoneIndex.at(avatar.body.x, avatar.body.y)
-        if zones != avatar.zones:
-            self._changes.rezoned.setdefault(avatar, avatar.zones)
+        if zones == avatar.zones:
+            return
+        if avatar.agent is not None:
+            # Zones' behaviours are for players: an agent's zones are kept
+            # (who is where) but never journaled, so no behaviour hears of
+            # them and no door takes an agent away.  Only who may see it
+            # follows them: a change of privacy is news for observers, as
+            # crossing into another cell is.
             avatar.zones = zones
-            avatar.privacy = self.privacyOf(zones)
+            privacy = self.privacyOf(zones)
+            if privacy != avatar.privacy:
+                avatar.privacy = privacy
+                self._changes.crossed.add(avatar)
+            return
+        self._changes.rezoned.setdefault(avatar, avatar.zones)
+        avatar.zones = zones
+        avatar.privacy = self.privacyOf(zones)
 
     def _record(self, avatar: Avatar, motion: Motion) -> None:
         # Observers replay the avatar from its latest motion.

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence, Tuple
 
+from ark.world.agents import AgentSpec
+
 Point = Tuple[float, float]
 
 # A shape's bounding box in pixels: (left, top, right, bottom).
@@ -151,6 +153,8 @@ class WorldMap:
         C{"start"}, the default entry, which is always there.
     @ivar zones: every zone, in map order.
     @ivar properties: the map's own custom properties.
+    @ivar agents: the agents who live on the map, each with a walkable
+        home (see L{ark.maps.agents}).
     """
 
     name: str
@@ -162,6 +166,7 @@ class WorldMap:
     entries: Mapping[str, Sequence[Point]]
     zones: Tuple[Zone, ...] = ()
     properties: Mapping[str, object] = field(default_factory=dict)
+    agents: Tuple[AgentSpec, ...] = ()
 
     DEFAULT_ENTRY = "start"
 

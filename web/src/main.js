@@ -163,6 +163,9 @@ async function start() {
       signedOut();
     },
     onAvatarClicked: (entity) => {
+      // An agent (entity.agent) has no user to chat with directly; the
+      // conversation with it is still to come, so its click does nothing.
+      if (entity.agent) return;
       if (panel !== null && entity.user !== null && entity.user !== auth.user?.id) {
         panel.openDirect({ id: entity.user, name: entity.name, avatar: entity.avatar });
       }

@@ -5,7 +5,7 @@
 //
 //   maploader.js      the Tiled map and its tilesets, the tilemap drawn
 //   aboutpanel.js     what the map says about itself
-//   avatars.js        the avatars' sprites, labels and animations
+//   avatars.js        the avatars' sprites, labels and animations; agents' tags and bubbles
 //   camera.js         zoom, following the player or framing a zone, sheets
 //   controls.js       keyboard, joystick, autopilot, benchmark walk, act
 //   hud.js            loading, connection banner, place, action, notices
@@ -50,7 +50,8 @@ export class WorldScene extends Phaser.Scene {
   // bench.js's benchOptions, or null; chat: chatclient.js, or null (the
   // benchmark page has none); join: what to ask for in the join (a map);
   // cover: CSS px the chat sheet covers already; the hooks: what the page
-  // does when the sign-in is gone, when another avatar is clicked, and
+  // does when the sign-in is gone, when another avatar is clicked (with
+  // the world's entity: a player, or an agent with entity.agent set), and
   // when the player asks to try a refused join again (with the refusal's
   // code).
   init({ auth, manifest, bench = null, chat = null, cover = 0, join = {}, onSignedOut = () => {},

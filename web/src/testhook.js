@@ -11,6 +11,12 @@
 //                       me: [x, y] (the predicted body), zones (names as
 //                       in Tiled), ack, pending, corrections (prediction.js),
 //                       entities: { id: [x, y] as drawn } } for the others
+//   agents()            null before play is on; else the agents (the
+//                       server's NPCs) among the others, by entity id:
+//                       [{ id (the entity's), agentId, name, role, state
+//                       ("idle", "listening", "thinking", "talking"),
+//                       withId (the entity it is busy with, or null), x, y
+//                       (as drawn, or null if not drawn) }]
 //   steer(points)       walk through [[x, y], ...] with the autopilot
 //   steering()          whether the autopilot is still on its way
 //   pagePointOf(id)     where an entity's avatar (the player's own too) is
@@ -88,6 +94,22 @@ export class TestHook {
       corrections: net.predictor.corrections,
       entities: avatars.positions(),
     };
+  }
+
+  agents() {
+    const { net, avatars } = this.parts;
+    if (!net.ready) return null;
+    const drawn = avatars.positions();
+    const agents = [];
+    for (const entity of net.world.entities.values()) {
+      const agent = entity.agent ?? null;
+      if (agent === null) continue;
+      const [x, y] = drawn[entity.id] ?? [null, null];
+      agents.push({ id: entity.id, agentId: agent.id, name: entity.name, role: agent.role,
+        state: agent.state, withId: agent.withId, x, y });
+    }
+    // In one order, so that two pages' lists compare equal.
+    return agents.sort((a, b) => a.id - b.id);
   }
 
   steer(points) {

@@ -1,19 +1,53 @@
 // What a client knows of the other avatars in its room, kept from the
 // welcome and the patches exactly as docs/protocol.md describes: each
 // entity is its last motion, replayed with the movement rule to any later
-// tick. Nothing here draws; the scene asks where an entity stands.
+// tick. Agents (the server's NPCs) are entities too, moving by the same
+// rule, with what they are and are doing besides. Nothing here draws; the
+// scene asks where an entity stands.
 
 import { IDLE, step } from "./movement.js";
 
 // On the wire, the input bits of a "stood still" motion carry this flag.
 export const STILL_FLAG = 32;
 
+// What an agent (an NPC the server moves like a player) may be doing.
+export const AGENT_STATES = ["idle", "listening", "thinking", "talking"];
+
+// An agent's state as the wire has it, [state, withId] (an entity's
+// twelfth element ends with it; a patch's chg.a is it): { state, withId },
+// or null when it is not one the client understands, so that a garbled or
+// newer value leaves what is known alone rather than half-applied.
+export function parseAgentState(value) {
+  if (!Array.isArray(value)) return null;
+  const [state, withId = null] = value;
+  if (!AGENT_STATES.includes(state)) return null;
+  if (withId !== null && !Number.isInteger(withId)) return null;
+  return { state, withId };
+}
+
+// An entity's twelfth element: null (or absent, from a server older than
+// agents) for a player; [agentId, role, state, withId] for an agent.
+// Returns { id, role, state, withId }, or null for "not an agent": only a
+// text id makes an agent, since without it nothing can address it. A role
+// that is not text is left out, and a state not understood is taken as
+// idle with no one: the agent is still there to be seen and clicked.
+export function parseAgent(value) {
+  if (!Array.isArray(value)) return null;
+  const [id, role, ...state] = value;
+  if (typeof id !== "string" || id === "") return null;
+  return {
+    id,
+    role: typeof role === "string" ? role : "",
+    ...(parseAgentState(state) ?? { state: "idle", withId: null }),
+  };
+}
+
 export class Entity {
   // description: [id, name, avatar, connected, tick, x, y, bits, facing,
-  // user, status]; move: the movement rule (movement.js's step; the tests
-  // count its calls).
+  // user, status, agent]; move: the movement rule (movement.js's step;
+  // the tests count its calls).
   constructor(description, move = step) {
-    const [id, name, avatar, connected, tick, x, y, bits, facing, user, status] = description;
+    const [id, name, avatar, connected, tick, x, y, bits, facing, user, status, agent] = description;
     this.id = id;
     this.name = name;
     this.avatar = avatar;
@@ -24,6 +58,8 @@ export class Entity {
     // "online", "away", "busy" or "dnd"; a server older than statuses
     // sends none.
     this.status = status ?? "online";
+    // An agent's { id, role, state, withId } (parseAgent); null for a player.
+    this.agent = parseAgent(agent);
     this.move = move;
     this.settle(tick, { x, y, facing, state: IDLE }, bits);
   }
@@ -137,6 +173,12 @@ export class World {
       if (entity === undefined) continue;
       if ("c" in fields) entity.connected = fields.c;
       if ("s" in fields) entity.status = fields.s;
+      // Only an agent has a state to change; a player is not made one by
+      // a patch, and a value not understood keeps the state known.
+      if ("a" in fields && entity.agent !== null) {
+        const changed = parseAgentState(fields.a);
+        if (changed !== null) entity.agent = { ...entity.agent, ...changed };
+      }
     }
     this.tick = patch.tick;
     return { added, removed };

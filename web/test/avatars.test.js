@@ -3,7 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { Avatars, CLICK_SLOP, STATUS_MARKS, animationKey, avatarAnimations } from "../src/avatars.js";
+import {
+  AGENT_BADGE, AGENT_BUBBLES, AGENT_NAME_COLOR, Avatars, CLICK_SLOP, ROLE_MAX, STATUS_MARKS, THINKING_TICKS,
+  agentBubble, agentTagText, animationKey, avatarAnimations,
+} from "../src/avatars.js";
 import { AVATAR_DEPTH } from "../src/maploader.js";
 import { FACING_LEFT, Obstacles, RIGHT, WALK } from "../src/movement.js";
 import { World } from "../src/world.js";
@@ -29,9 +32,10 @@ class FakeObject {
   setDepth(depth) { this.depth = depth; return this; }
   setAlpha(alpha) { this.alpha = alpha; return this; }
   setInteractive(options) { this.interactive = options; return this; }
-  setText(text) { this.text = text; return this; }
+  setText(text) { this.text = text; this.texts = (this.texts ?? 0) + 1; return this; }
   setColor(color) { this.color = color; return this; }
   setVisible(visible) { this.visible = visible; return this; }
+  setBackgroundColor(color) { this.background = color; return this; }
   play(key) { this.anims.currentAnim = { key }; this.played = (this.played ?? 0) + 1; return this; }
   on(name, callback) { this.handlers.set(name, [...(this.handlers.get(name) ?? []), callback]); return this; }
   emit(name, ...args) { for (const callback of this.handlers.get(name) ?? []) callback(...args); }
@@ -46,7 +50,13 @@ function fakeScene() {
     animations,
     add: {
       sprite: (x, y, texture) => { const sprite = new FakeObject("sprite", texture); made.push(sprite); return sprite; },
-      text: (x, y, text) => { const label = new FakeObject("text"); label.text = text; made.push(label); return label; },
+      text: (x, y, text, style) => {
+        const label = new FakeObject("text");
+        label.text = text;
+        label.style = style;
+        made.push(label);
+        return label;
+      },
     },
     anims: {
       exists: (key) => animations.has(key),
@@ -176,4 +186,115 @@ test("away, busy and do-not-disturb players have a mark after their name; online
   assert.equal(cy.mark.visible, false);
   avatars.remove(3);
   assert.equal(cy.mark.destroyed, true, "the mark goes with its avatar");
+});
+
+test("what an agent's tag and bubble say", () => {
+  const agent = (state, role = "the guide") => ({ id: "scout", role, state, withId: 7 });
+  assert.equal(agentTagText(agent("idle")), `${AGENT_BADGE} the guide`);
+  assert.equal(agentTagText(agent("idle", "")), AGENT_BADGE, "the badge alone marks an agent without a role");
+  const long = agentTagText(agent("idle", "x".repeat(40)));
+  assert.equal(long, `${AGENT_BADGE} ${"x".repeat(ROLE_MAX - 1)}…`);
+  assert.equal(agentBubble(agent("idle"), "Ada", 0), null);
+  assert.equal(agentBubble(agent("dancing"), "Ada", 0), null);
+  assert.deepEqual(agentBubble(agent("talking"), "Ada", 0), { text: "talking with Ada", ...AGENT_BUBBLES.talking });
+  assert.equal(agentBubble(agent("talking"), "you", 0).text, "talking with you");
+  assert.equal(agentBubble(agent("talking"), null, 0).text, "talking");
+  assert.deepEqual(agentBubble(agent("listening"), "Ada", 0), { text: "listening to Ada", ...AGENT_BUBBLES.listening });
+  assert.equal(agentBubble(agent("listening"), null, 0).text, "listening");
+  // Thinking: dots that grow every THINKING_TICKS ticks, then start again.
+  const dots = [0, THINKING_TICKS, 2 * THINKING_TICKS, 3 * THINKING_TICKS, THINKING_TICKS - 0.5]
+    .map((tick) => agentBubble(agent("thinking"), "Ada", tick).text.trim());
+  assert.deepEqual(dots, ["•", "••", "•••", "•", "•"]);
+  assert.equal(agentBubble(agent("thinking"), null, 0).background, AGENT_BUBBLES.thinking.background);
+});
+
+test("an agent is drawn with a gold name, its tag under it, no status mark, and a bubble while busy", () => {
+  const obstacles = new Obstacles(() => false, 32, 32);
+  const world = new World(obstacles);
+  world.welcome({ id: 1, tick: 100, entities: [
+    [2, "Bob", "owl", true, 100, 9600, 9600, 0, 0, 20, "busy"],
+    [5, "Scout", "owl", true, 100, 6000, 6000, 0, 0, null, "busy", ["scout", "the guide", "idle", null]],
+  ] });
+  const scene = fakeScene();
+  const clicked = [];
+  const avatars = new Avatars({ scene, manifest: MANIFEST, onClicked: (e) => clicked.push(e.id) });
+  avatars.setSelf(1, "Ada", "fox");
+  for (const known of world.entities.values()) avatars.add(known);
+  avatars.drawOthers(world, 100, obstacles);
+  const bob = avatars.others.get(2);
+  const scout = avatars.others.get(5);
+  assert.equal(bob.tag, undefined, "a player has no tag");
+  assert.equal(bob.label.color, undefined, "nor a changed name");
+  assert.equal(bob.mark.text, STATUS_MARKS.busy.text);
+  assert.equal(scout.label.text, "Scout", "the name is the agent's own");
+  assert.equal(scout.label.color, AGENT_NAME_COLOR);
+  assert.equal(scout.mark, undefined, "a status mark is a player's");
+  assert.equal(scout.tag.text, `${AGENT_BADGE} the guide`);
+  assert.equal(scout.tag.visible, true);
+  assert.equal(scout.bubble, undefined, "an idle agent has no bubble");
+  // Bottom up over the head: the tag, then the name.
+  const top = 100 - 48 + 4;
+  assert.deepEqual([scout.tag.x, scout.tag.y], [100, top]);
+  assert.ok(scout.label.y < top, "the name above the tag");
+  assert.equal(scout.tag.depth, AVATAR_DEPTH * 2);
+
+  world.applyPatch({ tick: 103, chg: [[5, { a: ["thinking", 1] }]] });
+  const phase = 6 * THINKING_TICKS;
+  avatars.drawOthers(world, phase, obstacles);
+  assert.equal(scout.bubble.text.trim(), "•");
+  assert.equal(scout.bubble.background, AGENT_BUBBLES.thinking.background);
+  assert.ok(scout.bubble.y < scout.label.y, "the bubble above the name");
+  // Frames within the same phase change nothing; the next phase one text.
+  for (let tick = phase; tick < phase + THINKING_TICKS; tick += 0.3) avatars.drawOthers(world, tick, obstacles);
+  assert.equal(scout.bubble.texts, 1);
+  assert.equal(scout.tag.texts, 1);
+  avatars.drawOthers(world, phase + THINKING_TICKS, obstacles);
+  assert.equal(scout.bubble.text.trim(), "••");
+  assert.equal(scout.bubble.texts, 2);
+
+  world.applyPatch({ tick: 200, chg: [[5, { a: ["talking", 1] }]] });
+  avatars.drawOthers(world, 200, obstacles);
+  assert.equal(scout.bubble.text, "talking with you");
+  assert.equal(scout.bubble.background, AGENT_BUBBLES.talking.background);
+  world.applyPatch({ tick: 201, chg: [[5, { a: ["listening", 2] }]] });
+  avatars.drawOthers(world, 201, obstacles);
+  assert.equal(scout.bubble.text, "listening to Bob");
+  world.applyPatch({ tick: 202, chg: [[5, { a: ["talking", 99] }]] });
+  avatars.drawOthers(world, 202, obstacles);
+  assert.equal(scout.bubble.text, "talking", "someone out of view is not named");
+  world.applyPatch({ tick: 203, chg: [[5, { a: ["idle", null] }]] });
+  avatars.drawOthers(world, 203, obstacles);
+  assert.equal(scout.bubble.visible, false);
+  assert.equal(scout.mark, undefined, "still no status mark");
+
+  // The tag and the bubble are the agent's, to click as its name is.
+  scout.tag.emit("pointerup", { getDistance: () => 1 });
+  scout.bubble.emit("pointerup", { getDistance: () => 1 });
+  scout.emit("pointerup", { getDistance: () => 1 });
+  assert.deepEqual(clicked, [5, 5, 5]);
+  const { tag, bubble } = scout;
+  avatars.remove(5);
+  assert.equal(tag.destroyed && bubble.destroyed, true, "they go with the agent");
+});
+
+test("the texts over an avatar are sharp at zoom 4 and readable at zoom 1", () => {
+  const scene = fakeScene();
+  const avatars = new Avatars({ scene, manifest: MANIFEST });
+  const world = new World(new Obstacles(() => false, 32, 32));
+  world.welcome({ id: 1, tick: 0, entities: [
+    [5, "Scout", "owl", true, 0, 6000, 6000, 0, 0, null, "online", ["scout", "the guide", "thinking", null]],
+  ] });
+  avatars.add(world.entities.get(5));
+  avatars.drawOthers(world, 0, world.obstacles);
+  const scout = avatars.others.get(5);
+  for (const text of [scout.label, scout.tag, scout.bubble]) {
+    assert.ok(text.style.resolution >= 4);
+    assert.ok(parseInt(text.style.fontSize, 10) >= 9);
+  }
+  // Drawn as a player again (should an id ever change hands), it loses
+  // the agent's look, and its name goes back down over the head.
+  avatars.showAgent(scout, null, null, 0);
+  avatars.place(scout, 6000, 6000, 0, 0, true);
+  assert.deepEqual([scout.label.color, scout.tag.visible, scout.bubble.visible], ["#ffffff", false, false]);
+  assert.equal(scout.label.y, 100 - 48 + 4);
 });

@@ -18,10 +18,15 @@ function parts() {
       ready: true, selfId: 1, user: 11, mapName: "town.tmj",
       predictor: { body: { x: 6000, y: 3000 }, ackSeq: 41, pending: [[42, 2]], corrections: 3 },
       status: { state: "connected", resumed: false },
+      world: { entities: new Map([
+        [5, { id: 5, name: "Scout", agent: { id: "scout", role: "the guide", state: "talking", withId: 1 } }],
+        [2, { id: 2, name: "Bob", agent: null }],
+        [4, { id: 4, name: "Sage", agent: { id: "sage", role: "the adviser", state: "idle", withId: null } }],
+      ]) },
     },
     hud: { zoneNames: ["square", "fountain"] },
     avatars: {
-      positions: () => ({ 2: [12000, 4800] }),
+      positions: () => ({ 2: [12000, 4800], 5: [600, 900] }),
       spriteOf: (id) => ({ 1: self, 2: bob })[id] ?? null,
     },
     controls: { steer: (points) => steered.push(points), steering: true },
@@ -53,7 +58,7 @@ test("the snapshot: the player's prediction, the zones, the others as drawn; nul
   assert.equal(hook.ready(), true);
   assert.deepEqual(hook.snapshot(), {
     selfId: 1, user: 11, map: "town.tmj", me: [6000, 3000], zones: ["square", "fountain"],
-    ack: 41, pending: 1, corrections: 3, entities: { 2: [12000, 4800] },
+    ack: 41, pending: 1, corrections: 3, entities: { 2: [12000, 4800], 5: [600, 900] },
   });
   given.net.ready = false;
   assert.equal(hook.snapshot(), null);
@@ -115,4 +120,15 @@ test("talking: the conversations and their stats as the page's Talk has them, nu
   given.talk = { snapshot: () => snapshot, stats: async () => stats };
   assert.deepEqual(hook.talk(), snapshot);
   assert.deepEqual(await hook.talkStats(), stats);
+});
+
+test("the agents among the others, in entity order, where drawn; null until play is on", () => {
+  const given = parts();
+  const hook = new TestHook(given);
+  assert.deepEqual(hook.agents(), [
+    { id: 4, agentId: "sage", name: "Sage", role: "the adviser", state: "idle", withId: null, x: null, y: null },
+    { id: 5, agentId: "scout", name: "Scout", role: "the guide", state: "talking", withId: 1, x: 600, y: 900 },
+  ]);
+  given.net.ready = false;
+  assert.equal(hook.agents(), null);
 });

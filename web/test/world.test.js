@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 import { positionAt } from "../src/clock.js";
 import { DOWN, LEFT, Obstacles, RIGHT, RUN, UP, step } from "../src/movement.js";
-import { Entity, STILL_FLAG, World } from "../src/world.js";
+import { Entity, STILL_FLAG, World, parseAgentState } from "../src/world.js";
 
 const vectorsPath = fileURLToPath(new URL("../../tests/vectors/patches.json", import.meta.url));
 const vectors = JSON.parse(readFileSync(vectorsPath, "utf8"));
@@ -153,4 +153,66 @@ test("a player's status: from the description (online when a server sends none),
   assert.equal(world.entities.get(2).connected, true);
   assert.equal(world.entities.get(3).status, "online");
   assert.equal(world.entities.get(3).connected, false);
+});
+
+test("an agent's description: [agentId, role, state, withId] as the twelfth element; a player's is null or absent", () => {
+  const world = new World(obstaclesFromRows(["...."], 32));
+  world.welcome({ id: 1, tick: 10, entities: [
+    [2, "Scout", "explorer", true, 10, 60, 60, 0, 0, null, "online", ["scout", "the guide", "talking", 1]],
+    [3, "Bob", "owl", true, 10, 60, 60, 0, 0, 30, "online", null],
+    [4, "Cy", "fox", true, 10, 60, 60, 0, 0, 40, "busy"],
+  ] });
+  assert.deepEqual(world.entities.get(2).agent, { id: "scout", role: "the guide", state: "talking", withId: 1 });
+  assert.equal(world.entities.get(2).user, null);
+  assert.equal(world.entities.get(3).agent, null);
+  assert.equal(world.entities.get(4).agent, null);
+  world.applyPatch({ tick: 12, add: [[5, "Sage", "wizard", true, 11, 0, 0, 0, 0, null, "online", ["sage", "the adviser", "idle", null]]] });
+  assert.deepEqual(world.entities.get(5).agent, { id: "sage", role: "the adviser", state: "idle", withId: null });
+});
+
+test("a malformed agent description is no agent, or an idle one when only its state is not understood", () => {
+  const agentOf = (value) => new Entity([2, "X", "fox", true, 0, 0, 0, 0, 0, null, "online", value]).agent;
+  // Without a text id there is nothing to address: not an agent.
+  for (const value of [undefined, 0, "scout", {}, [], [7, "the guide", "idle", null], ["", "r", "idle", null],
+    [null, "r", "idle", null]]) {
+    assert.equal(agentOf(value), null, JSON.stringify(value));
+  }
+  // A role that is not text is left out.
+  assert.deepEqual(agentOf(["scout", 5, "thinking", null]), { id: "scout", role: "", state: "thinking", withId: null });
+  // A state or partner not understood: idle, with no one.
+  const idle = { id: "scout", role: "r", state: "idle", withId: null };
+  for (const rest of [[], ["dancing", 3], ["talking", "Ada"], ["talking", 1.5], [null, null]]) {
+    assert.deepEqual(agentOf(["scout", "r", ...rest]), idle, JSON.stringify(rest));
+  }
+  // A partner left out is no one.
+  assert.deepEqual(agentOf(["scout", "r", "thinking"]), { ...idle, state: "thinking" });
+});
+
+test("chg.a changes an agent's state and partner; a malformed one, or one for a player, changes nothing", () => {
+  const world = new World(obstaclesFromRows(["...."], 32));
+  world.welcome({ id: 1, tick: 10, entities: [
+    [2, "Scout", "explorer", true, 10, 60, 60, 0, 0, null, "online", ["scout", "the guide", "idle", null]],
+    [3, "Bob", "owl", true, 10, 60, 60, 0, 0, 30, "online"],
+  ] });
+  world.applyPatch({ tick: 11, chg: [[2, { a: ["listening", 3] }], [3, { a: ["thinking", 2] }], [9, { a: ["idle", null] }]] });
+  assert.deepEqual(world.entities.get(2).agent, { id: "scout", role: "the guide", state: "listening", withId: 3 });
+  assert.equal(world.entities.get(3).agent, null, "a patch does not make a player an agent");
+  for (const bad of [null, "thinking", [], ["sleeping", 3], ["talking", "3"], { state: "idle" }]) {
+    world.applyPatch({ tick: 12, chg: [[2, { a: bad }]] });
+    assert.deepEqual(world.entities.get(2).agent, { id: "scout", role: "the guide", state: "listening", withId: 3 },
+      JSON.stringify(bad));
+  }
+  // With other fields in the same entry, and back to idle with no one.
+  world.applyPatch({ tick: 13, chg: [[2, { c: true, a: ["thinking", 3] }]] });
+  assert.equal(world.entities.get(2).agent.state, "thinking");
+  world.applyPatch({ tick: 14, chg: [[2, { a: ["idle", null] }]] });
+  assert.deepEqual(world.entities.get(2).agent, { id: "scout", role: "the guide", state: "idle", withId: null });
+  assert.deepEqual(parseAgentState(["talking"]), { state: "talking", withId: null });
+  assert.equal(parseAgentState(["talking", 3, "more"]).withId, 3, "later elements, from a newer server, are ignored");
+});
+
+test("agents move by the movement rule like any avatar", () => {
+  const obstacles = obstaclesFromRows(["......", "......"], 32);
+  const agent = new Entity([2, "Scout", "explorer", true, 10, 960, 960, RIGHT, 2, null, "online", ["scout", "the guide", "idle", null]]);
+  assert.equal(agent.bodyAt(14, obstacles).x, 960 + 4 * 160);
 });
