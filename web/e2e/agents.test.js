@@ -5,18 +5,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
-import { artifacts, inWorld, serverAndBrowser, settled } from "./support.js";
+import { artifacts, inWorld, serverAndBrowser, settled, signInAsGuest } from "./support.js";
 
 const world = serverAndBrowser(["--sign-in-limit", "100"]);
 
 async function guest(name) {
-  const context = await world.browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const page = await context.newPage();
-  page.on("pageerror", (error) => { throw error; });
-  await page.goto(world.base + "/");
-  await page.waitForSelector("#profile:not([hidden])");
-  await page.fill("#profile-name", name);
-  await page.click("#profile-guest");
+  const page = await signInAsGuest(world, name);
   await inWorld(page);
   await settled(page);
   return page;

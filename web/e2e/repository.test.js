@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { artifacts, inWorld, serverAndBrowser, settled, snapshot, walkTo } from "./support.js";
+import { artifacts, inWorld, serverAndBrowser, settled, signInAsGuest, snapshot, walkTo } from "./support.js";
 
 const repository = fileURLToPath(new URL("../../tests/maps/repo", import.meta.url));
 const world = serverAndBrowser(["--maps-dir", repository, "--map", "floor1/lobby.tmj",
@@ -33,16 +33,7 @@ const TALL_TOP = [24, 200, 88];
 const TALL_BOTTOM = [16, 72, 40];
 const SIGN = [200, 24, 160];
 
-async function guest(name, { path = "/" } = {}) {
-  const context = await world.browser.newContext({ viewport: VIEWPORT });
-  const page = await context.newPage();
-  page.on("pageerror", (error) => { throw error; });
-  await page.goto(world.base + path);
-  await page.waitForSelector("#profile:not([hidden])");
-  await page.fill("#profile-name", name);
-  await page.click("#profile-guest");
-  return page;
-}
+const guest = (name, { path = "/" } = {}) => signInAsGuest(world, name, { path, viewport: VIEWPORT });
 
 // In the world, with the chat put away so that the whole game shows.
 async function inLobby(name) {

@@ -71,6 +71,20 @@ export async function coloursDrawn(page) {
   }, png.toString("base64"));
 }
 
+// A new guest of `world` (serverAndBrowser's) in a fresh browser context:
+// the page at `path`, signed in as a guest called `name` (not yet waited
+// into the world: a map that fails to load never gets there).
+export async function signInAsGuest(world, name, { path = "/", viewport = { width: 1280, height: 720 }, device = {} } = {}) {
+  const context = await world.browser.newContext({ viewport, ...device });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => { throw error; });
+  await page.goto(world.base + path);
+  await page.waitForSelector("#profile:not([hidden])");
+  await page.fill("#profile-name", name);
+  await page.click("#profile-guest");
+  return page;
+}
+
 // Where the page has everyone: the test hook's snapshot (web/src/testhook.js,
 // docs/client.md), null until the world is drawn.
 export const snapshot = (page) => page.evaluate(() => window.arkTest?.snapshot() ?? null);

@@ -5,20 +5,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
-import { artifacts, coloursDrawn, inWorld, serverAndBrowser, settled, snapshot, walkTo } from "./support.js";
+import { artifacts, coloursDrawn, inWorld, serverAndBrowser, settled, signInAsGuest, snapshot, walkTo } from "./support.js";
 
 // Every player signs in from 127.0.0.1: more than the default ten
 // sign-ins a minute one address may make.
 const world = serverAndBrowser(["--sign-in-limit", "100"]);
 
 async function player(name, viewport = { width: 1280, height: 720 }, device = {}) {
-  const context = await world.browser.newContext({ viewport, ...device });
-  const page = await context.newPage();
-  page.on("pageerror", (error) => { throw error; });
-  await page.goto(world.base + "/");
-  await page.waitForSelector("#profile:not([hidden])");
-  await page.fill("#profile-name", name);
-  await page.click("#profile-guest");
+  const page = await signInAsGuest(world, name, { viewport, device });
   await inWorld(page);
   return page;
 }
