@@ -126,6 +126,11 @@ class RoomManager:
         self._placeWrites = defer.DeferredLock()
         self._placesDueAt = clock.seconds() + PLACE_SAVE_SECONDS
         self._stopped = False
+        # A map's agents live in its first room whether or not anyone has
+        # come yet: they are there (and listed) before the first player.
+        for mapName in sorted(maps):
+            if maps[mapName].agents:
+                self._roomWithSeat(mapName)
 
     # -- rooms -------------------------------------------------------------
 

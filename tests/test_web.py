@@ -257,3 +257,40 @@ class RepositoryTests(SynchronousTestCase):
         request, body = render(self.site, b"/api/maps/floor1")
         self.assertEqual(request.responseCode, 404)
         self.assertEqual(json.loads(body)["error"], "unknown_map")
+
+
+class AgentsAPITests(SynchronousTestCase):
+    """
+    C{GET /api/agents}: the agents of the world, where they stand and what
+    they do, for bots and integrations.
+    """
+
+    def test_agentsAreListedBeforeAnyoneComes(self):
+        """
+        A map's agents are in the world from the start: listed with their
+        map, room, place in pixels and state before the first player joins,
+        and their state follows a conversation.
+        """
+        from ark.world.agents import LISTENING
+        from tests.support import openMap
+        from tests.test_agents import HOME, SCOUT, agentsMap
+
+        harness = Harness({"agents.tmj": agentsMap(SCOUT), "open.tmj": openMap(10, 10)},
+                          defaultMap="open.tmj")
+        site = makeSite(self.mktemp(), self.mktemp(), None, harness.rooms, harness.authority,
+                        SignInLimit(harness.clock))
+        request, body = render(site, b"/api/agents")
+        self.assertEqual(request.responseHeaders.getRawHeaders(b"content-type"),
+                         [b"application/json"])
+        self.assertEqual(json.loads(body), {"agents": [
+            {"id": "scout", "name": "Scout", "role": "the guide", "map": "agents.tmj",
+             "room": "agents.tmj", "x": HOME[0], "y": HOME[1], "state": "idle"},
+        ]})
+        client = harness.connect()
+        client.join("Ada", map="agents.tmj")
+        room = client.session.seat.room
+        room.setAgentState(room.agentById("scout"), LISTENING, client.session.seat.avatar)
+        [agent] = json.loads(render(site, b"/api/agents")[1])["agents"]
+        self.assertEqual(agent["state"], "listening")
+        request, body = render(site, b"/api/agents", method=b"POST")
+        self.assertEqual(request.responseCode, 405)

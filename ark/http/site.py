@@ -18,6 +18,7 @@ from twisted.web import resource, server, static
 # the site exposes them whatever else has been imported yet.
 from ark import metrics  # noqa: F401
 from ark.http.api import SignInLimit, authAPI, chatAPI
+from ark.world.movement import UNITS_PER_PIXEL
 
 _CONTENT_TYPES = {
     ".tmj": "application/json",
@@ -157,6 +158,7 @@ class API(resource.Resource):
     def __init__(self, rooms, authority, signInLimit, chat):
         resource.Resource.__init__(self)
         self.putChild(b"rooms", JSONResource(lambda: describeRooms(rooms)))
+        self.putChild(b"agents", JSONResource(lambda: describeAgents(rooms)))
         self.putChild(b"maps", MapsAPI(rooms.maps))
         self.putChild(b"auth", authAPI(authority, signInLimit,
                                        chat.greet if chat is not None else None))
@@ -247,6 +249,30 @@ def describeRooms(rooms) -> dict:
                 "capacity": view.room.capacity,
             }
             for view in rooms.views()
+        ]
+    }
+
+
+def describeAgents(rooms) -> dict:
+    """
+    The agents living in the rooms open now, for C{GET /api/agents}: where
+    each stands (in pixels) and what it is doing.  An overflow shard has
+    agents of its own, listed with its room.
+    """
+    return {
+        "agents": [
+            {
+                "id": agent.agent.agentId,
+                "name": agent.name,
+                "role": agent.agent.spec.role,
+                "map": view.room.worldMap.name,
+                "room": rooms.roomName(view),
+                "x": agent.body.x / UNITS_PER_PIXEL,
+                "y": agent.body.y / UNITS_PER_PIXEL,
+                "state": agent.agent.state,
+            }
+            for view in rooms.views()
+            for agent in view.room.agents
         ]
     }
 
