@@ -26,6 +26,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { chromium } from "../web/node_modules/playwright-core/index.mjs";
+import { sineWave } from "../web/e2e/sinewave.js";
 
 const { values } = parseArgs({
   options: {
@@ -49,26 +50,10 @@ const BOB_FROM = ANN_AT + 10;
 const BOB_TO = ANN_AT + 1;
 const centre = (column, row) => [(column + 0.5) * TILE * UNITS, (row + 0.5) * TILE * UNITS];
 
-// A 440 Hz tone for the fake microphone: 48 kHz, mono, 16-bit, 3 s.
+// A 440 Hz tone for the fake microphone: 48 kHz, 3 s (a whole number of
+// periods, so its loop has no seam).
 function tone(path) {
-  const rate = 48000;
-  const samples = rate * 3;
-  const wav = Buffer.alloc(44 + samples * 2);
-  wav.write("RIFF", 0);
-  wav.writeUInt32LE(36 + samples * 2, 4);
-  wav.write("WAVE", 8);
-  wav.write("fmt ", 12);
-  wav.writeUInt32LE(16, 16);
-  wav.writeUInt16LE(1, 20);
-  wav.writeUInt16LE(1, 22);
-  wav.writeUInt32LE(rate, 24);
-  wav.writeUInt32LE(rate * 2, 28);
-  wav.writeUInt16LE(2, 32);
-  wav.writeUInt16LE(16, 34);
-  wav.write("data", 36);
-  wav.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) wav.writeInt16LE(Math.round(16000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
-  writeFileSync(path, wav);
+  writeFileSync(path, sineWave({ hz: 440, seconds: 3, rate: 48000, amplitude: 16000 / 32767 }));
 }
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

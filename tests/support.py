@@ -160,6 +160,12 @@ class FakeClient:
     def errors(self):
         return [m["code"] for m in self.messages("error")]
 
+    def effects(self):
+        """
+        The zone effects received, without their message type.
+        """
+        return [{k: v for k, v in m.items() if k != "t"} for m in self.messages("effect")]
+
     def clear(self):
         del self.frames[:]
 

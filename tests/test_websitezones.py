@@ -281,13 +281,13 @@ class InTheWorldTests(SynchronousTestCase):
         self.client.clear()
         seat.room.teleport(seat.avatar, Body(px * UNITS, 176 * UNITS))
         self.harness.run(3)
-        return [{k: v for k, v in m.items() if k != "t"} for m in self.client.messages("effect")]
+        return self.client.effects()
 
     def act(self):
         self.client.clear()
         self.client.sendMessage({"t": "act"})
         self.harness.run(1)
-        return [{k: v for k, v in m.items() if k != "t"} for m in self.client.messages("effect")]
+        return self.client.effects()
 
     def test_kiosk(self):
         self.assertEqual(self.at(140), [

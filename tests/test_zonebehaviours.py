@@ -123,13 +123,13 @@ class EffectTests(SynchronousTestCase):
             self.seq += 3
             self.harness.run(3)
         self.harness.run(3)
-        return [{k: v for k, v in m.items() if k != "t"} for m in self.client.messages("effect")]
+        return self.client.effects()
 
     def act(self):
         self.client.clear()
         self.client.sendMessage({"t": "act"})
         self.harness.run(1)
-        return [{k: v for k, v in m.items() if k != "t"} for m in self.client.messages("effect")]
+        return self.client.effects()
 
     def zonesReported(self):
         return [p["zones"] for p in self.client.messages("p") if "zones" in p]
@@ -327,7 +327,7 @@ class ResumeTests(SynchronousTestCase):
         again.join("ada", token=token)
         harness.run(3)
         self.assertEqual(
-            [{k: v for k, v in m.items() if k != "t"} for m in again.messages("effect")],
+            again.effects(),
             [{"zone": 0, "effect": "jitsi.open", "room": PREFIX + "-team-room-1",
               "title": "Team Room #1", "domain": "meet.jit.si"}])
         kinds = [m["t"] for m in again.messages()]

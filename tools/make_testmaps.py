@@ -306,13 +306,20 @@ def mapDocument(size, layers, tilesets, properties, nextLayer, nextObject):
     }
 
 
+def walledFloor(size):
+    """
+    A room's two bottom layers: floor everywhere, and walls around it.
+    """
+    walls = grid(size)
+    paint(walls, size, border(size), gid("wall"))
+    return grid(size, gid("floor")), walls
+
+
 def lobby():
     size = LOBBY["size"]
     ids = Layers()
 
-    floor = grid(size, gid("floor"))
-    walls = grid(size)
-    paint(walls, size, border(size), gid("wall"))
+    floor, walls = walledFloor(size)
     marks = grid(size)
     arrows = LOBBY["arrows"]
     for name, flags in (("plain", 0), ("flipped-h", FLIP_H), ("flipped-v", FLIP_V),
@@ -376,9 +383,7 @@ def lobby():
 def hall():
     size = HALL["size"]
     ids = Layers()
-    floor = grid(size, gid("floor"))
-    walls = grid(size)
-    paint(walls, size, border(size), gid("wall"))
+    floor, walls = walledFloor(size)
     start = grid(size)
     paint(start, size, [HALL["start"]], gid("floor"))
     layers = [

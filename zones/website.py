@@ -12,11 +12,10 @@ from twisted.plugin import IPlugin
 from zope.interface import implementer
 
 from ark.interfaces import IZoneBehaviour
-from zones.builtin import panelWidth
+from zones.builtin import ON_ACTION, panelWidth
 from zones.urls import describe, mapAddress
 
 ON_ENTER = "onenter"
-ON_ACTION = "onaction"
 ON_ICON = "onicon"
 TRIGGERS = (ON_ENTER, ON_ACTION, ON_ICON)
 
@@ -50,8 +49,51 @@ def _byAction(zone) -> bool:
     return trigger(zone) in (ON_ACTION, ON_ICON)
 
 
+class _PageBehaviour:
+    """
+    What C{openWebsite} and C{openTab} share: the page a property names,
+    opened on entering, or offered and opened when the player acts
+    (L{trigger}), and taken back on leaving.  Subclasses say which
+    property, what the action button and the prompt say, and what opening
+    and leaving send.
+    """
+
+    source: str
+    actionLabel: str
+
+    def _url(self, player, zone) -> Optional[str]:
+        return mapAddress(player.mapName, zone.properties.get(self.source))
+
+    def offer(self, zone):
+        if zone.properties.get(self.source) and _byAction(zone):
+            return self.actionLabel
+        return None
+
+    def _open(self, player, zone):
+        url = self._url(player, zone)
+        return [] if url is None else [self.opened(url, zone)]
+
+    def entered(self, player, zone):
+        url = self._url(player, zone)
+        if url is None:
+            return []
+        mode = trigger(zone)
+        if mode == ON_ENTER:
+            return self._open(player, zone)
+        if mode == ON_ACTION:
+            message = zone.properties.get("openWebsiteTriggerMessage")
+            return [{"effect": "prompt", "text": str(message or self.prompt(url))}]
+        return []
+
+    def left(self, player, zone):
+        return [dict(self.closed)] if self._url(player, zone) is not None else []
+
+    def acted(self, player, zone):
+        return self._open(player, zone) if _byAction(zone) else []
+
+
 @implementer(IPlugin, IZoneBehaviour)
-class Website:
+class Website(_PageBehaviour):
     """
     C{openWebsite}: a page (an http(s) address, or a file relative to the
     map) in a panel beside the game.  It opens on entering
@@ -63,6 +105,9 @@ class Website:
     """
 
     name = "website"
+    source = "openWebsite"
+    actionLabel = "Open website"
+    closed = {"effect": "website.close"}
     properties = ("openWebsite", "openWebsiteTrigger", "openWebsiteTriggerMessage",
                   "openWebsiteWidth", "openWebsitePolicy", "openWebsiteClosable",
                   "openWebsiteAllowApi", "openWebsitePosition")
@@ -105,18 +150,10 @@ class Website:
             problems.append("openWebsitePosition is ignored: ark shows one website at a time")
         return problems
 
-    def _url(self, player, zone) -> Optional[str]:
-        return mapAddress(player.mapName, zone.properties.get("openWebsite"))
+    def prompt(self, url):
+        return "Press E to open the website"
 
-    def offer(self, zone):
-        if zone.properties.get("openWebsite") and _byAction(zone):
-            return "Open website"
-        return None
-
-    def _open(self, player, zone):
-        url = self._url(player, zone)
-        if url is None:
-            return []
+    def opened(self, url, zone):
         properties = zone.properties
         effect = {"effect": "website.open", "url": url,
                   "closable": properties.get("openWebsiteClosable") is not False}
@@ -126,28 +163,11 @@ class Website:
         policy = properties.get("openWebsitePolicy")
         if isinstance(policy, str) and policy.strip() and len(policy) <= MAX_POLICY_LENGTH:
             effect["policy"] = policy.strip()
-        return [effect]
-
-    def entered(self, player, zone):
-        if self._url(player, zone) is None:
-            return []
-        mode = trigger(zone)
-        if mode == ON_ENTER:
-            return self._open(player, zone)
-        if mode == ON_ACTION:
-            message = zone.properties.get("openWebsiteTriggerMessage")
-            return [{"effect": "prompt", "text": str(message or "Press E to open the website")}]
-        return []
-
-    def left(self, player, zone):
-        return [{"effect": "website.close"}] if self._url(player, zone) is not None else []
-
-    def acted(self, player, zone):
-        return self._open(player, zone) if _byAction(zone) else []
+        return effect
 
 
 @implementer(IPlugin, IZoneBehaviour)
-class OpenTab:
+class OpenTab(_PageBehaviour):
     """
     C{openTab}: a page opened in a new browser tab, on entering or, with
     C{openWebsiteTrigger: onaction} (or C{onicon}), when the player acts.
@@ -157,6 +177,9 @@ class OpenTab:
     """
 
     name = "tab"
+    source = "openTab"
+    actionLabel = "Open in a new tab"
+    closed = {"effect": "link.withdraw"}
     properties = ("openTab",)
 
     def check(self, mapName, zone, maps):
@@ -170,38 +193,11 @@ class OpenTab:
             problems += _triggerProblems(zone)
         return problems
 
-    def _url(self, player, zone) -> Optional[str]:
-        return mapAddress(player.mapName, zone.properties.get("openTab"))
+    def prompt(self, url):
+        return "Press E to open %s in a new tab" % (describe(url),)
 
-    def offer(self, zone):
-        if zone.properties.get("openTab") and _byAction(zone):
-            return "Open in a new tab"
-        return None
-
-    def _open(self, player, zone):
-        url = self._url(player, zone)
-        if url is None:
-            return []
-        return [{"effect": "tab.open", "url": url, "text": "Open %s" % (describe(url),)}]
-
-    def entered(self, player, zone):
-        url = self._url(player, zone)
-        if url is None:
-            return []
-        mode = trigger(zone)
-        if mode == ON_ENTER:
-            return self._open(player, zone)
-        if mode == ON_ACTION:
-            message = zone.properties.get("openWebsiteTriggerMessage")
-            return [{"effect": "prompt",
-                     "text": str(message or "Press E to open %s in a new tab" % (describe(url),))}]
-        return []
-
-    def left(self, player, zone):
-        return [{"effect": "link.withdraw"}] if self._url(player, zone) is not None else []
-
-    def acted(self, player, zone):
-        return self._open(player, zone) if _byAction(zone) else []
+    def opened(self, url, zone):
+        return {"effect": "tab.open", "url": url, "text": "Open %s" % (describe(url),)}
 
 
 website = Website()
