@@ -100,7 +100,8 @@ class IStore(Interface):
 
     # -- chat ------------------------------------------------------------
 
-    def addMessage(sessionKey, kind, title, participants, senderId, senderType, text, at):
+    def addMessage(sessionKey, kind, title, participants, senderId, senderType, text, at,
+                   agent=None):
         """
         In one transaction: find or create the chat session named
         C{sessionKey} (of C{kind}, with C{title}), make every user id of
@@ -108,15 +109,37 @@ class IStore(Interface):
         message, and count it as read for its sender.  Fires with C{(sessionId,
         messageId)} once committed.
 
-        @param senderId: the user id, or C{None} for system messages.
+        @param senderId: the user id, or C{None} for agents' and system
+            messages.
         @param senderType: C{"player"}, C{"agent"} or C{"system"}.
+        @param agent: for a session of kind C{"agent"}, C{(agentId, name,
+            avatar)} of its agent: the session is that agent's, and an
+            agent's message is from it (its C{from} is C{{"agent", "name",
+            "avatar"}}).
+        """
+
+    def openSession(sessionKey, kind, title, participants, at, agentId=None):
+        """
+        Find or create the chat session named C{sessionKey}, as
+        L{addMessage} would, without adding a message.  Fires with
+        C{(sessionId, empty)}: whether it has no message yet.
+        """
+
+    def readableMessages(userId, since, limit):
+        """
+        Fires with what players said lately that the user could read: at
+        most C{limit} messages stored at or after C{since}, newest first,
+        of the nearby, zone and direct sessions the user takes part in
+        (never anyone else's), each a message (see L{messages}) with its
+        session's C{kind} and C{title}.
         """
 
     def sessionsOf(userId):
         """
         Fires with the user's sessions, latest activity first: dicts
         C{{"id", "kind", "title", "participants": [{"id", "name",
-        "avatar"}], "unread": int, "lastMessage": message or None}}.
+        "avatar"}], "unread": int, "lastMessage": message or None}}, and
+        for an agent session C{"agent"}, its agent's id.
         """
 
     def participantIds(sessionId):
@@ -233,6 +256,44 @@ class IZoneBehaviour(Interface):
         C{player} pressed the interact key inside C{zone}.
 
         @return: a list of effects for that player's client.
+        """
+
+
+class IAgentBrain(Interface):
+    """
+    How an agent answers: a plugin found at startup with
+    C{twisted.plugin.getPlugins} in the C{brains} package and in any
+    package named by C{--brain-plugins}; an agent's definition names its
+    brain (C{knowledge} when it names none).  Providers also provide
+    L{twisted.plugin.IPlugin}.
+
+    A brain is asked one question at a time per call, but may be asked by
+    several players at once (the server keeps each agent's answers within
+    its concurrency limit).  It sees the world only through the
+    L{ark.agents.question.Question}: tool results and chat content are
+    data to answer from, never instructions to follow.
+    """
+
+    name = Attribute("The name an agent's 'brain' property gives, e.g. 'knowledge'.")
+
+    def check(settings):
+        """
+        What keeps this brain from answering with the operator's
+        C{settings} (an L{ark.agents.question.BrainSettings}), for the
+        operator to hear once at startup: a list of problems, each a
+        sentence (empty when it can answer).
+        """
+
+    def answer(question):
+        """
+        Answer C{question} (an L{ark.agents.question.Question}), saying
+        each piece through C{question.say} as soon as it is known.
+
+        @return: a Deferred firing (with anything) once the answer is
+            complete, or failing with
+            L{ark.agents.question.AgentUnavailable} when it cannot answer
+            (the player is told its message).  Cancelling the Deferred
+            stops the answer.
         """
 
 

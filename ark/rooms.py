@@ -351,6 +351,16 @@ class RoomManager:
             seat.hold = None
         return self._savePlaces(list(self._seats.values()))
 
+    def seatOf(self, userId: int) -> Optional[Seat]:
+        """
+        The seat of the user's avatar with a connection, or C{None} when
+        they are not in the world.
+        """
+        for seat in self._seats.values():
+            if seat.owner is not None and seat.avatar.userId == userId:
+                return seat
+        return None
+
     def heldCount(self) -> int:
         return sum(1 for seat in self._seats.values() if seat.owner is None)
 

@@ -582,9 +582,9 @@ def townZones(t):
         ("audioLoop", True),
     ], room=True)
     t.zone("agents-corner", 3, 16, 5, 19, [
-        ("agentId", "guide"),
+        ("agentId", "scout"),
         ("agentTrigger", "onaction"),
-        ("triggerMessage", "Press E to talk to the guide"),
+        ("triggerMessage", "Press E to talk to Scout, the guide"),
     ])
     x, y = CAFE_DOOR
     t.zone("cafe-door", x, y, x, y, [("exitUrl", f"{CAFE_NAME}#from-town")])
@@ -596,18 +596,44 @@ def townAgents(t):
     The six agents of the original game, each at home where its work is:
     the host by the spawn on the square, the guide in the agents' corner,
     the scribe in the library, the analyst on the path into the square,
-    the adviser in the lounge and the wizard by the pond.
+    the adviser in the lounge and the wizard by the pond.  Each knows what
+    its knowledge file (maps/knowledge/) says, and what its world tools
+    can look up; "ask anyone" goes by their topics, and to the host when
+    none fits.
     """
-    for name, home, role, sprite in (
-        ("Maven", (44, 22), "the host", "robot"),
-        ("Scout", (4, 18), "the guide", "explorer"),
-        ("Chronicle", (4, 7), "the scribe", "owl"),
-        ("Trends", (32, 23), "the analyst", "astronaut"),
-        ("Sage", (14, 15), "the adviser", "gardener"),
-        ("Gandalfius", (18, 30), "the freelancing wizard", "wizard"),
+    for name, home, role, sprite, topics, tools in (
+        ("Maven", (44, 22), "the host", "robot",
+         "welcome, help, how to move, walking, running, keys, chat, messages, voice, video, "
+         "microphone, camera, meetings, doors, agents, status, getting started",
+         ""),
+        ("Scout", (4, 18), "the guide", "explorer",
+         "where places are, finding people, the way, directions, library, lounge, "
+         "meeting rooms, cafe, who is online, where someone is, locate, map",
+         "find_place, locate_player, who_is_online"),
+        ("Chronicle", (4, 7), "the scribe", "owl",
+         "what was said, what happened, recent news, what I missed, who came, arrivals, "
+         "meetings held, history, summary",
+         "recent_chat"),
+        ("Trends", (32, 23), "the analyst", "astronaut",
+         "busy, busiest, crowded, quiet, how many people, headcount, popular, peak, "
+         "topics, trending, statistics",
+         "headcounts"),
+        ("Sage", (14, 15), "the adviser", "gardener",
+         "advice, focus, productivity, feedback, decisions, better meetings, teamwork, "
+         "stress, rest",
+         ""),
+        ("Gandalfius", (18, 30), "the freelancing wizard", "wizard",
+         "freelancing, pricing, rates, price, quotes, proposals, scoping, scope, estimates, "
+         "clients, invoices, getting paid, change requests",
+         ""),
     ):
-        t.agents.append((name, home, [("agentId", name.lower()), ("role", role),
-                                      ("sprite", sprite)]))
+        properties = [("agentId", name.lower()), ("role", role), ("sprite", sprite),
+                      ("knowledge", "knowledge/%s.md" % (name.lower(),)), ("topics", topics)]
+        if tools:
+            properties.append(("tools", tools))
+        if name == "Maven":
+            properties.append(("fallback", True))
+        t.agents.append((name, home, properties))
 
 
 def makeTown():

@@ -99,7 +99,7 @@ def _packages(value):
     names = [name.strip() for name in value.split(",") if name.strip()]
     for name in names:
         if not all(part.isidentifier() for part in name.split(".")):
-            raise usage.UsageError("--zone-plugins takes Python package names, not %r" % (name,))
+            raise usage.UsageError("plugin packages are Python package names, not %r" % (name,))
     return names
 
 
@@ -120,14 +120,16 @@ def _text(value):
     return value
 
 
-def _webUrl(value):
-    parsed = urlsplit(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
-        raise usage.UsageError(
-            "--workadventure-url must be an http(s) address such as "
-            "https://play.workadventu.re, not %r" % (value,)
-        )
-    return value.rstrip("/")
+def _webUrl(name, example):
+    def parse(value):
+        parsed = urlsplit(value)
+        if (parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query
+                or parsed.fragment):
+            raise usage.UsageError("--%s must be an http(s) address such as %s, not %r"
+                                   % (name, example, value))
+        return value.rstrip("/")
+
+    return parse
 
 
 _ICE_URL = re.compile(
@@ -257,7 +259,26 @@ class Options(usage.Options):
          _integer("turn-ttl", 60, 86400)),
         ("workadventure-url", None, "https://play.workadventu.re",
          "The WorkAdventure play server where doors to WorkAdventure rooms (exitUrl /@/... "
-         "or /_/global/...) lead; players are offered them as a link.", _webUrl),
+         "or /_/global/...) lead; players are offered them as a link.",
+         _webUrl("workadventure-url", "https://play.workadventu.re")),
+        ("brain-plugins", None, "",
+         "Python packages of extra agent brains, comma separated (the bundled ones in "
+         "'brains' are always loaded).", _packages),
+        ("agent-llm-url", None, None,
+         "An OpenAI-compatible API for agents whose brain is 'openai', its base URL ending "
+         "in /v1, e.g. http://127.0.0.1:8000/v1 (its key, if it needs one, goes in "
+         "ARK_AGENT_LLM_KEY) [default: none].",
+         _webUrl("agent-llm-url", "http://127.0.0.1:8000/v1")),
+        ("agent-llm-model", None, "",
+         "The model the 'openai' brain asks for.", _text),
+        ("agent-timeout", None, "30",
+         "Seconds an agent may take to answer before it says it cannot.",
+         _seconds("agent-timeout", 1, 600)),
+        ("agent-max-tokens", None, "400",
+         "The most tokens of one answer from a model.", _integer("agent-max-tokens", 16, 8192)),
+        ("agent-concurrency", None, "2",
+         "Answers one agent works on at once; more questions wait their turn (at most 8).",
+         _integer("agent-concurrency", 1, 64)),
         ("sign-in-limit", None, "10",
          "Sign-ins a minute from one address (guest, login, register).",
          _integer("sign-in-limit", 1, 100000)),
@@ -318,6 +339,19 @@ class Options(usage.Options):
         problems = self.talkRules().problems()
         if problems:
             raise usage.UsageError("talk radii: " + "; ".join(problems))
+
+    def brainSettings(self, reactor, environ=None):
+        """
+        The operator's settings for agents' brains, with the model server's
+        key from the environment (never an option, which others can read).
+        """
+        from ark.agents.question import BrainSettings
+
+        environ = os.environ if environ is None else environ
+        return BrainSettings(reactor=reactor, llmUrl=self["agent-llm-url"],
+                             llmModel=self["agent-llm-model"],
+                             llmKey=environ.get("ARK_AGENT_LLM_KEY") or None,
+                             timeout=self["agent-timeout"], maxTokens=self["agent-max-tokens"])
 
     def talkRules(self):
         """

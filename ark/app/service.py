@@ -32,6 +32,8 @@ from ark.store import openStore
 from ark.maps.repository import loadRepository
 from ark.http.site import makeSite
 from ark.world.movement import TICK_RATE
+from ark.agents.brains import discover as discoverBrains
+from ark.agents.conversations import AgentService
 from ark.behaviours.director import Services, ZoneDirector, discover
 from ark.app import resources
 
@@ -239,11 +241,14 @@ def makeService(options: Options, clock=None) -> service.MultiService:
                        radius=options["proximity-radius"], perWindow=messages, window=seconds)
     ice = IceServers(options["stun-url"], options["turn-url"],
                      (options["turn-secret"] or "").encode("utf-8"), options["turn-ttl"], clock)
+    agents = AgentService(rooms, store, chat, clock, agentBrains(options, maps),
+                          options.brainSettings(clock),
+                          concurrency=options["agent-concurrency"])
     factory = WorldFactory(rooms, clock, authority, chat, inputRate=options["input-rate"],
-                           ice=ice)
+                           ice=ice, agents=agents)
     site = makeSite(resources.bundled("web"), options["maps-dir"], factory, rooms, authority,
                     SignInLimit(clock, options["sign-in-limit"],
-                                ClientAddress(options["trusted-proxy"])), chat)
+                                ClientAddress(options["trusted-proxy"])), chat, agents)
 
     top = service.MultiService()
     storage = StoreService(store, presence, clock)
@@ -252,4 +257,32 @@ def makeService(options: Options, clock=None) -> service.MultiService:
     endpoint = "tcp:%d:interface=%s" % (options["port"], options["interface"].replace(":", r"\:"))
     strports.service(endpoint, site).setServiceParent(storage)
     ClosingFactoryService(factory).setServiceParent(storage)
+    agents.setServiceParent(storage)
     return top
+
+
+def agentBrains(options: Options, maps) -> dict:
+    """
+    The agents' brains, by name, with what keeps any from answering said
+    once: a brain that is not configured, an agent whose brain is missing.
+    """
+    try:
+        brains = discoverBrains(options["brain-plugins"])
+    except ImportError as error:
+        sys.stderr.write("ark: cannot start: --brain-plugins: %s\n" % (error,))
+        raise SystemExit(1)
+    wanted = {}
+    for mapName in sorted(maps):
+        for spec in maps[mapName].agents:
+            wanted.setdefault(spec.brain, []).append("%s (%s)" % (spec.agentId, mapName))
+    settings = options.brainSettings(None)
+    for name, agents in sorted(wanted.items()):
+        brain = brains.get(name)
+        if brain is None:
+            log.warn("no agent brain {brain!r} is installed: {agents} will say they cannot "
+                     "answer", brain=name, agents=", ".join(agents))
+            continue
+        for problem in brain.check(settings):
+            log.warn("agent brain {brain!r} ({agents}): {problem}", brain=name,
+                     agents=", ".join(agents), problem=problem)
+    return brains

@@ -104,12 +104,9 @@ class ChatService:
             once the message is stored.
         @raise Refused: with the code the sender is told.
         """
-        text = self.filter.clean(text)
         # Counted before finding the recipients, so a flood of messages to
         # unknown users costs no more queries than the limit allows.
-        if not self._rate.allow(speaker.userId, self.clock.seconds()):
-            raise Refused("chat_rate_limited", "at most %d messages in %d seconds"
-                          % (self.perWindow, self.window))
+        text = self.admit(speaker.userId, text)
         if kind == "direct":
             recipients = yield self._directTo(speaker, to)
             low, high = sorted((speaker.userId, to))
@@ -129,12 +126,26 @@ class ChatService:
         except Exception:
             log.failure("storing a chat message")
             raise Refused("store_failed", "the message could not be stored; try again")
-        self._deliver(recipients, speaker.userId, {
+        self.deliver(recipients, speaker.userId, {
             "t": "chat", "session": sessionId, "kind": kind, "id": messageId, "at": at,
             "text": text, "from": {"id": speaker.userId, "name": speaker.name,
                                    "avatar": speaker.avatar},
         })
         return {"session": sessionId, "id": messageId, "at": at, "text": text}
+
+    def admit(self, userId: int, text: str) -> str:
+        """
+        What C{userId} may say of C{text} now (banned words masked),
+        counted against their chat limit: every message a player writes,
+        to players or to agents, passes here.
+
+        @raise Refused: with the code the sender is told.
+        """
+        text = self.filter.clean(text)
+        if not self._rate.allow(userId, self.clock.seconds()):
+            raise Refused("chat_rate_limited", "at most %d messages in %d seconds"
+                          % (self.perWindow, self.window))
+        return text
 
     @defer.inlineCallbacks
     def system(self, userId: int, text: str):
@@ -144,7 +155,7 @@ class ChatService:
         at = int(self.clock.seconds() * 1000)
         sessionId, messageId = yield self.store.addMessage(
             "system:%d" % (userId,), "system", "", [userId], None, "system", text, at)
-        self._deliver([userId], None, {"t": "chat", "session": sessionId, "kind": "system",
+        self.deliver([userId], None, {"t": "chat", "session": sessionId, "kind": "system",
                                        "id": messageId, "at": at, "text": text, "from": None})
         return sessionId, messageId
 
@@ -154,7 +165,11 @@ class ChatService:
         """
         return self.system(user["id"], GREETING % (user["name"],))
 
-    def _deliver(self, recipients, senderId, message: dict) -> None:
+    def deliver(self, recipients, senderId, message: dict) -> None:
+        """
+        Send C{message} to every connection of each of C{recipients} but
+        the sender's.
+        """
         for userId in recipients:
             if userId == senderId:
                 continue

@@ -17,6 +17,7 @@ from twisted.web import resource, server, static
 # ark's metrics register themselves when their module is first imported;
 # the site exposes them whatever else has been imported yet.
 from ark import metrics  # noqa: F401
+from ark.http.agentsapi import AgentsAPI
 from ark.http.api import SignInLimit, authAPI, chatAPI
 from ark.world.movement import UNITS_PER_PIXEL
 
@@ -155,10 +156,12 @@ class API(resource.Resource):
     C{/api/}: JSON in and out; unknown paths answer a JSON 404.
     """
 
-    def __init__(self, rooms, authority, signInLimit, chat):
+    def __init__(self, rooms, authority, signInLimit, chat, agents=None):
         resource.Resource.__init__(self)
         self.putChild(b"rooms", JSONResource(lambda: describeRooms(rooms)))
-        self.putChild(b"agents", JSONResource(lambda: describeAgents(rooms)))
+        listing = JSONResource(lambda: describeAgents(rooms))
+        self.putChild(b"agents", listing if agents is None
+                      else AgentsAPI(listing, rooms, authority, agents))
         self.putChild(b"maps", MapsAPI(rooms.maps))
         self.putChild(b"auth", authAPI(authority, signInLimit,
                                        chat.greet if chat is not None else None))
@@ -278,16 +281,17 @@ def describeAgents(rooms) -> dict:
 
 
 def makeSite(webDirectory: str, mapsDirectory: str, webSocketFactory, rooms, authority,
-             signInLimit: SignInLimit, chat=None) -> server.Site:
+             signInLimit: SignInLimit, chat=None, agents=None) -> server.Site:
     """
     Build the site.  C{authority} signs players in, C{chat} (an
-    L{ark.chat.service.ChatService}, if any) greets new ones, and the rooms' store
-    answers for chat history.
+    L{ark.chat.service.ChatService}, if any) greets new ones, the rooms' store
+    answers for chat history, and C{agents} (an
+    L{ark.agents.conversations.AgentService}, if any) for the agents.
     """
     root = StaticFiles(webDirectory)
     root.putChild(b"maps", RepositoryFiles(mapsDirectory))
     root.putChild(b"ws", WebSocketResource(webSocketFactory))
-    root.putChild(b"api", API(rooms, authority, signInLimit, chat))
+    root.putChild(b"api", API(rooms, authority, signInLimit, chat, agents))
     root.putChild(b"vendor", VendorFiles(webDirectory))
     root.putChild(b"metrics", Metrics())
     # Browsers and crawlers that ask for /favicon.ico without reading the

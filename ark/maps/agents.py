@@ -6,11 +6,14 @@ ways (or both):
     point) or its centre (a rectangle, an ellipse...) is the agent's home;
     its custom properties C{agentId} (by default the object's name in
     lower case), C{name} (by default the object's name), C{role},
-    C{sprite}, C{brain} and C{knowledge} (a Markdown file, its path
-    relative to the map) say who it is;
+    C{sprite}, C{brain}, C{knowledge} (a Markdown file, its path
+    relative to the map), C{topics} and C{tools} (comma-separated) and
+    C{fallback} (a boolean) say who it is;
   - the map property C{agentsFile}, naming a JSON file (relative to the
     map) of the form C{{"agents": [{"id", "name", "role", "sprite",
-    "brain", "knowledge", "home"}, ...]}}, where C{home} is C{{"x", "y"}}
+    "brain", "knowledge", "home", "topics", "tools", "fallback"}, ...]}},
+    where C{topics} and C{tools} are lists of text or comma-separated
+    text, and C{home} is C{{"x", "y"}}
     in pixels or C{{"area": name}}, the walkable tile nearest the centre
     of the area of that name, and C{knowledge} is relative to the agents
     file.
@@ -36,6 +39,7 @@ from ark.maps.fields import describe, reason
 from ark.maps.grid import Grid
 from ark.maps.layers import Layer, ObjectLayer
 from ark.maps.paths import OutsideRoot
+from ark.agents.tools import TOOL_NAMES
 from ark.world.agents import DEFAULT_BRAIN, DEFAULT_SPRITE, AgentSpec, Walkable
 from ark.world.movement import Obstacles, toUnits
 from ark.world.worldmap import WorldMap
@@ -52,8 +56,11 @@ MAX_ROLE_LENGTH = 64
 KNOWLEDGE_SUFFIXES = (".md", ".markdown")
 
 # What an agent object's properties and an agents file's entries may say.
-OBJECT_PROPERTIES = ("agentId", "name", "role", "sprite", "brain", "knowledge")
-FILE_KEYS = ("id", "name", "role", "sprite", "brain", "knowledge", "home")
+OBJECT_PROPERTIES = ("agentId", "name", "role", "sprite", "brain", "knowledge", "topics",
+                     "tools", "fallback")
+FILE_KEYS = ("id", "name", "role", "sprite", "brain", "knowledge", "home", "topics", "tools",
+             "fallback")
+MAX_TOPICS_LENGTH = 1000
 
 LEFT_OUT = "; the agent is left out"
 
@@ -252,8 +259,35 @@ def _spec(values: Mapping[str, object], idKey: str, home: Tuple[float, float], f
     knowledge = values.get("knowledge")
     if knowledge is not None:
         knowledge = _knowledge(knowledge, files, inFile)
+    topics = _words(values.get("topics", ()), "topics")
+    tools = _words(values.get("tools", ()), "tools")
+    unknown = [tool for tool in tools if tool not in TOOL_NAMES]
+    if unknown:
+        raise _Rejected(f"'tools' names no tool {unknown[0]!r}: the tools are "
+                        f"{', '.join(TOOL_NAMES)}")
+    fallback = values.get("fallback", False)
+    if type(fallback) is not bool:
+        raise _Rejected(f"'fallback' must be true or false, not {describe(fallback)}")
     return AgentSpec(agentId=agentId, name=name, role=role, sprite=sprite, brain=brain,
-                     knowledge=knowledge, home=home)
+                     knowledge=knowledge, home=home, topics=topics, tools=tools,
+                     fallback=fallback)
+
+
+def _words(value: object, key: str) -> Tuple[str, ...]:
+    """
+    Read C{topics} or C{tools}: comma-separated text (a Tiled property) or
+    a list of text (an agents file).
+    """
+    if type(value) is str:
+        value = value.split(",")
+    if type(value) not in (list, tuple) or any(type(word) is not str for word in value):
+        raise _Rejected(f"{key!r} must be comma-separated text or a list of text, "
+                        f"not {describe(value)}")
+    words = tuple(word.strip() for word in value if word.strip())
+    if sum(len(word) for word in words) > MAX_TOPICS_LENGTH or any(
+            not word.isprintable() for word in words):
+        raise _Rejected(f"{key!r} must be at most {MAX_TOPICS_LENGTH} printable characters")
+    return words
 
 
 def _shown(value: object) -> str:

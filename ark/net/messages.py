@@ -39,6 +39,7 @@ CHAT_KINDS = ("nearby", "zone", "direct")
 # and accents included): slash-separated, never climbing out, no control
 # characters or backslashes.
 _MAP_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")
+_AGENT_ID = re.compile(r"[a-z0-9_-]{1,32}\Z")
 
 
 class ProtocolError(Exception):
@@ -96,6 +97,20 @@ class Accept(NamedTuple):
 
 class Act(NamedTuple):
     pass
+
+
+class Talk(NamedTuple):
+    agent: str
+
+
+class Untalk(NamedTuple):
+    agent: str
+
+
+class Ask(NamedTuple):
+    ref: int
+    text: str
+    agent: Optional[str]
 
 
 def decode(payload: bytes):
@@ -275,6 +290,32 @@ def _candidate(candidate) -> dict:
     return clean
 
 
+def _agentId(item, required: bool = True) -> Optional[str]:
+    agent = _field(item, "agent", str, required)
+    if agent is not None and not _AGENT_ID.match(agent):
+        raise ProtocolError("bad_field", "'agent' must be an agent's id (1 to 32 of a-z 0-9 _ -)",
+                            item["t"])
+    return agent
+
+
+def parseTalk(item) -> Talk:
+    return Talk(_agentId(item))
+
+
+def parseUntalk(item) -> Untalk:
+    return Untalk(_agentId(item))
+
+
+def parseAsk(item) -> Ask:
+    ref = _field(item, "ref", int)
+    if not 0 <= ref <= MAX_SEQ:
+        raise ProtocolError("bad_field", "'ref' must be between 0 and 2**53 - 1", "ask")
+    text = _field(item, "text", str)
+    if len(text) > MAX_CHAT_TEXT:
+        raise ProtocolError("bad_field", "'text' is far too long", "ask")
+    return Ask(ref, text, _agentId(item, required=False))
+
+
 def parseLeave(item) -> Leave:
     return Leave()
 
@@ -292,4 +333,7 @@ _PARSERS = {
     "status": parseStatus,
     "signal": parseSignal,
     "accept": parseAccept,
+    "talk": parseTalk,
+    "untalk": parseUntalk,
+    "ask": parseAsk,
 }

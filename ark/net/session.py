@@ -22,7 +22,8 @@ from ark.chat.service import Speaker
 from ark.chat.filter import Refused
 from ark.net.codec import dumps
 from ark.net.messages import (
-    Accept, Act, Input, Join, Leave, ProtocolError, Say, Signal, Status, decode)
+    Accept, Act, Ask, Input, Join, Leave, ProtocolError, Say, Signal, Status, Talk, Untalk,
+    decode)
 from ark.net.views import PATCH_RATE, sendTo
 from ark.rooms import JoinRefused
 from ark.world import movement
@@ -62,12 +63,16 @@ class Session:
     @param inputRate: input steps a second the client may send.
     @param ice: the L{ark.media.ice.IceServers} handed to the player (by
         default none: players on one machine or LAN connect directly).
+    @param agents: the L{ark.agents.conversations.AgentService}, or
+        C{None} when the world has no conversations with agents.
     """
 
     def __init__(self, rooms, send: Callable[[bytes], None],
                  close: Callable[[int, str], None], clock, authority, chat,
-                 inputRate: float = INPUT_RATE, ice: IceServers = NO_ICE_SERVERS):
+                 inputRate: float = INPUT_RATE, ice: IceServers = NO_ICE_SERVERS,
+                 agents=None):
         self.rooms = rooms
+        self.agents = agents
         self.send = send
         self._close = close
         self.clock = clock
@@ -187,6 +192,8 @@ class Session:
         self.seat = seat
         self.identity = identity
         self.chat.listen(identity.userId, self._deliverChat)
+        if self.agents is not None and join.token is None:
+            self.agents.arrived(identity.name, seat.room.worldMap.name)
         metrics.connectedPlayers.inc()
         if self._joinTimer is not None and self._joinTimer.active():
             self._joinTimer.cancel()
@@ -381,6 +388,76 @@ class Session:
     def _stopListening(self) -> None:
         if self.identity is not None:
             self.chat.stopListening(self.identity.userId, self._deliverChat)
+            if self.agents is not None:
+                self.agents.gone(self.identity.userId, self)
+
+    # -- agents --------------------------------------------------------------
+
+    def _agentService(self, kind: str):
+        seat = self._joined(kind)
+        if self.agents is None:
+            raise ProtocolError("unknown_agent", "this world has no agents", kind)
+        return seat
+
+    def _onTalk(self, message: Talk) -> None:
+        seat = self._agentService("talk")
+        identity = self.identity
+        opened = defer.maybeDeferred(self.agents.talk, seat, identity.userId, identity.name,
+                                     message.agent, self)
+        opened.addCallbacks(self._talking, self._answerRefused,
+                            errbackArgs=("talking", {"agent": message.agent}))
+
+    def _talking(self, fields: dict) -> None:
+        if not self.closed:
+            answer = {"t": "talking"}
+            answer.update(fields)
+            self._sendMessage(answer)
+
+    def _onUntalk(self, message: Untalk) -> None:
+        self._agentService("untalk")
+        self.agents.close(self.identity.userId, message.agent)
+        self._talking({"agent": message.agent, "open": False})
+
+    def _onAsk(self, message: Ask) -> None:
+        seat = self._agentService("ask")
+        identity = self.identity
+        asked = defer.maybeDeferred(self.agents.ask, identity.userId, identity.name,
+                                    seat.room.worldMap.name, message.agent, message.text,
+                                    self, seat)
+        asked.addCallbacks(self._asked, self._answerRefused, callbackArgs=(message.ref,),
+                           errbackArgs=("asked", {"ref": message.ref}))
+
+    def _asked(self, fields: dict, ref: int) -> None:
+        if not self.closed:
+            answer = {"t": "asked", "ref": ref}
+            answer.update(fields)
+            self._sendMessage(answer)
+
+    def _answerRefused(self, failure, kind: str, fields: dict) -> None:
+        if failure.check(Refused):
+            code, text = failure.value.code, failure.value.message
+        else:
+            log.failure("answering {kind}", failure, kind=kind)
+            code, text = "internal_error", "the server failed to handle this message"
+        if not self.closed:
+            answer = {"t": kind}
+            answer.update(fields)
+            answer.update({"error": code, "message": text})
+            self._sendMessage(answer)
+
+    def piece(self, sessionId: int, agentId: str, text: str) -> None:
+        """
+        The next piece of an agent's reply to this player.
+        """
+        if not self.closed:
+            self._sendMessage({"t": "reply", "session": sessionId, "agent": agentId,
+                               "piece": text})
+
+    def conversationClosed(self, agentId: str) -> None:
+        """
+        The player's conversation with C{agentId} was closed by the server.
+        """
+        self._talking({"agent": agentId, "open": False})
 
     _handlers = {
         Join: (_onJoin, "join"),
@@ -391,6 +468,9 @@ class Session:
         Status: (_onStatus, "status"),
         Signal: (_onSignal, "signal"),
         Accept: (_onAccept, "accept"),
+        Talk: (_onTalk, "talk"),
+        Untalk: (_onUntalk, "untalk"),
+        Ask: (_onAsk, "ask"),
     }
 
     def _joined(self, kind: str):

@@ -102,6 +102,17 @@ MIGRATIONS: Tuple[Migration, ...] = (
         """,
         "CREATE INDEX chat_messages_session ON chat_messages (session_id, id)",
     )),
+    Migration(2, "conversations with agents", (
+        # An agent session names its agent; an agent's message names who
+        # said it, as it was called then (agents live in map files, not in
+        # the users table).
+        "ALTER TABLE chat_sessions ADD COLUMN agent_id TEXT",
+        "ALTER TABLE chat_messages ADD COLUMN agent_id TEXT",
+        "ALTER TABLE chat_messages ADD COLUMN agent_name TEXT",
+        "ALTER TABLE chat_messages ADD COLUMN agent_avatar TEXT",
+        # What a player could read lately, newest first (Chronicle, Trends).
+        "CREATE INDEX chat_messages_created ON chat_messages (created_at)",
+    )),
 )
 
 _CREATE_JOURNAL = """

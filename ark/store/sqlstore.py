@@ -24,7 +24,7 @@ _USER_COLUMNS = "id, display_name, avatar_id, username"
 # avatar (NULL for system messages).
 _MESSAGE_COLUMNS = """
     m.id, m.session_id, m.sender_id, u.display_name, u.avatar_id,
-    m.content, m.created_at
+    m.content, m.created_at, m.agent_id, m.agent_name, m.agent_avatar
 """
 
 # Messages of session ? the user ? has not read: newer than what they read,
@@ -105,7 +105,7 @@ class SQLStore:
 
     def addMessage(self, sessionKey: str, kind: str, title: Optional[str],
                    participants: Iterable[int], senderId: Optional[int], senderType: str,
-                   text: str, at: int):
+                   text: str, at: int, agent: Optional[Tuple[str, str, str]] = None):
         # The ids are copied here, on the reactor thread: the caller may
         # change its collection while the transaction runs.
         members = set(participants)
@@ -113,8 +113,16 @@ class SQLStore:
             members.add(senderId)
         return self._transaction(
             WRITE, _addMessage, sessionKey, kind, title or "", sorted(members),
-            senderId, senderType, text, at,
+            senderId, senderType, text, at, agent,
         )
+
+    def openSession(self, sessionKey: str, kind: str, title: str, participants: Iterable[int],
+                    at: int, agentId: Optional[str] = None):
+        return self._transaction(WRITE, _openSession, sessionKey, kind, title,
+                                 sorted(set(participants)), at, agentId)
+
+    def readableMessages(self, userId: int, since: int, limit: int):
+        return self._transaction(READ, _readableMessages, userId, since, limit)
 
     def sessionsOf(self, userId: int):
         return self._transaction(READ, _sessionsOf, userId)
@@ -248,38 +256,22 @@ def _familyOf(cursor: Statements, tokenHash):
 
 
 def _addMessage(cursor: Statements, sessionKey, kind, title, members, senderId, senderType,
-                text, at):
-    # The upsert locks the session's row on PostgreSQL, so messages to one
-    # session are written one after another; updated_at never goes back
-    # even if nodes' clocks disagree a little.
-    (sessionId,) = cursor.row(
-        """
-        INSERT INTO chat_sessions (type, session_key, title, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (session_key) DO UPDATE SET updated_at =
-            CASE WHEN excluded.updated_at > chat_sessions.updated_at
-                 THEN excluded.updated_at ELSE chat_sessions.updated_at END
-        RETURNING id
-        """,
-        (kind, sessionKey, title, at, at),
-    )
-    if members:
-        # One statement for all (psycopg2's executemany would make a round
-        # trip per row).  Members come sorted, so concurrent transactions
-        # lock their participant rows in the same order: no deadlock.
-        cursor.execute(
-            "INSERT INTO chat_participants (session_id, user_id, joined_at) VALUES "
-            + ", ".join(["(?, ?, ?)"] * len(members))
-            + " ON CONFLICT (session_id, user_id) DO NOTHING",
-            [value for userId in members for value in (sessionId, userId, at)],
-        )
+                text, at, agent):
+    agentId = agentName = agentAvatar = None
+    if agent is not None:
+        agentId, agentName, agentAvatar = agent
+    sessionId = _session(cursor, sessionKey, kind, title, members, at, agentId)
+    if senderType != "agent":
+        agentName = agentAvatar = None
     (messageId,) = cursor.row(
         """
-        INSERT INTO chat_messages (session_id, sender_id, sender_type, content, created_at)
-        VALUES (?, ?, ?, ?, ?)
+        INSERT INTO chat_messages (session_id, sender_id, sender_type, content, created_at,
+                                   agent_id, agent_name, agent_avatar)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         RETURNING id
         """,
-        (sessionId, senderId, senderType, text, at),
+        (sessionId, senderId, senderType, text, at,
+         agentId if senderType == "agent" else None, agentName, agentAvatar),
     )
     if senderId is not None:
         cursor.execute(
@@ -292,11 +284,52 @@ def _addMessage(cursor: Statements, sessionKey, kind, title, members, senderId, 
     return (sessionId, messageId)
 
 
+def _session(cursor: Statements, sessionKey, kind, title, members, at, agentId) -> int:
+    """
+    Find or create the session named C{sessionKey}, touch it, and make
+    C{members} its participants (keeping existing ones).
+    """
+    # The upsert locks the session's row on PostgreSQL, so messages to one
+    # session are written one after another; updated_at never goes back
+    # even if nodes' clocks disagree a little.
+    (sessionId,) = cursor.row(
+        """
+        INSERT INTO chat_sessions (type, session_key, title, created_at, updated_at, agent_id)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (session_key) DO UPDATE SET updated_at =
+            CASE WHEN excluded.updated_at > chat_sessions.updated_at
+                 THEN excluded.updated_at ELSE chat_sessions.updated_at END
+        RETURNING id
+        """,
+        (kind, sessionKey, title, at, at, agentId),
+    )
+    if members:
+        # One statement for all (psycopg2's executemany would make a round
+        # trip per row).  Members come sorted, so concurrent transactions
+        # lock their participant rows in the same order: no deadlock.
+        cursor.execute(
+            "INSERT INTO chat_participants (session_id, user_id, joined_at) VALUES "
+            + ", ".join(["(?, ?, ?)"] * len(members))
+            + " ON CONFLICT (session_id, user_id) DO NOTHING",
+            [value for userId in members for value in (sessionId, userId, at)],
+        )
+    return sessionId
+
+
+def _openSession(cursor: Statements, sessionKey, kind, title, members, at, agentId):
+    sessionId = _session(cursor, sessionKey, kind, title, members, at, agentId)
+    row = cursor.row("SELECT 1 FROM chat_messages WHERE session_id = ? LIMIT 1", (sessionId,))
+    return (sessionId, row is None)
+
+
 def _message(row) -> Dict:
-    messageId, sessionId, senderId, senderName, senderAvatar, text, at = row
+    (messageId, sessionId, senderId, senderName, senderAvatar, text, at,
+     agentId, agentName, agentAvatar) = row
     sender = None
     if senderId is not None:
         sender = {"id": senderId, "name": senderName, "avatar": senderAvatar}
+    elif agentName is not None:
+        sender = {"agent": agentId, "name": agentName, "avatar": agentAvatar}
     return {"id": messageId, "session": sessionId, "from": sender, "text": text, "at": at}
 
 
@@ -306,7 +339,7 @@ def _sessionsOf(cursor: Statements, userId):
     # messages.
     sessions = cursor.rows(
         """
-        SELECT s.id, s.type, s.title,
+        SELECT s.id, s.type, s.title, s.agent_id,
                (SELECT COUNT(*) FROM chat_messages m
                 WHERE m.session_id = s.id AND m.id > p.last_read_id
                       AND (m.sender_id IS NULL OR m.sender_id <> p.user_id))
@@ -343,12 +376,15 @@ def _sessionsOf(cursor: Statements, userId):
             (userId,),
         )
     }
-    return [
-        {"id": sessionId, "kind": kind, "title": title,
-         "participants": members.get(sessionId, []), "unread": unread,
-         "lastMessage": lastMessages.get(sessionId)}
-        for sessionId, kind, title, unread in sessions
-    ]
+    found = []
+    for sessionId, kind, title, agentId, unread in sessions:
+        session = {"id": sessionId, "kind": kind, "title": title,
+                   "participants": members.get(sessionId, []), "unread": unread,
+                   "lastMessage": lastMessages.get(sessionId)}
+        if kind == "agent":
+            session["agent"] = agentId
+        found.append(session)
+    return found
 
 
 def _participantIds(cursor: Statements, sessionId):
@@ -374,6 +410,30 @@ def _messages(cursor: Statements, sessionId, before, limit):
     rows = cursor.rows(query, parameters)
     more = len(rows) > limit
     return ([_message(row) for row in reversed(rows[:limit])], more)
+
+
+def _readableMessages(cursor: Statements, userId, since, limit):
+    # Only sessions the user takes part in: what they could read in their
+    # own chat, and nothing of anyone else's direct or private talk.
+    # Players' messages only: what agents and the server said is no news.
+    rows = cursor.rows(
+        "SELECT " + _MESSAGE_COLUMNS + """, s.type, s.title
+        FROM chat_messages m
+             JOIN chat_participants p ON p.session_id = m.session_id AND p.user_id = ?
+             JOIN chat_sessions s ON s.id = m.session_id
+             LEFT JOIN users u ON u.id = m.sender_id
+        WHERE m.created_at >= ? AND m.sender_type = 'player'
+              AND s.type IN ('nearby', 'zone', 'direct')
+        ORDER BY m.id DESC LIMIT ?
+        """,
+        (userId, since, limit),
+    )
+    found = []
+    for row in rows:
+        message = _message(row[:-2])
+        message["kind"], message["title"] = row[-2], row[-1]
+        found.append(message)
+    return found
 
 
 def _markRead(cursor: Statements, sessionId, userId, upTo):

@@ -74,6 +74,12 @@ class AgentSpec:
     @ivar knowledge: the path of the Markdown file its brain may draw on,
         or C{None}.
     @ivar home: where it lives, in pixels; it wanders around there.
+    @ivar topics: what it answers about, as words and short phrases:
+        "ask anyone" sends it the questions they describe best.
+    @ivar tools: the world tools its brain may use (see
+        L{ark.agents.tools.TOOL_NAMES}).
+    @ivar fallback: whether "ask anyone" sends it the questions no agent
+        is known to answer (by default the map's first agent takes them).
     """
 
     agentId: str
@@ -83,6 +89,9 @@ class AgentSpec:
     brain: str = DEFAULT_BRAIN
     knowledge: Optional[str] = None
     home: Point = (0.0, 0.0)
+    topics: Tuple[str, ...] = ()
+    tools: Tuple[str, ...] = ()
+    fallback: bool = False
 
 
 class Walkable:
@@ -192,6 +201,43 @@ def findPath(start: Tile, home: Tile, walkable: Callable[[Tile], bool],
         tile = cameFrom[tile]
     path.reverse()
     return path
+
+
+def routeTo(start: Tile, goals, walkable: Callable[[Tile], bool],
+            limit: int = 40000) -> List[Tile]:
+    """
+    The shortest path of walkable tiles from C{start} to the nearest of
+    C{goals}, moving as L{findPath} does (diagonals only where both tiles
+    beside the corner are walkable), searching at most C{limit} tiles.
+
+    @param goals: a set of tiles, any of which will do.
+    @return: the tiles from C{start} to the goal reached, both included;
+        empty when none can be reached (or C{start} is not walkable).
+    """
+    if start in goals:
+        return [start]
+    cameFrom: Dict[Tile, Optional[Tile]] = {start: None}
+    queue = deque([start])
+    while queue and len(cameFrom) <= limit:
+        tile = queue.popleft()
+        column, row = tile
+        for dx, dy in _SIDES + _CORNERS:
+            neighbour = (column + dx, row + dy)
+            if neighbour in cameFrom or not walkable(neighbour):
+                continue
+            if dx and dy and not (walkable((column + dx, row)) and walkable((column, row + dy))):
+                continue
+            cameFrom[neighbour] = tile
+            if neighbour in goals:
+                path: List[Tile] = []
+                step: Optional[Tile] = neighbour
+                while step is not None:
+                    path.append(step)
+                    step = cameFrom[step]
+                path.reverse()
+                return path
+            queue.append(neighbour)
+    return []
 
 
 def corners(path: List[Tile]) -> List[Tile]:

@@ -197,7 +197,7 @@ class Room:
         # Agents draw from their own generator, so that how players arrive
         # never changes how agents wander, and the other way round.
         self._agentRandom = random.Random(None if seed is None else "agents:%s" % (seed,))
-        self._walkable = Walkable(self.obstacles)
+        self.walkable = Walkable(self.obstacles)
         for spec in worldMap.agents:
             self.addAgent(spec)
 
@@ -266,7 +266,7 @@ class Room:
         cell = self.grid.cellAt(x, y)
         added = Avatar(entityId, spec.name, spec.sprite, body, cell)
         added.anchor = (self.tick, PLACED, 0, x, y, body.facing)
-        walkable = self._walkable
+        walkable = self.walkable
         added.agent = Agent(spec, Pilot(walkable.tileAt(x, y), walkable, self._agentRandom))
         self.avatars[entityId] = added
         self.agents.append(added)
