@@ -100,7 +100,8 @@ class FakeClient:
         self.closedWith = None
         self._waiting = []
         self.session = Session(harness.rooms, self._received, self._close, harness.clock,
-                               harness.authority, harness.chat, ice=harness.ice)
+                               harness.authority, harness.chat, ice=harness.ice,
+                               agents=harness.agents)
         self.session.opened()
 
     def _received(self, frame):
@@ -207,7 +208,23 @@ class Harness:
         self.authority = Authority(store, self.presence, b"a test secret long enough for HMAC-SHA256", self.clock)
         self.chat = ChatService(store, self.rooms, ChatFilter(), self.clock)
         self.ice = ice or NO_ICE_SERVERS
+        self.agents = None
         self._users = {}
+
+    def withAgents(self, brains=None, settings=None, **options):
+        """
+        Conversations with the maps' agents, answered by C{brains} (by
+        default the bundled ones), for the clients connected from now on.
+        """
+        from ark.agents.brains import discover
+        from ark.agents.conversations import AgentService
+        from ark.agents.question import BrainSettings
+
+        self.agents = AgentService(self.rooms, self.rooms.store, self.chat, self.clock,
+                                   discover() if brains is None else brains,
+                                   settings or BrainSettings(reactor=self.clock), **options)
+        self.agents.startService()
+        return self.agents
 
     def userId(self, name):
         """

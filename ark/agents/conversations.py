@@ -124,7 +124,10 @@ class AgentService(service.Service):
         self._knowledge: Dict[Optional[str], Knowledge] = {}
         self._routers: Dict[str, Router] = {}
         self._limits: Dict[Tuple[str, str], defer.DeferredSemaphore] = {}
+        # Questions being answered or waiting: who asks which agent, and
+        # how many each agent has.
         self._asking: set = set()
+        self._pending: Dict[Tuple[str, str], int] = {}
         self._open: Dict[int, Conversation] = {}
         self._answering: Dict[object, List[_Answering]] = {}
         self._checks = task.LoopingCall(self.check)
@@ -195,7 +198,8 @@ class AgentService(service.Service):
         if room.avatars.get(seat.avatar.entityId) is not seat.avatar \
                 or room.avatars.get(agentAvatar.entityId) is not agentAvatar:
             return False
-        return _distance(seat.avatar, agentAvatar) <= LEAVE_DISTANCE
+        return (_distance(seat.avatar, agentAvatar) <= LEAVE_DISTANCE
+                or self._inZoneOf(seat.avatar, agentAvatar, room))
 
     # -- opening and closing -----------------------------------------------
 
@@ -240,8 +244,14 @@ class AgentService(service.Service):
                 "avatar": spec.sprite, "session": sessionId}
 
     def _inReach(self, avatar, agentAvatar, room) -> bool:
-        if _distance(avatar, agentAvatar) <= REACH + REACH_ALLOWANCE:
-            return True
+        return (_distance(avatar, agentAvatar) <= REACH + REACH_ALLOWANCE
+                or self._inZoneOf(avatar, agentAvatar, room))
+
+    @staticmethod
+    def _inZoneOf(avatar, agentAvatar, room) -> bool:
+        """
+        Whether C{avatar} stands in a zone whose C{agentId} names the agent.
+        """
         agentId = agentAvatar.agent.agentId
         return any(room.worldMap.zones[n].properties.get("agentId") == agentId
                    for n in avatar.zones)
@@ -316,11 +326,12 @@ class AgentService(service.Service):
         if asking in self._asking:
             raise Refused("already_asking", "%s is still answering your last question"
                           % (spec.name,))
-        limit = self._limit(mapName, spec.agentId)
-        if not limit.tokens and len(limit.waiting) >= self.maxWaiting:
+        agentKey = (mapName, spec.agentId)
+        if self._pending.get(agentKey, 0) >= self.concurrency + self.maxWaiting:
             raise Refused("agent_busy", "%s has too many questions waiting; ask again shortly"
                           % (spec.name,))
         self._asking.add(asking)
+        self._pending[agentKey] = self._pending.get(agentKey, 0) + 1
         try:
             at = self._now()
             try:
@@ -331,17 +342,29 @@ class AgentService(service.Service):
                 log.failure("storing a question to an agent")
                 raise Refused("store_failed", "the question could not be stored; try again")
         except BaseException:
-            self._asking.discard(asking)
+            self._answered(asking)
             raise
         answered = self._answer(spec, mapName, userId, name, text, sessionId, messageId,
-                                reason, sink, seat, limit)
+                                reason, sink, seat, asking)
         answered.addErrback(lambda failure: log.failure("answering a question", failure))
-        answered.addBoth(lambda _: self._asking.discard(asking))
+        answered.addBoth(lambda _: self._answered(asking))
         asked = {"agent": spec.agentId, "session": sessionId, "id": messageId, "at": at,
                  "text": text}
         if reason is not None:
             asked["reason"] = reason
         return asked
+
+    def _answered(self, asking: Tuple[int, str, str]) -> None:
+        """
+        The question C{asking} (C{(userId, mapName, agentId)}) is answered,
+        or failed: the player may ask that agent again.
+        """
+        if asking in self._asking:
+            self._asking.discard(asking)
+            agentKey = asking[1:]
+            self._pending[agentKey] -= 1
+            if not self._pending[agentKey]:
+                del self._pending[agentKey]
 
     def _limit(self, mapName: str, agentId: str) -> defer.DeferredSemaphore:
         limit = self._limits.get((mapName, agentId))
@@ -351,8 +374,9 @@ class AgentService(service.Service):
 
     @defer.inlineCallbacks
     def _answer(self, spec, mapName, userId, name, text, sessionId, messageId, reason, sink,
-                seat, limit):
+                seat, asking):
         earlier, _ = yield self.store.messages(sessionId, messageId, HISTORY_TURNS)
+        limit = self._limit(mapName, spec.agentId)
         yield limit.acquire()
         conversation = self._open.get(userId)
         if conversation is not None and (conversation.agentId != spec.agentId
@@ -411,6 +435,8 @@ class AgentService(service.Service):
             if not self._answering[agentAvatar]:
                 del self._answering[agentAvatar]
             self._restate(agentAvatar, self._roomOf(agentAvatar, mapName))
+        # Answered once the player can see the reply: they may ask again.
+        self._answered(asking)
         message = yield self._storeReply(spec, mapName, userId, reply, tools.guidance)
         done = getattr(sink, "done", None)
         if done is not None:

@@ -393,17 +393,16 @@ class Session:
 
     # -- agents --------------------------------------------------------------
 
-    def _agentService(self, kind: str):
-        seat = self._joined(kind)
+    def _agentService(self):
         if self.agents is None:
-            raise ProtocolError("unknown_agent", "this world has no agents", kind)
-        return seat
+            raise Refused("no_agents", "this world has no agents")
+        return self.agents
 
     def _onTalk(self, message: Talk) -> None:
-        seat = self._agentService("talk")
+        seat = self._joined("talk")
         identity = self.identity
-        opened = defer.maybeDeferred(self.agents.talk, seat, identity.userId, identity.name,
-                                     message.agent, self)
+        opened = defer.maybeDeferred(lambda: self._agentService().talk(
+            seat, identity.userId, identity.name, message.agent, self))
         opened.addCallbacks(self._talking, self._answerRefused,
                             errbackArgs=("talking", {"agent": message.agent}))
 
@@ -414,16 +413,17 @@ class Session:
             self._sendMessage(answer)
 
     def _onUntalk(self, message: Untalk) -> None:
-        self._agentService("untalk")
-        self.agents.close(self.identity.userId, message.agent)
+        self._joined("untalk")
+        if self.agents is not None:
+            self.agents.close(self.identity.userId, message.agent)
         self._talking({"agent": message.agent, "open": False})
 
     def _onAsk(self, message: Ask) -> None:
-        seat = self._agentService("ask")
+        seat = self._joined("ask")
         identity = self.identity
-        asked = defer.maybeDeferred(self.agents.ask, identity.userId, identity.name,
-                                    seat.room.worldMap.name, message.agent, message.text,
-                                    self, seat)
+        asked = defer.maybeDeferred(lambda: self._agentService().ask(
+            identity.userId, identity.name, seat.room.worldMap.name, message.agent,
+            message.text, self, seat))
         asked.addCallbacks(self._asked, self._answerRefused, callbackArgs=(message.ref,),
                            errbackArgs=("asked", {"ref": message.ref}))
 

@@ -188,7 +188,7 @@ async function walkInto(page, [x0, y0, x1, y1]) {
 // The sounds the page has, as its audio elements say.
 const sounds = (page) => page.evaluate(() => window.arkTest.effects().sounds);
 
-test("the lounge plays its sound while inside; E in the agents' corner opens the agent's panel", async () => {
+test("the lounge plays its sound while inside; E in the agents' corner opens the conversation with Scout", async () => {
   const page = await player("Ivo");
   await page.evaluate(() => {
     window.agentEvents = [];
@@ -201,22 +201,38 @@ test("the lounge plays its sound while inside; E in the agents' corner opens the
   await page.waitForFunction(() => window.arkTest.effects().sounds.length === 1);
   assert.deepEqual(await sounds(page), [{ url: "/maps/lounge.wav", volume: 0.4, loop: true }]);
 
-  // The agents' corner (96-192 x 512-640 px): agentId guide, onaction.
+  // The agents' corner (96-192 x 512-640 px): agentId scout, onaction;
+  // Scout's home is there too. The button talks to Scout when Scout
+  // stands within 64 px ("Talk to Scout"), else acts in the zone ("Talk
+  // to scout", the zone's action): either way E opens the conversation.
   await walkInto(page, [96, 512, 192, 640]);
-  await page.waitForFunction(() => document.getElementById("action").textContent === "E: Talk to guide");
+  await page.waitForFunction(() => /^E: Talk to scout$/i.test(document.getElementById("action").textContent));
   assert.deepEqual(await sounds(page), [], "the lounge's sound stopped on leaving");
-  assert.equal(await page.textContent("#prompt"), "Press E to talk to the guide");
+  assert.match(await page.textContent("#prompt"), /^Press E to talk to Scout/);
+  // (Opened through the zone while Scout strolls more than 128 px away,
+  // the server closes it again within a second: it is waited for as
+  // opened, not as open.)
   await page.keyboard.press("KeyE");
-  await page.waitForSelector("#agent:not([hidden])");
-  assert.equal(await page.textContent("#agent-name"), "Talk to guide");
-  assert.match(await page.textContent("#agent"), /not available yet/);
+  await page.waitForFunction(() => window.arkTest.agentChat()?.agent === "scout");
+  const opened = await page.evaluate(() => window.arkTest.agentChat());
+  assert.equal(opened.shown.session, opened.session, "the chat shows the conversation");
+  assert.equal(await page.isVisible("#chat"), true);
+  assert.equal(await page.textContent("#chat-agent-title"), "Scout — the guide");
+  assert.equal(await page.textContent("#chat-tabs [aria-selected=true]"), "Scout");
   assert.equal(await page.isHidden("#prompt"), true);
-  assert.deepEqual(await page.evaluate(() => window.agentEvents), [["ark:agent-open", "guide"]]);
+  assert.equal(await page.isHidden("#agent"), true, "no empty card any more");
+  // Scout introduces itself the first time.
+  await page.waitForFunction(() => window.arkTest.agentChat().messages.some((message) => message.agent === "scout"));
+  const events = await page.evaluate(() => window.agentEvents);
+  assert.ok(events.every(([, agent]) => agent === "scout"), JSON.stringify(events));
 
-  await walkInto(page, [224, 448, 320, 480]);
-  await page.waitForSelector("#agent", { state: "hidden" });
-  assert.deepEqual(await page.evaluate(() => window.agentEvents),
-    [["ark:agent-open", "guide"], ["ark:agent-close", "guide"]]);
+  // Walking well away (out of the zone, more than 128 px from Scout)
+  // closes the conversation; the chat stays, to ask from afar.
+  await walkInto(page, [512, 448, 640, 640]);
+  await page.waitForFunction(() => window.arkTest.agentChat().open === false);
+  assert.equal(await page.isVisible("#chat"), true);
+  assert.equal(await page.isEnabled("#chat-input"), true);
+  assert.equal(await page.isHidden("#chat-agent-end"), true);
   await page.context().close();
 });
 

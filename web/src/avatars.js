@@ -8,7 +8,8 @@
 // busy, a bubble above: dots while it thinks, "talking with Ada" or
 // "listening to Ada" while it is with someone. Clicking (or tapping)
 // another avatar, an agent too, or its name reports it: a direct chat
-// with a player, later a conversation with an agent.
+// with a player, a conversation with an agent (agentchat.js). What an
+// agent says, in speech bubbles, is bubbles.js's.
 //
 // What this needs of a Phaser scene (add.sprite, add.text, anims, load)
 // is passed in, so the tests run it with fakes.

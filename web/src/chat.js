@@ -1,15 +1,21 @@
 // What the chat panel shows, as plain data: one tab per chat session the
-// player is in (docs/api.md, "Chat history"), the always-present Nearby
-// tab (where to talk to whoever stands close, with this visit's nearby
-// messages), drafts of direct chats not yet started, each tab's messages,
-// unread counts and messages waiting for their `said`. No DOM and no I/O:
-// every method is a state change, and those that need the server's help
-// say what to ask for (chatclient.js asks).
+// player is in (docs/api.md, "Chat history"), conversations with agents
+// among them, the always-present Nearby tab (where to talk to whoever
+// stands close, with this visit's nearby messages) and Ask anyone tab
+// (a question for whichever agent is best placed to answer), drafts of
+// direct chats not yet started, each tab's messages, unread counts and
+// messages waiting for their `said` (or a question for its `asked`). No
+// DOM and no I/O: every method is a state change, and those that need the
+// server's help say what to ask for (chatclient.js asks; agentchat.js
+// adds what only conversations with agents have).
 
 import { asSentence } from "./api.js";
 import { displayName } from "./zones.js";
 
 export const NEARBY = "nearby";
+// The tab whose questions go to "ask anyone" (docs/protocol.md,
+// "Conversations with agents").
+export const ANYONE = "anyone";
 export const PAGE_SIZE = 50;
 export const MAX_TEXT = 500;
 
@@ -17,7 +23,8 @@ export const sessionKey = (id) => `s${id}`;
 export const draftKey = (userId) => `u${userId}`;
 
 // What a tab is called: zones by their place name, direct chats after the
-// other person, nearby chats after the people who were near.
+// other person, nearby chats after the people who were near, an agent's
+// after the agent (the session's title is its name).
 export function sessionTitle(kind, title, participants, selfId) {
   const others = participants.filter((person) => person.id !== selfId);
   switch (kind) {
@@ -29,6 +36,8 @@ export function sessionTitle(kind, title, participants, selfId) {
       return others.length ? `Nearby: ${others.map((person) => person.name).join(", ")}` : "Nearby (alone)";
     case "system":
       return "ark";
+    case "agent":
+      return title || "Agent";
     default:
       return title || "Chat";
   }
@@ -44,6 +53,12 @@ function validPerson(person) {
     typeof person.name === "string";
 }
 
+// Who said a message: a person, or an agent ({agent, name, avatar}).
+function validSender(sender) {
+  return validPerson(sender) || (sender !== null && typeof sender === "object" &&
+    typeof sender.agent === "string" && typeof sender.name === "string");
+}
+
 function newTab(key, fields) {
   return {
     key,
@@ -53,6 +68,8 @@ function newTab(key, fields) {
     participants: [],
     // The user a direct chat goes to.
     to: null,
+    // The agent's id, in a conversation with an agent.
+    agent: null,
     messages: new Map(),
     // Said by this page, waiting for `said`: {ref, kind, text, error}.
     pending: [],
@@ -73,7 +90,10 @@ export class ChatState {
   // self: the signed-in user {id, name, avatar}.
   constructor(self) {
     this.self = self;
-    this.tabs = new Map([[NEARBY, newTab(NEARBY, { title: "Nearby", loaded: true })]]);
+    this.tabs = new Map([
+      [NEARBY, newTab(NEARBY, { title: "Nearby", loaded: true })],
+      [ANYONE, newTab(ANYONE, { kind: ANYONE, title: "Ask anyone", loaded: true })],
+    ]);
     this.selected = NEARBY;
     // The tab whose newest message the player can see right now, or null.
     this.viewing = null;
@@ -96,10 +116,11 @@ export class ChatState {
     return this.tabs.get(sessionKey(id)) ?? null;
   }
 
-  // Nearby first, then drafts, then sessions by latest activity.
+  // Nearby first, Ask anyone, then drafts, then sessions by latest
+  // activity.
   orderedTabs() {
-    const rank = (tab) => (tab.key === NEARBY ? Infinity : tab.session === null ? Number.MAX_VALUE : tab.lastId);
-    return [...this.tabs.values()].sort((a, b) => rank(b) - rank(a));
+    const tier = (tab) => (tab.key === NEARBY ? 0 : tab.key === ANYONE ? 1 : tab.session === null ? 2 : 3);
+    return [...this.tabs.values()].sort((a, b) => tier(a) - tier(b) || b.lastId - a.lastId);
   }
 
   // Unread messages in sessions, for a closed panel's badge (the Nearby
@@ -117,7 +138,8 @@ export class ChatState {
   // Whether the player can type in this tab (nobody answers the system).
   canSend(key) {
     const tab = this.tabs.get(key);
-    return tab !== undefined && tab.kind !== "system" && (tab.kind !== "direct" || tab.to !== null);
+    return tab !== undefined && tab.kind !== "system" && (tab.kind !== "direct" || tab.to !== null) &&
+      (tab.kind !== "agent" || tab.agent !== null);
   }
 
   // GET /api/chat/sessions: add tabs for new sessions, bring titles,
@@ -131,6 +153,7 @@ export class ChatState {
       tab.participants = participants;
       tab.title = sessionTitle(session.kind, session.title, participants, this.self.id);
       tab.to = session.kind === "direct" ? participants.find((p) => p.id !== this.self.id)?.id ?? null : null;
+      if (session.kind === "agent" && typeof session.agent === "string") tab.agent = session.agent;
       if (Number.isInteger(session.unread)) tab.unread = session.unread;
       if (validMessage(session.lastMessage)) tab.lastId = Math.max(tab.lastId, session.lastMessage.id);
     }
@@ -152,6 +175,18 @@ export class ChatState {
     }));
     this.selected = key;
     return key;
+  }
+
+  // The conversation with an agent in this session ({session, agent,
+  // name}), as `talking` opened it: its tab, made if new, is selected.
+  // Returns the tab's key.
+  openAgentSession({ session, agent, name }) {
+    const tab = this._sessionTab(session, "agent", []);
+    tab.kind = "agent";
+    tab.agent = agent;
+    tab.title = sessionTitle("agent", name, [], this.self.id);
+    this.selected = tab.key;
+    return tab.key;
   }
 
   // A page of history ({messages, more}, oldest first), newest page or an
@@ -177,7 +212,8 @@ export class ChatState {
   // session was new to this page (ask for the sessions again to name it),
   // read the {session, upTo} to mark read when the player saw it at once.
   receive(chat) {
-    const from = validPerson(chat.from) ? chat.from : null;
+    const from = validSender(chat.from) ? chat.from : null;
+    const agent = chat.kind === "agent" && typeof from?.agent === "string" ? from : null;
     let tab = this.tabForSession(chat.session);
     let known = tab !== null;
     if (tab === null && chat.kind === "direct" && from !== null && this.tabs.has(draftKey(from.id))) {
@@ -185,10 +221,11 @@ export class ChatState {
       known = true;
     }
     if (tab === null) {
-      const participants = from === null ? [] : [this.self, from];
+      const participants = validPerson(from) ? [this.self, from] : [];
       tab = this._sessionTab(chat.session, chat.kind, participants);
-      tab.title = sessionTitle(chat.kind, "", participants, this.self.id);
+      tab.title = sessionTitle(chat.kind, agent?.name ?? "", participants, this.self.id);
     }
+    if (agent !== null && tab.kind === "agent" && tab.agent === null) tab.agent = agent.agent;
     const message = { id: chat.id, session: chat.session, from, text: chat.text, at: chat.at };
     if (!validMessage(message) || tab.messages.has(message.id)) return { key: tab.key, known, read: null };
     this._keep(tab, message);
@@ -202,22 +239,41 @@ export class ChatState {
   }
 
   // What to send for text typed in a tab: the `say` message (its ref
-  // numbered here), or null when there is nothing to send.
+  // numbered here), an `ask` in a conversation with an agent or in Ask
+  // anyone, or null when there is nothing to send.
   compose(key, text) {
     const tab = this.tabs.get(key);
     const trimmed = typeof text === "string" ? text.trim() : "";
     if (tab === undefined || trimmed === "" || !this.canSend(key)) return null;
     const ref = this.nextRef++;
-    const say = { t: "say", ref, kind: tab.kind, text: trimmed };
-    if (tab.kind === "direct") say.to = tab.to;
+    let message;
+    if (tab.kind === "agent") message = { t: "ask", ref, agent: tab.agent, text: trimmed };
+    else if (tab.kind === ANYONE) message = { t: "ask", ref, text: trimmed };
+    else message = { t: "say", ref, kind: tab.kind, text: trimmed };
+    if (tab.kind === "direct") message.to = tab.to;
     tab.pending.push({ ref, kind: tab.kind, text: trimmed, error: null });
     this.pendingRefs.set(ref, key);
-    return say;
+    return message;
   }
 
-  // A `said`: the pending message takes its id, time and stored text (or
-  // shows the refusal). Returns {key, known} (known: false when it went
-  // to a session this page did not know), or null for a ref not ours.
+  // An `asked`: as a `said`, and the session it went to is the agent's
+  // (ask anyone's answer names the agent, and the view follows it there).
+  asked(asked) {
+    const result = this.said(asked);
+    if (result === null || asked.error !== undefined || typeof asked.agent !== "string") return result;
+    const tab = this.tabs.get(result.key);
+    if (tab.kind === "agent" && tab.agent === null) {
+      tab.agent = asked.agent;
+      // Named by its id until the sessions list brings its name.
+      if (tab.title === sessionTitle("agent", "", [], this.self.id)) tab.title = displayName(asked.agent);
+    }
+    return result;
+  }
+
+  // A `said` (or an `asked`): the pending message takes its id, time and
+  // stored text (or shows the refusal). Returns {key, known} (known:
+  // false when it went to a session this page did not know), or null for
+  // a ref not ours.
   said(said) {
     const origin = this.pendingRefs.get(said.ref);
     if (origin === undefined) return null;
@@ -236,15 +292,18 @@ export class ChatState {
       target = this._adopt(tab, said.session);
       known = true;
     } else if (target === null) {
-      target = this._sessionTab(said.session, entry.kind, [this.self]);
-      target.title = sessionTitle(entry.kind, "", [], this.self.id);
+      // Ask anyone's question went to an agent's session.
+      const kind = entry.kind === ANYONE ? "agent" : entry.kind;
+      target = this._sessionTab(said.session, kind, [this.self]);
+      target.title = sessionTitle(kind, "", [], this.self.id);
     }
     if (validMessage(message)) {
       this._keep(target, message);
       if (entry.kind === "nearby") this.nearby.messages.set(message.id, message);
     }
     // Said from a nearby or zone tab whose group or place has changed
-    // since: the message went elsewhere, and the view follows it.
+    // since, or asked in Ask anyone: the message went elsewhere, and the
+    // view follows it.
     if (target.key !== tab.key && tab.key !== NEARBY && this.selected === tab.key) this.selected = target.key;
     return { key: target.key, known };
   }

@@ -1,7 +1,9 @@
 // Keeps the chat state (chat.js) in step with the server: the sessions
-// and their history from the HTTP API (docs/api.md), `say` out and
-// `said`/`chat` in over the WebSocket, and read marks back. No DOM: the
-// panel (chatpanel.js) listens to onChange and draws.
+// and their history from the HTTP API (docs/api.md), `say` (or `ask`, in
+// a conversation with an agent) out and `said`/`chat` in over the
+// WebSocket, and read marks back. No DOM: the panel (chatpanel.js)
+// listens to onChange and draws. What only conversations with agents
+// have (`talking`, `asked`, `reply`) is agentchat.js's.
 //
 // api(url, options) is an authorized JSON request (auth.authorizedJSON);
 // send(message) puts a message on the WebSocket and says whether it went.
@@ -29,12 +31,20 @@ export class ChatClient {
 
   select(key) {
     this.state.select(key);
-    this._changed();
+    this.changed();
   }
 
   openDirect(user) {
     this.state.openDirect(user);
-    this._changed();
+    this.changed();
+  }
+
+  // The conversation with an agent that `talking` opened ({session,
+  // agent, name}), in view; returns its tab's key.
+  openAgentSession(conversation) {
+    const key = this.state.openAgentSession(conversation);
+    this.changed();
+    return key;
   }
 
   // The newest page of a tab's history (again, after a reconnect).
@@ -55,13 +65,13 @@ export class ChatClient {
     const message = this.state.compose(this.state.selected, text);
     if (message === null) return false;
     if (!this.send(message)) this.state.sendFailed(message.ref, "Not sent: not connected to the world.");
-    this._changed();
+    this.changed();
     return true;
   }
 
   dismiss(key, ref) {
     this.state.dismiss(key, ref);
-    this._changed();
+    this.changed();
   }
 
   // A message from the WebSocket; anything but `said` and `chat` is not ours.
@@ -70,12 +80,12 @@ export class ChatClient {
       const result = this.state.said(message);
       if (result === null) return;
       if (!result.known) this.loadSessions();
-      this._changed();
+      this.changed();
     } else if (message.t === "chat") {
       const result = this.state.receive(message);
       if (result.read !== null) this._markRead(result.read);
       if (!result.known) this.loadSessions();
-      this._changed();
+      this.changed();
     }
   }
 
@@ -87,7 +97,7 @@ export class ChatClient {
 
   connectionLost() {
     this.state.connectionLost();
-    this._changed();
+    this.changed();
   }
 
   // Back after a drop: what was said meanwhile is in the history.
@@ -107,7 +117,7 @@ export class ChatClient {
     } catch (error) {
       this.state.notice = `Could not load your chats: ${error.message}`;
     }
-    this._changed();
+    this.changed();
   }
 
   async _loadPage(key, before) {
@@ -117,7 +127,7 @@ export class ChatClient {
     // became a session); its session id stays.
     const session = tab.session;
     tab.loading = true;
-    this._changed();
+    this.changed();
     const query = before === null ? `limit=${PAGE_SIZE}` : `before=${before}&limit=${PAGE_SIZE}`;
     try {
       const page = await this.api(`/api/chat/sessions/${session}/messages?${query}`);
@@ -130,21 +140,22 @@ export class ChatClient {
       const current = this.state.tabForSession(session);
       if (current !== null) current.loading = false;
     }
-    this._changed();
+    this.changed();
   }
 
   async _markRead({ session, upTo }) {
     try {
       const answer = await this.api(`/api/chat/sessions/${session}/read`, { method: "POST", body: { upTo } });
       this.state.readAnswered(session, answer.unread, upTo);
-      this._changed();
+      this.changed();
     } catch (error) {
       // Only the unread count is at stake; the next read mark covers it.
     }
   }
 
-  // After every change: the tab in view has its history.
-  _changed() {
+  // After every change (this page's or agentchat.js's): the tab in view
+  // has its history, and the panel draws.
+  changed() {
     const tab = this.state.tab(this.state.selected);
     if (tab !== null && tab.key !== NEARBY && tab.session !== null && !tab.loaded && !tab.loading) {
       this._loadPage(tab.key, null);

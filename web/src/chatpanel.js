@@ -1,12 +1,16 @@
 // The chat panel on the page: tabs with unread badges, the messages of
 // the tab shown (paging back as the player scrolls up), and the line to
-// type in. On a desktop it is a collapsible column on the right; on a
-// phone a button opens it as a sheet over the bottom of the game.
+// type in. In a conversation with an agent (agentchat.js), a heading
+// names it ("Scout — the guide"), says whether it is open (with a button
+// to end it), and the answer on its way shows as the agent typing, then
+// its words as they come. On a desktop it is a collapsible column on the
+// right; on a phone a button opens it as a sheet over the bottom of the
+// game.
 //
 // Every text from the server goes into the page as text (textContent),
 // never as markup: a message "<img onerror=…>" shows those characters.
 
-import { NEARBY } from "./chat.js";
+import { ANYONE, NEARBY } from "./chat.js";
 import { isTextField } from "./typing.js";
 
 const OPEN_KEY = "ark.chatOpen";
@@ -17,6 +21,7 @@ const PLACEHOLDERS = {
   zone: "Say something to everyone here…",
   direct: "Write a message…",
   system: "Messages from ark cannot be answered",
+  [ANYONE]: "Ask a question: the agent who knows best answers…",
 };
 
 function timeOf(at) {
@@ -33,11 +38,13 @@ function element(tag, className, text) {
 
 export class ChatPanel {
   // phoneQuery: a MediaQueryList that matches where the panel is a sheet;
-  // onCover(pixels): how much of the bottom of the game the sheet hides.
-  constructor({ state, client, user, storage, phoneQuery, onSignOut, onCover = () => {} }) {
+  // onCover(pixels): how much of the bottom of the game the sheet hides;
+  // agents: agentchat.js's AgentChat, or null.
+  constructor({ state, client, user, storage, phoneQuery, onSignOut, onCover = () => {}, agents = null }) {
     this.onCover = onCover;
     this.state = state;
     this.client = client;
+    this.agents = agents;
     this.storage = storage;
     this.phoneQuery = phoneQuery;
     this.root = document.getElementById("chat");
@@ -45,6 +52,10 @@ export class ChatPanel {
     this.toggleBadge = this.toggle.querySelector(".badge");
     this.tabList = document.getElementById("chat-tabs");
     this.notice = document.getElementById("chat-notice");
+    this.agentBar = document.getElementById("chat-agent");
+    this.agentTitle = document.getElementById("chat-agent-title");
+    this.agentState = document.getElementById("chat-agent-state");
+    this.agentEnd = document.getElementById("chat-agent-end");
     this.list = document.getElementById("chat-messages");
     this.form = document.getElementById("chat-form");
     this.input = document.getElementById("chat-input");
@@ -58,6 +69,10 @@ export class ChatPanel {
     document.getElementById("chat-signout").addEventListener("click", onSignOut);
     document.getElementById("chat-close").addEventListener("click", () => this.setOpen(false));
     this.toggle.addEventListener("click", () => this.setOpen(true));
+    this.agentEnd.addEventListener("click", () => {
+      const header = this.agents?.header(this.state.selected);
+      if (header) this.agents.untalk(header.agent);
+    });
     this.tabList.addEventListener("click", (event) => {
       const tab = event.target.closest("[data-key]");
       if (tab) this.client.select(tab.dataset.key);
@@ -119,6 +134,13 @@ export class ChatPanel {
     this.input.focus();
   }
 
+  // Open the panel on the tab selected (a conversation with an agent
+  // just opened); focus: ready to type.
+  reveal(focus = false) {
+    this.setOpen(true);
+    if (focus) this.input.focus();
+  }
+
   atBottom() {
     return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < EDGE_PX;
   }
@@ -146,10 +168,23 @@ export class ChatPanel {
     this.renderTabs();
     const tab = state.tab(state.selected);
     const kind = tab?.kind ?? "nearby";
+    const header = this.agents?.header(state.selected) ?? null;
+    this.renderAgent(header);
     this.input.disabled = !state.canSend(state.selected);
-    this.input.placeholder = PLACEHOLDERS[kind] ?? PLACEHOLDERS.nearby;
+    this.input.placeholder = header !== null ? `Ask ${tab.title} something…`
+      : PLACEHOLDERS[kind] ?? PLACEHOLDERS.nearby;
     if (this.isOpen) this.renderMessages(tab);
     this.updateViewing();
+  }
+
+  // The heading of a conversation with an agent (agentchat.js's header),
+  // or none.
+  renderAgent(header) {
+    this.agentBar.hidden = header === null;
+    if (header === null) return;
+    this.agentTitle.textContent = header.title;
+    this.agentState.textContent = header.open ? "Talking" : "Not talking: you can still ask from afar";
+    this.agentEnd.hidden = !header.open;
   }
 
   renderTabs() {
@@ -206,7 +241,7 @@ export class ChatPanel {
     if (tab?.key === NEARBY) {
       children.push(element("li", "hint", "Messages here go to everyone standing near you."));
     }
-    const entries = this.state.entries(this.state.selected);
+    const entries = this.agents?.entries(this.state.selected) ?? this.state.entries(this.state.selected);
     const used = new Map();
     for (const entry of entries) {
       const node = this.messageNode(entry);
@@ -225,12 +260,19 @@ export class ChatPanel {
   }
 
   messageNode(entry) {
-    const signature = `${entry.text}\u0000${entry.pending}\u0000${entry.error}\u0000${entry.at}`;
+    const signature = `${entry.text}\u0000${entry.pending}\u0000${entry.error}\u0000${entry.at}\u0000${entry.typing}`;
     const existing = this.nodes.get(entry.key);
     if (existing !== undefined && existing.dataset.signature === signature) return existing;
+    if (entry.note) {
+      const note = element("li", "note", entry.text);
+      note.dataset.signature = signature;
+      return note;
+    }
+    if (entry.streaming) return this.answerNode(entry, signature);
     const node = element("li", "message");
     node.dataset.signature = signature;
     node.classList.toggle("own", entry.own);
+    node.classList.toggle("agent", typeof entry.from?.agent === "string");
     node.classList.toggle("pending", entry.pending);
     node.classList.toggle("failed", entry.error !== null);
     const meta = element("div", "meta");
@@ -248,6 +290,19 @@ export class ChatPanel {
       problem.append(dismiss);
       node.append(problem);
     }
+    return node;
+  }
+
+  // An agent's answer on its way: the agent typing, then its words so far.
+  answerNode(entry, signature) {
+    const node = element("li", "message agent pending streaming");
+    node.dataset.signature = signature;
+    const meta = element("div", "meta");
+    meta.append(element("span", "from", entry.from.name));
+    meta.append(element("span", "at", entry.typing ? "is typing…" : "answering…"));
+    const text = entry.typing ? element("p", "text typing", "•••") : element("p", "text", entry.text);
+    if (entry.typing) text.setAttribute("aria-label", `${entry.from.name} is typing`);
+    node.append(meta, text);
     return node;
   }
 }

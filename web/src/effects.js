@@ -9,13 +9,13 @@
 
 // view: showPrompt(text or null), openCall(call), closeCall(),
 //   showSilenced(bool), showPrivate(bool), playSound(url, volume, loop),
-//   stopSound(url), openAgent(agent), closeAgent(agent),
-//   openWebsite(site), closeWebsite(), focusCamera(area or null),
-//   offerLink(link or null), openTab(url) -> false when the browser
-//   refused to open it.
+//   stopSound(url), openAgent(agent) and closeAgent(agent) (the page
+//   sends `talk` and `untalk`, agentchat.js), openWebsite(site),
+//   closeWebsite(), focusCamera(area or null), offerLink(link or null),
+//   openTab(url) -> false when the browser refused to open it.
 // events: an EventTarget (the window) told `ark:agent-open` and
-//   `ark:agent-close`, with the agent's id in `detail.agent`, for the
-//   agents still to come.
+//   `ark:agent-close`, with the agent's id in `detail.agent`, when a
+//   zone's agent comes into force and goes (for the end-to-end tests).
 export class ZoneEffects {
   constructor({ view, events = null }) {
     this.view = view;
@@ -89,12 +89,22 @@ export class ZoneEffects {
     this.view.closeCall();
   }
 
-  // The player closed the agent's panel.
+  // The zone's agent is no longer in force: the conversation it opened
+  // is closed.
   leaveAgent() {
     if (this.agent === null) return;
     const { agent } = this.agent;
     this.agent = null;
     this.view.closeAgent(agent);
+    this.announce("ark:agent-close", agent);
+  }
+
+  // The conversation with an agent ended otherwise (the player ended it,
+  // walked away): if it was the zone's, acting in the zone opens it
+  // again. Nothing is left to close.
+  agentClosed(agent) {
+    if (this.agent === null || this.agent.agent !== agent) return;
+    this.agent = null;
     this.announce("ark:agent-close", agent);
   }
 

@@ -1,7 +1,8 @@
 // The page's side of zone effects (effects.js decides, this shows): the
 // prompt above the action button, the silent and private indicators, the
-// agent's panel, the meeting and website panels, a link offered to the
-// player, new tabs, the camera's focus and the sounds.
+// meeting and website panels, a link offered to the player, new tabs,
+// the camera's focus and the sounds. A zone's agent is the chat's: its
+// conversation is opened and closed through the scene's hooks.
 
 import { CallPanel } from "./callpanel.js";
 import { SoundBoard, nextGesture } from "./sounds.js";
@@ -10,19 +11,20 @@ import { WebsitePanel } from "./websitepanel.js";
 export class EffectView {
   // nameOf, phoneQuery: as CallPanel takes them; onCover(pixels): how
   // much of the bottom of the game the panels hide (the taller of the
-  // meeting's and the website's); onHangUp, onCloseAgent and
-  // onCloseWebsite: the player closed the call, the agent's panel or the
-  // website's; camera: camera.js's CameraRig, for the focus of zones.
-  constructor({ nameOf, phoneQuery, onCover, onHangUp, onCloseAgent, onCloseWebsite = null, camera = null }) {
+  // meeting's and the website's); onHangUp and onCloseWebsite: the player
+  // closed the call or the website's panel; onOpenAgent(agent) and
+  // onCloseAgent(agent): a zone opens or closes the conversation with
+  // an agent; camera: camera.js's CameraRig, for the focus of zones.
+  constructor({ nameOf, phoneQuery, onCover, onHangUp, onOpenAgent = () => {}, onCloseAgent = () => {},
+    onCloseWebsite = null, camera = null }) {
     this.prompt = document.getElementById("prompt");
     this.silenced = document.getElementById("silenced");
     this.private = document.getElementById("private");
-    this.agent = document.getElementById("agent");
-    this.agentName = document.getElementById("agent-name");
     this.link = document.getElementById("link-offer");
     this.linkAnchor = document.getElementById("link-offer-anchor");
     this.camera = camera;
-    document.getElementById("agent-close").addEventListener("click", () => onCloseAgent());
+    this.onOpenAgent = onOpenAgent;
+    this.onCloseAgent = onCloseAgent;
     // Both panels may cover the bottom of a phone's screen: the game
     // hears of the taller.
     const covers = { call: 0, website: 0 };
@@ -70,14 +72,11 @@ export class EffectView {
   }
 
   openAgent(agent) {
-    // The agents themselves come later, listening for ark:agent-open;
-    // until then the panel says so.
-    this.agentName.textContent = `Talk to ${agent}`;
-    this.agent.hidden = false;
+    this.onOpenAgent(agent);
   }
 
-  closeAgent() {
-    this.agent.hidden = true;
+  closeAgent(agent) {
+    this.onCloseAgent(agent);
   }
 
   openWebsite(site) {

@@ -2,7 +2,8 @@
 // loading screen and its bar (or why a map could not be loaded, with a
 // button to try again), the connection's banner (reconnecting, a
 // join the server refused, disconnected), the place the player stands in
-// (a zone's name), what the action button would do there, and short-lived
+// (a zone's name), what the action button would do there (talk to the
+// agent standing by the player, when one does), and short-lived
 // notices of what the server reported going wrong (docs/protocol.md,
 // "error"), a repeated one counted rather than shown again and again.
 //
@@ -45,6 +46,8 @@ export class Hud {
     this.onRejoin = onRejoin;
     this.onRetry = onRetry;
     this.zonePanel = new ZonePanel();
+    // The name of the agent the interact key would talk to, or null.
+    this.nearAgent = null;
     // Whether the loading screen and banner say a map failed to load.
     this.mapProblem = false;
     // The notice shown: { key, text, count }, or null; and its timer.
@@ -134,12 +137,22 @@ export class Hud {
     return this.zonePanel.zones.map((zone) => zone.name);
   }
 
+  // The agent the interact key and the action button would talk to now
+  // (its name), or null: then they act in the zones as before.
+  agentNear(name) {
+    if (name === this.nearAgent) return;
+    this.nearAgent = name;
+    this.renderZones();
+  }
+
   renderZones() {
     const { place, action } = this.elements;
     const panel = this.zonePanel;
     place.textContent = panel.place ?? "";
     place.hidden = panel.place === null;
-    const label = panel.buttonLabel(this.touchQuery.matches, this.openZones());
+    const touch = this.touchQuery.matches;
+    const label = this.nearAgent !== null ? `${touch ? "" : "E: "}Talk to ${this.nearAgent}`
+      : panel.buttonLabel(touch, this.openZones());
     action.textContent = label ?? "";
     action.hidden = label === null;
   }

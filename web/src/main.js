@@ -1,10 +1,12 @@
 // The page: signing in (the first-visit screen, or the tokens kept from
 // an earlier visit), then the game and the chat beside it. Everything that
-// moves lives in scene.js and the modules it uses; the chat in chat*.js.
+// moves lives in scene.js and the modules it uses; the chat in chat*.js,
+// conversations with agents in agentchat.js.
 // The address may name a map to join: /?map=cafe.tmj.
 
 import Phaser from "phaser";
 
+import { AgentChat } from "./agentchat.js";
 import { requestJSON } from "./api.js";
 import { Auth, SignedOutError, tokenClaims } from "./auth.js";
 import { benchOptions } from "./bench.js";
@@ -117,18 +119,21 @@ async function start() {
   const world = () => game.scene.getScene("world");
 
   let chat = null;
+  let agents = null;
   let panel = null;
   // What the chat sheet covers; it may say so before the scene exists.
   let chatCover = 0;
   if (!bench) {
     const self = selfOf(auth);
     const state = new ChatState(self);
+    const send = (message) => world()?.send(message) ?? false;
     chat = new ChatClient({
       state,
       api: (url, options) => auth.authorizedJSON(url, options),
-      send: (message) => world()?.send(message) ?? false,
+      send,
       onChange: () => panel?.render(),
     });
+    agents = new AgentChat({ state, client: chat, send, onOpened: (key, focus) => panel?.reveal(focus) });
     const signOut = async () => {
       playing = false;
       world()?.leave();
@@ -138,7 +143,7 @@ async function start() {
     };
     panel = new ChatPanel({
       state, client: chat, user: self, storage: localStorage,
-      phoneQuery: window.matchMedia(PHONE_QUERY), onSignOut: signOut,
+      phoneQuery: window.matchMedia(PHONE_QUERY), onSignOut: signOut, agents,
       onCover: (pixels) => {
         chatCover = pixels;
         world()?.setCovered(pixels);
@@ -150,7 +155,7 @@ async function start() {
   // ?map=cafe.tmj asks to join that map (unless a held avatar is resumed).
   const wanted = new URLSearchParams(window.location.search).get("map");
   game.scene.add("world", WorldScene, true, {
-    auth, manifest, bench, chat, cover: chatCover,
+    auth, manifest, bench, chat, agents, cover: chatCover,
     join: wanted ? { map: wanted } : {},
     // A map the server does not have would be refused again: try the
     // page without it.
@@ -163,9 +168,12 @@ async function start() {
       signedOut();
     },
     onAvatarClicked: (entity) => {
-      // An agent (entity.agent) has no user to chat with directly; the
-      // conversation with it is still to come, so its click does nothing.
-      if (entity.agent) return;
+      // An agent (entity.agent): a conversation with it (the server
+      // answers that it is too far when it is).
+      if (entity.agent) {
+        agents?.talk(entity.agent.id, { focus: true });
+        return;
+      }
       if (panel !== null && entity.user !== null && entity.user !== auth.user?.id) {
         panel.openDirect({ id: entity.user, name: entity.name, avatar: entity.avatar });
       }

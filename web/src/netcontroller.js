@@ -7,6 +7,10 @@
 //   zones; patches that come while a map loads wait for it, in order;
 // - an effect: to the zone effects (effects.js);
 // - said and chat: to the chat (chatclient.js);
+// - talking, asked, reply and an agent's chat: to the conversations with
+//   agents (agentchat.js), and what they ask of the page: a refusal in
+//   the HUD, a zone's agent let go, the way an answer shows drawn;
+// - bubble: what an agent says, over its head (the view);
 // - peer, signal and ice, and every welcome at once: to talking (media.js);
 // - an error after joining: a notice in the HUD (hud.js); a map that
 //   cannot be loaded: the HUD's loading screen says why, and offers to
@@ -32,24 +36,31 @@ export const QUIET_ERRORS = new Set(["steps_dropped", "not_paired"]);
 // Talking, for a page without it (and the tests that do not look).
 const NO_TALK = { welcomed() {}, received() {} };
 
+// The notice key of a refused `talk`: a second refusal counts, not piles.
+export const TALK_NOTICE = "talking";
+
 export class NetController {
   // maps: { load(welcome) → Promise<{ name, obstacles, width, height }> }
   //   (maploader.js), rejecting with an Error that says what failed;
   // view: what draws: enterWorld({ self: {id, name, avatar}, entities,
-  //   width, height }), entityAdded(entity), entityRemoved(id);
+  //   width, height, map }), entityAdded(entity), entityRemoved(id),
+  //   showBubble(bubble), showGuide(guide);
   // effects: effects.js's ZoneEffects; hud: hud.js's Hud; chat:
-  //   chatclient.js's ChatClient, or null; talk: media.js's Talk
-  //   (welcomed(welcome), received(message));
+  //   chatclient.js's ChatClient, or null; agents: agentchat.js's
+  //   AgentChat, or null; talk: media.js's Talk (welcomed(welcome),
+  //   received(message));
   // send(message): onto the WebSocket, false when not connected;
   // now(): local time in ms (performance.now);
   // onSignedOut(): the sign-in is gone; onMoved(): a door moved the
   //   player to another map.
-  constructor({ maps, view, effects, hud, chat = null, talk = NO_TALK, send, now, onSignedOut = () => {}, onMoved = () => {} }) {
+  constructor({ maps, view, effects, hud, chat = null, agents = null, talk = NO_TALK, send, now, onSignedOut = () => {},
+    onMoved = () => {} }) {
     this.maps = maps;
     this.view = view;
     this.effects = effects;
     this.hud = hud;
     this.chat = chat;
+    this.agents = agents;
     this.talk = talk;
     this.send = send;
     this.now = now;
@@ -87,6 +98,7 @@ export class NetController {
       if (this.everConnected) this.chat?.reconnected();
       this.everConnected = true;
     } else {
+      this.agentsClosed(this.agents?.connectionLost() ?? []);
       this.chat?.connectionLost();
     }
     this.hud.connection(status);
@@ -109,8 +121,19 @@ export class NetController {
         if (this.effects.handle(message)) this.hud.renderZones();
         break;
       case "said":
-      case "chat":
         this.chat?.handle(message);
+        break;
+      case "chat":
+        if (message.kind === "agent" && this.agents !== null) this.agentMessage(message);
+        else this.chat?.handle(message);
+        break;
+      case "talking":
+      case "asked":
+      case "reply":
+        this.agentMessage(message);
+        break;
+      case "bubble":
+        this.view.showBubble?.(message);
         break;
       case "peer":
       case "signal":
@@ -125,6 +148,24 @@ export class NetController {
     }
   }
 
+  // A message of a conversation with an agent, and what it asks of the
+  // page.
+  agentMessage(message) {
+    const outcome = this.agents?.handle(message) ?? null;
+    if (outcome === null) return;
+    if (outcome.notice !== undefined) this.hud.notice(TALK_NOTICE, outcome.notice);
+    if (outcome.closed !== undefined) this.agentsClosed([outcome.closed]);
+    if (outcome.guide !== undefined) this.view.showGuide?.(outcome.guide);
+  }
+
+  // Conversations with these agents ended: a zone's agent among them is
+  // let go, so that the zone opens it again.
+  agentsClosed(agents) {
+    if (agents.length === 0) return;
+    for (const agent of agents) this.effects.agentClosed(agent);
+    this.hud.renderZones();
+  }
+
   // The server could not do what was asked (the connection stays open).
   failed(error) {
     if (QUIET_ERRORS.has(error.code)) return;
@@ -135,6 +176,9 @@ export class NetController {
     // What the player had on from the zones stays only when the same
     // avatar is resumed where it was; effects of the new place follow
     // this welcome, so the reset cannot wait for the map to load.
+    // The conversations with agents stayed behind too (before the
+    // effects' reset, which would close them).
+    this.agents?.welcomed(welcome);
     if (!welcome.resumed) this.effects.reset();
     this.effects.zonesReported(welcome.zones ?? []);
     // Conversations start afresh with every welcome, and the next
@@ -206,6 +250,7 @@ export class NetController {
       entities: [...this.world.entities.values()],
       width: map.width,
       height: map.height,
+      map: map.name,
       about: map.about ?? null,
     });
     this.serverClock.observe(welcome.tick, now);

@@ -6,6 +6,9 @@
 //   maploader.js      the Tiled map and its tilesets, the tilemap drawn
 //   aboutpanel.js     what the map says about itself
 //   avatars.js        the avatars' sprites, labels and animations; agents' tags and bubbles
+//   agentreach.js     the agent the interact key talks to (the nearest within reach)
+//   bubbles.js        what agents say, in speech bubbles over their heads
+//   guidepath.js      the way an agent showed, dotted on the map
 //   camera.js         zoom, following the player or framing a zone, sheets
 //   controls.js       keyboard, joystick, autopilot, benchmark walk, act
 //   hud.js            loading, connection banner, place, action, notices
@@ -21,13 +24,16 @@ import Phaser from "phaser";
 import { decode, encode } from "cbor-x";
 
 import { AboutPanel } from "./aboutpanel.js";
+import { nearestAgent } from "./agentreach.js";
 import { Avatars } from "./avatars.js";
 import { BenchRun, delayedWebSocket } from "./bench.js";
+import { SpeechBubbles } from "./bubbles.js";
 import { CameraRig } from "./camera.js";
 import { Connection } from "./connection.js";
 import { Controls, MOVEMENT_KEYS, attachActions, attachJoystick, attachTyping } from "./controls.js";
 import { EffectView } from "./effectview.js";
 import { ZoneEffects } from "./effects.js";
+import { GuidePath } from "./guidepath.js";
 import { Hud, hudElements } from "./hud.js";
 import { Joystick } from "./joystick.js";
 import { PHONE_QUERY, TOUCH_QUERY } from "./layout.js";
@@ -36,6 +42,10 @@ import { makeTalk } from "./media.js";
 import { NetController } from "./netcontroller.js";
 import { TestHook } from "./testhook.js";
 import { isTextField } from "./typing.js";
+
+// A zone's agent opened this soon after the player acted (the effect of
+// an onaction zone) is the player's asking: the chat is made ready to type.
+const ACTED_MS = 2000;
 
 // Storage that remembers nothing, for the benchmark page.
 const NO_STORAGE = { getItem: () => null, setItem: () => {}, removeItem: () => {} };
@@ -48,19 +58,25 @@ export class WorldScene extends Phaser.Scene {
 
   // auth: auth.js, for access tokens; manifest: avatars.json; bench:
   // bench.js's benchOptions, or null; chat: chatclient.js, or null (the
-  // benchmark page has none); join: what to ask for in the join (a map);
+  // benchmark page has none); agents: agentchat.js, or null (likewise);
+  // join: what to ask for in the join (a map);
   // cover: CSS px the chat sheet covers already; the hooks: what the page
   // does when the sign-in is gone, when another avatar is clicked (with
   // the world's entity: a player, or an agent with entity.agent set), and
   // when the player asks to try a refused join again (with the refusal's
   // code).
-  init({ auth, manifest, bench = null, chat = null, cover = 0, join = {}, onSignedOut = () => {},
+  init({ auth, manifest, bench = null, chat = null, agents = null, cover = 0, join = {}, onSignedOut = () => {},
     onAvatarClicked = () => {}, onRetry = () => location.reload() }) {
     this.setCovered(cover);
     this.auth = auth;
     this.manifest = manifest;
     this.bench = bench;
     this.chat = chat;
+    this.agents = agents;
+    // The agent entity the interact key would talk to now, or null; when
+    // the player last acted in the zones (ms).
+    this.nearAgent = null;
+    this.actedAt = -Infinity;
     this.joinRequest = join;
     this.onSignedOut = onSignedOut;
     this.onAvatarClicked = onAvatarClicked;
@@ -75,6 +91,8 @@ export class WorldScene extends Phaser.Scene {
 
   create() {
     this.avatars.makeAnimations();
+    this.bubbles = new SpeechBubbles({ scene: this });
+    this.guide = new GuidePath({ scene: this });
     this.rig.attach(this.cameras.main);
     this.fit();
     this.scale.on("resize", () => this.fit());
@@ -113,13 +131,14 @@ export class WorldScene extends Phaser.Scene {
     });
     attachJoystick({ joystick, canvas: this.game.canvas, element: document.getElementById("joystick"), view: window });
     attachTyping({ keyboard: this.input.keyboard, page: document });
-    attachActions({ view: window, button: document.getElementById("action"), act: () => this.net.act() });
+    attachActions({ view: window, button: document.getElementById("action"), act: () => this.interact() });
 
     // The benchmark's throwaway guest never asks for a microphone.
     this.talk = makeTalk({ page: window, send: (message) => this.send(message), avatars: this.avatars,
       world: () => this.net?.world, enabled: !this.bench });
     this.net = new NetController({
-      maps: this.maps, view: this.worldView(), effects: this.effects, hud: this.hud, chat: this.chat, talk: this.talk,
+      maps: this.maps, view: this.worldView(), effects: this.effects, hud: this.hud, chat: this.chat,
+      agents: this.agents, talk: this.talk,
       send: (message) => this.send(message),
       now: () => performance.now(),
       onSignedOut: this.onSignedOut,
@@ -139,7 +158,8 @@ export class WorldScene extends Phaser.Scene {
     window.arkTest = new TestHook({
       net: this.net, controls: this.controls, avatars: this.avatars, camera: this.rig, hud: this.hud,
       maps: this.maps, effects: this.effects, sounds: this.effectView.sounds, connection: this.connection,
-      auth: this.auth, bench: this.benchRun, talk: this.talk,
+      auth: this.auth, bench: this.benchRun, talk: this.talk, agents: this.agents, bubbles: this.bubbles,
+      guide: this.guide,
       displayList: () => this.children.list,
       canvasRect: () => this.game.canvas.getBoundingClientRect(),
     });
@@ -147,7 +167,8 @@ export class WorldScene extends Phaser.Scene {
   }
 
   // Zone effects: decided in effects.js, shown by effectview.js; the
-  // page's hooks (hanging up, closing the agent) go back to the decider.
+  // page's hooks (hanging up, closing the website) go back to the
+  // decider, a zone's agent to the conversations (agentchat.js).
   setUpEffects() {
     this.effectView = new EffectView({
       nameOf: () => this.net?.playerName ?? "",
@@ -157,10 +178,8 @@ export class WorldScene extends Phaser.Scene {
         this.effects.hangUp();
         this.hud.renderZones();
       },
-      onCloseAgent: () => {
-        this.effects.leaveAgent();
-        this.hud.renderZones();
-      },
+      onOpenAgent: (agent) => this.agents?.talk(agent, { focus: performance.now() - this.actedAt < ACTED_MS }),
+      onCloseAgent: (agent) => this.agents?.untalk(agent),
       onCloseWebsite: () => {
         this.effects.leaveWebsite();
         this.hud.renderZones();
@@ -173,8 +192,12 @@ export class WorldScene extends Phaser.Scene {
   // What the network controller draws with.
   worldView() {
     return {
-      enterWorld: ({ self, entities, width, height, about }) => {
+      enterWorld: ({ self, entities, width, height, map, about }) => {
         this.about.show(about);
+        this.bubbles.clear();
+        this.guide.mapEntered(map);
+        this.nearAgent = null;
+        this.hud.agentNear(null);
         this.rig.setBounds(width, height);
         this.fit();
         this.avatars.clear();
@@ -183,7 +206,31 @@ export class WorldScene extends Phaser.Scene {
       },
       entityAdded: (entity) => this.avatars.add(entity),
       entityRemoved: (id) => this.avatars.remove(id),
+      showBubble: (bubble) => this.bubbles.show(bubble, performance.now()),
+      showGuide: (guide) => this.guide.show(guide, this.net.mapName, performance.now()),
     };
+  }
+
+  // The interact key or the action button: talk to the agent within
+  // reach, if there is one; else act in the zones.
+  interact() {
+    const near = this.nearAgent;
+    if (near !== null && this.agents !== null && this.net.ready) {
+      // Like acting, talking answers the zone's prompt.
+      if (this.agents.talk(near.agent.id, { focus: true })) this.effects.acted();
+      return;
+    }
+    if (this.net.act()) this.actedAt = performance.now();
+  }
+
+  // Which agent the interact key would talk to, told to the HUD when it
+  // changes.
+  findNearAgent() {
+    const near = this.agents === null ? null
+      : nearestAgent(this.net.world.entities.values(), (id) => this.avatars.spriteOf(id), this.avatars.self);
+    if (near === this.nearAgent) return;
+    this.nearAgent = near;
+    this.hud.agentNear(near?.name ?? null);
   }
 
   fit() {
@@ -215,6 +262,10 @@ export class WorldScene extends Phaser.Scene {
     this.benchRun?.check(net.predictor, this.avatars.others.size, net.mapName);
     this.avatars.drawSelf(net.predictor);
     this.avatars.drawOthers(net.world, net.renderTick(now, delta), net.obstacles);
+    this.bubbles.draw((id) => this.avatars.spriteOf(id), now);
+    const self = this.avatars.self;
+    if (self !== null) this.guide.update(self.x, self.y, now);
+    this.findNearAgent();
     this.talk.frame();
     this.benchRun?.stats.updated(performance.now() - now);
   }

@@ -56,6 +56,21 @@
 //                       status (what others see), mediaError (the line
 //                       shown, or null), soundBlocked (the AudioContext is
 //                       not running) }
+//   agentChat()         conversations with agents (agentchat.js), null on
+//                       a page without the chat: { agent (the id of the
+//                       conversation opened last, or null), open (whether
+//                       it still is), session (its session), shown: { key,
+//                       session, agent, title } of the chat's tab in view,
+//                       typing (an answer is on its way there, no word of
+//                       it yet), streaming (its words so far, or null),
+//                       reason (why ask anyone chose the agent, the last
+//                       given there, or null), messages: [{ from (a name,
+//                       or null for ark), agent (an agent's id, or null),
+//                       text }] stored then waiting, errors: [text] of the
+//                       refusals shown }
+//   bubbles()           { entityId: text } of the speech bubbles over agents
+//   guide()             { place, path: [[x, y], ...] (px) } of the way an
+//                       agent showed, drawn on the map, or null
 //   talkStats()         async: per connection { pair, id, state,
 //                       bytesReceived, totalAudioEnergy (inbound audio),
 //                       bytesSent (outbound audio), videoBytesReceived,
@@ -68,7 +83,9 @@ export class TestHook {
   // (controls.js), avatars (avatars.js), camera (camera.js), hud
   // (hud.js), maps (maploader.js), effects (effects.js), sounds (sounds.js's SoundBoard),
   // connection (connection.js), auth (auth.js), bench (bench.js's
-  // BenchRun, or null), talk (media.js's Talk, or null); displayList():
+  // BenchRun, or null), talk (media.js's Talk, or null), agents
+  // (agentchat.js's AgentChat, or null), bubbles (bubbles.js), guide
+  // (guidepath.js); displayList():
   // the scene's children; canvasRect(): where the game's canvas is on
   // the page.
   constructor(parts) {
@@ -189,5 +206,17 @@ export class TestHook {
 
   async talkStats() {
     return (await this.parts.talk?.stats()) ?? [];
+  }
+
+  agentChat() {
+    return this.parts.agents?.snapshot() ?? null;
+  }
+
+  bubbles() {
+    return this.parts.bubbles?.snapshot() ?? {};
+  }
+
+  guide() {
+    return this.parts.guide?.snapshot() ?? null;
   }
 }

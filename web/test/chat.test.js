@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { ChatState, NEARBY, draftKey, sessionKey, sessionTitle } from "../src/chat.js";
+import { ANYONE, ChatState, NEARBY, draftKey, sessionKey, sessionTitle } from "../src/chat.js";
 
 const ADA = { id: 1, name: "Ada", avatar: "fox" };
 const BOB = { id: 2, name: "Bob", avatar: "owl" };
@@ -23,16 +23,16 @@ test("tabs are named after their zone, the other person, the people near, or ark
   assert.equal(sessionTitle("zone", "", [], ADA.id), "Zone");
 });
 
-test("the sessions list makes tabs, Nearby always first, then the latest activity", () => {
+test("the sessions list makes tabs, Nearby and Ask anyone always first, then the latest activity", () => {
   const state = new ChatState(ADA);
-  assert.deepEqual(titles(state), ["Nearby"]);
+  assert.deepEqual(titles(state), ["Nearby", "Ask anyone"]);
   state.setSessions([
     session({ id: 10, kind: "direct", participants: [ADA, BOB], unread: 2, lastMessage: message(50, 10, BOB) }),
     session({ id: 11, kind: "zone", title: "library", participants: [ADA, CY], lastMessage: message(40, 11, CY) }),
     session({ id: 12, kind: "nearby", participants: [ADA, BOB, CY], lastMessage: message(60, 12, ADA) }),
     session({ id: 13, kind: "system", participants: [ADA], unread: 1, lastMessage: message(30, 13, null) }),
   ]);
-  assert.deepEqual(titles(state), ["Nearby", "Nearby: Bob, Cy", "Bob", "Library", "ark"]);
+  assert.deepEqual(titles(state), ["Nearby", "Ask anyone", "Nearby: Bob, Cy", "Bob", "Library", "ark"]);
   assert.equal(state.tab(sessionKey(10)).to, BOB.id);
   assert.equal(state.totalUnread, 3);
   assert.equal(state.canSend(sessionKey(13)), false);
@@ -161,7 +161,7 @@ test("a direct chat starts as a draft and becomes the session with its first mes
   const key = state.openDirect({ id: BOB.id, name: "Bob" });
   assert.equal(key, draftKey(BOB.id));
   assert.equal(state.selected, key);
-  assert.deepEqual(titles(state), ["Nearby", "Bob"]);
+  assert.deepEqual(titles(state), ["Nearby", "Ask anyone", "Bob"]);
   const say = state.compose(key, "hi Bob");
   assert.deepEqual(say, { t: "say", ref: 1, kind: "direct", text: "hi Bob", to: BOB.id });
   const result = state.said({ t: "said", ref: 1, session: 30, id: 80, at: 1, text: "hi Bob" });
@@ -212,4 +212,79 @@ test("a lost connection fails what was waiting; a read answer keeps later unread
   assert.equal(state.tab(sessionKey(10)).unread, 1);
   state.readAnswered(10, 0, 6);
   assert.equal(state.tab(sessionKey(10)).unread, 0);
+});
+
+const SCOUT = { agent: "scout", name: "Scout", avatar: "explorer" };
+const agentChat = (id, session, text = `a${id}`) => ({ t: "chat", session, kind: "agent", id, from: SCOUT, text, at: id });
+
+test("an agent's session is named after the agent, and questions typed there are asked of it", () => {
+  const state = new ChatState(ADA);
+  state.setSessions([session({ id: 50, kind: "agent", agent: "scout", title: "Scout", participants: [ADA], unread: 2,
+    lastMessage: message(9, 50, null) })]);
+  const key = sessionKey(50);
+  assert.deepEqual(titles(state), ["Nearby", "Ask anyone", "Scout"]);
+  assert.equal(state.tab(key).agent, "scout");
+  assert.equal(state.totalUnread, 2, "unread as for any session");
+  assert.equal(state.canSend(key), true);
+  assert.deepEqual(state.compose(key, " where is the cafe? "), { t: "ask", ref: 1, agent: "scout", text: "where is the cafe?" });
+  assert.deepEqual(state.entries(key).map((e) => [e.text, e.pending]), [["where is the cafe?", true]]);
+  assert.equal(sessionTitle("agent", "", [], ADA.id), "Agent");
+});
+
+test("an agent's answer shows as the agent's; one for a session not known makes its tab", () => {
+  const state = new ChatState(ADA);
+  const result = state.receive(agentChat(10, 51, "Hello, I am Scout."));
+  assert.equal(result.known, false);
+  const tab = state.tab(sessionKey(51));
+  assert.deepEqual([tab.kind, tab.agent, tab.title, tab.unread], ["agent", "scout", "Scout", 1]);
+  const [entry] = state.entries(sessionKey(51));
+  assert.deepEqual([entry.from, entry.own, entry.text], [SCOUT, false, "Hello, I am Scout."]);
+  // A sender that is neither a person nor an agent is ark's.
+  state.receive({ t: "chat", session: 51, kind: "agent", id: 11, from: { agent: 7 }, text: "?", at: 11 });
+  assert.equal(state.entries(sessionKey(51))[1].from, null);
+});
+
+test("talking opens the agent's session: its tab, made if new, selected", () => {
+  const state = new ChatState(ADA);
+  const key = state.openAgentSession({ session: 52, agent: "scout", name: "Scout" });
+  assert.equal(key, sessionKey(52));
+  assert.equal(state.selected, key);
+  assert.deepEqual([state.tab(key).kind, state.tab(key).agent, state.tab(key).title, state.tab(key).loaded],
+    ["agent", "scout", "Scout", false]);
+  state.select(NEARBY);
+  assert.equal(state.openAgentSession({ session: 52, agent: "scout", name: "Scout" }), key);
+  assert.equal(state.selected, key);
+  assert.equal(state.tabs.size, 3);
+});
+
+test("ask anyone asks without an agent; its answer's session is the agent's, and the view follows", () => {
+  const state = new ChatState(ADA);
+  state.select(ANYONE);
+  assert.equal(state.canSend(ANYONE), true);
+  const ask = state.compose(ANYONE, "where can I get coffee?");
+  assert.deepEqual(ask, { t: "ask", ref: 1, text: "where can I get coffee?" });
+  assert.deepEqual(state.entries(ANYONE).map((e) => e.pending), [true]);
+  const result = state.asked({ t: "asked", ref: 1, agent: "scout", reason: "Scout knows the town", session: 53, id: 90,
+    at: 5, text: "where can I get coffee?" });
+  assert.deepEqual(result, { key: sessionKey(53), known: false });
+  assert.equal(state.selected, sessionKey(53));
+  assert.deepEqual(state.entries(ANYONE), []);
+  const tab = state.tab(sessionKey(53));
+  assert.deepEqual([tab.kind, tab.agent, tab.title], ["agent", "scout", "Scout"], "named by its id until the list comes");
+  assert.deepEqual(state.entries(sessionKey(53)).map((e) => [e.id, e.own]), [[90, true]]);
+  // The sessions list names it properly.
+  state.setSessions([session({ id: 53, kind: "agent", agent: "scout", title: "Scout the Guide", participants: [ADA] })]);
+  assert.equal(tab.title, "Scout the Guide");
+});
+
+test("a refused question shows why where it was asked", () => {
+  const state = new ChatState(ADA);
+  state.openAgentSession({ session: 54, agent: "scout", name: "Scout" });
+  const ask = state.compose(sessionKey(54), "and then?");
+  state.asked({ t: "asked", ref: ask.ref, error: "already_asking", message: "your previous question is still being answered" });
+  assert.deepEqual(state.entries(sessionKey(54)).map((e) => e.error), ["Your previous question is still being answered."]);
+  const anyone = state.compose(ANYONE, "hello?");
+  state.asked({ t: "asked", ref: anyone.ref, error: "no_agents" });
+  assert.deepEqual(state.entries(ANYONE).map((e) => e.error), ["no_agents"]);
+  assert.equal(state.asked({ t: "asked", ref: 99, error: "x" }), null);
 });

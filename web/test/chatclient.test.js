@@ -128,3 +128,16 @@ test("after a reconnect, sessions and the loaded tabs' newest pages come again",
     ["m1", "said while you were away", "are you there?"]);
   assert.equal(state.entries(sessionKey(10)).at(-1).error, "Not sent: the connection was lost.");
 });
+
+test("a conversation with an agent opens on its session's history, and what is typed there is asked", async () => {
+  const SCOUT = { agent: "scout", name: "Scout", avatar: "explorer" };
+  const store = { 60: [message(1, 60, SCOUT, "Hello, I am Scout.")] };
+  const { state, client, calls, sent } = setup({ store });
+  const key = client.openAgentSession({ session: 60, agent: "scout", name: "Scout" });
+  await settle();
+  assert.equal(key, sessionKey(60));
+  assert.equal(calls.at(-1).url, "/api/chat/sessions/60/messages?limit=50");
+  assert.deepEqual(state.entries(key).map((e) => [e.from.name, e.text]), [["Scout", "Hello, I am Scout."]]);
+  assert.equal(client.say("where is the cafe?"), true);
+  assert.deepEqual(sent, [{ t: "ask", ref: 1, agent: "scout", text: "where is the cafe?" }]);
+});

@@ -158,7 +158,7 @@ test("sounds play once each, follow new settings, and stop by address", () => {
   assert.deepEqual([...effects.sounds.keys()], ["/maps/bell.wav"]);
 });
 
-test("an agent's panel opens and closes, and the page is told with its id", () => {
+test("a zone's agent opens and closes its conversation, and the page is told with its id", () => {
   const { effects, since, announced } = setup();
   effects.handle(effect(8, "agent.open", { agent: "guide" }));
   effects.handle(effect(8, "agent.open", { agent: "guide" }));
@@ -179,6 +179,24 @@ test("an agent's panel opens and closes, and the page is told with its id", () =
     ["ark:agent-open", "guide"], ["ark:agent-close", "guide"], ["ark:agent-open", "bard"],
     ["ark:agent-close", "bard"],
   ]);
+});
+
+test("a zone's conversation that ended otherwise is let go: acting there opens it again", () => {
+  const { effects, since, announced } = setup();
+  effects.handle(effect(8, "agent.open", { agent: "scout" }));
+  effects.agentClosed("sage");
+  assert.equal(effects.agent.agent, "scout", "another agent's conversation");
+  effects.agentClosed("scout");
+  assert.equal(effects.agent, null);
+  assert.deepEqual([...effects.openZones], []);
+  assert.deepEqual(announced.at(-1), ["ark:agent-close", "scout"]);
+  assert.deepEqual(since(), [["openAgent", "scout"]], "nothing left to close");
+  effects.handle(effect(8, "agent.open", { agent: "scout" }));
+  assert.deepEqual(since(), [["openAgent", "scout"]]);
+  effects.handle(effect(8, "agent.close"));
+  assert.deepEqual(since(), [["closeAgent", "scout"]]);
+  effects.agentClosed("scout");
+  assert.equal(announced.filter(([type]) => type === "ark:agent-close").length, 2, "told once per conversation");
 });
 
 test("moving to another map clears every effect, and only once", () => {

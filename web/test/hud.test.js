@@ -145,6 +145,29 @@ test("the place is the innermost named zone; the button says what E does, and no
   assert.equal(elements.action.hidden, true);
 });
 
+test("with an agent within reach, the button talks to it; out of reach, it acts again", () => {
+  const { hud, elements, touchQuery, setOpen } = setup();
+  hud.showZones([[5, "agents-corner", "Talk to scout"]]);
+  setOpen(new Set([5]));
+  hud.renderZones();
+  assert.equal(elements.action.hidden, true, "the zone's conversation is under way");
+  hud.agentNear("Scout");
+  assert.equal(elements.action.textContent, "E: Talk to Scout");
+  assert.equal(elements.action.hidden, false, "an agent at hand is always offered");
+  touchQuery.matches = true;
+  touchQuery.dispatchEvent(new Event("change"));
+  assert.equal(elements.action.textContent, "Talk to Scout");
+  touchQuery.matches = false;
+  setOpen(new Set());
+  hud.agentNear(null);
+  assert.equal(elements.action.textContent, "E: Talk to scout");
+  hud.showZones([]);
+  hud.agentNear("Sage");
+  assert.equal(elements.action.textContent, "E: Talk to Sage", "near an agent outside any zone");
+  hud.agentNear(null);
+  assert.equal(elements.action.hidden, true);
+});
+
 test("an error after joining shows a notice that goes by itself", () => {
   const { hud, elements, timers } = setup();
   hud.notice("rate_limited", "more than 40 messages in a second");

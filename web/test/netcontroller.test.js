@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { NetController } from "../src/netcontroller.js";
+import { NetController, TALK_NOTICE } from "../src/netcontroller.js";
 import { DOWN, Obstacles, RIGHT } from "../src/movement.js";
 import { TICK_MS } from "../src/input.js";
 
@@ -37,11 +37,11 @@ function recorder(names) {
   return object;
 }
 
-function setup({ talk } = {}) {
+function setup({ talk, agents = null } = {}) {
   const maps = deferredMaps();
-  const view = recorder(["entityAdded", "entityRemoved"]);
+  const view = recorder(["entityAdded", "entityRemoved", "showBubble", "showGuide"]);
   view.enterWorld = (scene) => view.calls.push(["enterWorld", scene.self, scene.entities.map((e) => e.id), scene.width]);
-  const effects = recorder(["reset", "zonesReported", "acted"]);
+  const effects = recorder(["reset", "zonesReported", "acted", "agentClosed"]);
   effects.handle = (message) => { effects.calls.push(["handle", message.effect]); return message.effect !== "unknown"; };
   effects.openZones = new Set();
   const hud = recorder(["connection", "loaded", "showZones", "renderZones", "notice", "mapFailed"]);
@@ -51,14 +51,14 @@ function setup({ talk } = {}) {
   let time = 1000;
   const happened = [];
   const net = new NetController({
-    maps, view, effects, hud, chat, talk,
+    maps, view, effects, hud, chat, agents, talk,
     send: (message) => { if (connected) sent.push(message); return connected; },
     now: () => time,
     onSignedOut: () => happened.push("signed out"),
     onMoved: () => happened.push("moved"),
   });
   return {
-    net, maps, view, effects, hud, chat, sent, happened,
+    net, maps, view, effects, hud, chat, agents, sent, happened,
     setTime: (ms) => { time = ms; },
     disconnect: () => { connected = false; },
   };
@@ -293,4 +293,69 @@ test("talking: peer, signal and ice go to it, and every welcome at once, map or 
   // Without talking (the default), the same messages are harmless.
   const plain = setup();
   for (const message of [welcome(), ...messages]) plain.net.received(message);
+});
+
+// Conversations with agents as a recorder whose handle() answers with
+// what the test says for each message type.
+function fakeAgents(outcomes = {}) {
+  const agents = recorder(["welcomed"]);
+  agents.connectionLost = () => {
+    agents.calls.push(["connectionLost"]);
+    return [];
+  };
+  agents.handle = (message) => {
+    agents.calls.push(["handle", message.t]);
+    return outcomes[message.t] ?? null;
+  };
+  return agents;
+}
+
+test("conversations with agents: their messages go to them, and what they ask of the page is done", () => {
+  const guide = { place: "cafe", map: "town.tmj", path: [[1, 2]] };
+  const agents = fakeAgents({ talking: { notice: "Scout is too far away." }, reply: { closed: "scout" }, chat: { guide } });
+  const { net, hud, effects, chat, view } = setup({ agents });
+  net.received({ t: "talking", agent: "scout", error: "too_far" });
+  assert.deepEqual(hud.calls, [["notice", TALK_NOTICE, "Scout is too far away."]]);
+  net.received({ t: "asked", ref: 1, session: 7, id: 3, at: 0, text: "?" });
+  net.received({ t: "reply", session: 7, agent: "scout", piece: "a" });
+  assert.deepEqual(effects.calls, [["agentClosed", "scout"]]);
+  assert.deepEqual(hud.calls.at(-1), ["renderZones"]);
+  net.received({ t: "chat", session: 7, kind: "agent", id: 4, at: 0, text: "a", from: { agent: "scout", name: "Scout" }, guide });
+  net.received({ t: "chat", session: 8, kind: "nearby", id: 5, at: 0, text: "hi", from: null });
+  assert.deepEqual(agents.calls.map(([, t]) => t), ["talking", "asked", "reply", "chat"]);
+  assert.deepEqual(chat.calls.map(([, message]) => message.kind), ["nearby"], "the agent's chat goes through the agents");
+  assert.deepEqual(view.calls, [["showGuide", guide]]);
+  // Opening a conversation may close the one before.
+  const opening = fakeAgents({ talking: { opened: "sage", closed: "scout" } });
+  const other = setup({ agents: opening });
+  other.net.received({ t: "talking", agent: "sage", open: true, session: 9 });
+  assert.deepEqual(other.effects.calls, [["agentClosed", "scout"]]);
+  const bubble = { t: "bubble", id: 5, text: "Hello", done: false };
+  net.received(bubble);
+  assert.deepEqual(view.calls.at(-1), ["showBubble", bubble]);
+});
+
+test("the conversations hear of drops, and of welcomes before the effects reset", async () => {
+  const agents = fakeAgents();
+  const { net, effects } = setup({ agents });
+  const order = [];
+  agents.welcomed = () => order.push("agents");
+  effects.reset = () => order.push("reset");
+  net.received(welcome());
+  assert.deepEqual(order, ["agents", "reset"]);
+  agents.connectionLost = () => {
+    agents.calls.push(["connectionLost"]);
+    return agents.calls.length === 1 ? ["scout"] : [];
+  };
+  effects.calls.length = 0;
+  net.statusChanged({ state: "reconnecting", attempt: 1, delaySeconds: 1 });
+  assert.deepEqual(agents.calls, [["connectionLost"]]);
+  assert.deepEqual(effects.calls, [["agentClosed", "scout"]], "the server closed it with the connection");
+  net.statusChanged({ state: "reconnecting", attempt: 2, delaySeconds: 2 });
+  assert.equal(effects.calls.length, 1);
+  // A page without them (the benchmark's) takes an agent's chat as chat.
+  const plain = setup();
+  plain.net.received({ t: "chat", session: 7, kind: "agent", id: 4, at: 0, text: "a", from: null });
+  plain.net.received({ t: "talking", agent: "scout", open: false });
+  assert.deepEqual(plain.chat.calls.map(([, message]) => message.t), ["chat"]);
 });

@@ -132,3 +132,18 @@ test("the agents among the others, in entity order, where drawn; null until play
   given.net.ready = false;
   assert.equal(hook.agents(), null);
 });
+
+test("conversations with agents, speech bubbles and the guide, as their modules give them", () => {
+  const given = parts();
+  const hook = new TestHook(given);
+  assert.equal(hook.agentChat(), null, "a page without the chat");
+  assert.deepEqual(hook.bubbles(), {});
+  assert.equal(hook.guide(), null);
+  const conversation = { agent: "scout", open: true, session: 70, typing: false, messages: [] };
+  given.agents = { snapshot: () => conversation };
+  given.bubbles = { snapshot: () => ({ 5: "The cafe is east." }) };
+  given.guide = { snapshot: () => ({ place: "the cafe", path: [[1, 2]] }) };
+  assert.deepEqual(hook.agentChat(), conversation);
+  assert.deepEqual(hook.bubbles(), { 5: "The cafe is east." });
+  assert.deepEqual(hook.guide(), { place: "the cafe", path: [[1, 2]] });
+});
