@@ -8,14 +8,12 @@ reply stream in, sessions stored and restored, several players at once,
 
 from __future__ import annotations
 
-import math
 
 from twisted.internet import defer
 from twisted.plugin import IPlugin
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface import implementer
 
-from ark.agents.brains import discover
 from ark.agents.conversations import BUBBLE_RADIUS, LEAVE_DISTANCE
 from ark.agents.question import AgentUnavailable, BrainSettings
 from ark.app import resources
