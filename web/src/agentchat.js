@@ -45,6 +45,9 @@ export class AgentChat {
     this.known = new Map();
     // Answers on their way, by session: { agent, text, typing }.
     this.streams = new Map();
+    // How many pieces of answers have come, in all (for tests: an answer
+    // that streamed came in more than one).
+    this.pieces = 0;
     // Why ask anyone chose its agent, by the id of the question.
     this.reasons = new Map();
     // Agents the player asked to talk to with a key or a click.
@@ -156,6 +159,7 @@ export class AgentChat {
     }
     stream.text += message.piece;
     stream.typing = false;
+    this.pieces += 1;
     this.client.changed();
     return null;
   }
@@ -261,6 +265,7 @@ export class AgentChat {
         from: entry.from?.name ?? null, agent: entry.from?.agent ?? null, text: entry.text,
       })),
       errors: entries.filter((entry) => entry.error !== null).map((entry) => entry.error),
+      pieces: this.pieces,
     };
   }
 }

@@ -67,7 +67,8 @@
 //                       given there, or null), messages: [{ from (a name,
 //                       or null for ark), agent (an agent's id, or null),
 //                       text }] stored then waiting, errors: [text] of the
-//                       refusals shown }
+//                       refusals shown, pieces (how many pieces of
+//                       answers came, in all) }
 //   bubbles()           { entityId: text } of the speech bubbles over agents
 //   guide()             { place, path: [[x, y], ...] (px) } of the way an
 //                       agent showed, drawn on the map, or null
