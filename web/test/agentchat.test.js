@@ -224,7 +224,7 @@ test("the snapshot: the conversation, and what the chat shows now", () => {
   assert.deepEqual(agents.snapshot(), {
     agent: null, open: false, session: null,
     shown: { key: NEARBY, session: null, agent: null, title: "Nearby" },
-    typing: false, streaming: null, reason: null, messages: [], errors: [],
+    typing: false, streaming: null, reason: null, messages: [], errors: [], pieces: 0,
   });
   agents.handle(talking());
   client.say("where is the cafe?");
@@ -241,7 +241,9 @@ test("the snapshot: the conversation, and what the chat shows now", () => {
       { from: "Ada", agent: null, text: "and the library?" },
     ],
     errors: [],
+    pieces: 0,
   });
   agents.handle({ t: "reply", session: 70, agent: "scout", piece: "It is" });
-  assert.deepEqual([agents.snapshot().typing, agents.snapshot().streaming], [false, "It is"]);
+  assert.deepEqual([agents.snapshot().typing, agents.snapshot().streaming, agents.snapshot().pieces],
+    [false, "It is", 1]);
 });
