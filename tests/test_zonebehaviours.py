@@ -175,7 +175,7 @@ class EffectTests(SynchronousTestCase):
         """
         self.assertEqual(self.moveTo(850, start=780), [
             {"zone": 6, "effect": "prompt", "text": "Press E to talk to the guide"}])
-        self.assertEqual(self.zonesReported(), [[[6, "agents-corner", "Talk to guide"]]])
+        self.assertEqual(self.zonesReported(), [[[6, "agents-corner", "Talk to Guide"]]])
         self.assertEqual(self.act(), [{"zone": 6, "effect": "agent.open", "agent": "guide"}])
         self.assertEqual(self.moveTo(780), [{"zone": 6, "effect": "agent.close"}])
 

@@ -264,21 +264,27 @@ class Audio:
 @implementer(IPlugin, IZoneBehaviour)
 class Agent:
     """
-    C{agentId}: where an AI agent lives.  Walking in (C{agentTrigger:
-    onenter}) or acting (C{onaction}) opens a conversation with it.
+    C{agentId}: where an AI agent of the map lives.  Walking in
+    (C{agentTrigger: onenter}) or acting (C{onaction}) opens a
+    conversation with it (the client's C{talk}), and standing in the zone
+    counts as within its reach.
     """
 
     name = "agent"
     properties = ("agentId", "agentTrigger", "triggerMessage")
 
     def check(self, mapName, zone, maps):
-        if not zone.properties.get("agentId"):
+        agentId = zone.properties.get("agentId")
+        if not agentId:
             return ["agentTrigger and triggerMessage do nothing without agentId"]
+        worldMap = maps.get(mapName)
+        if worldMap is not None and all(spec.agentId != agentId for spec in worldMap.agents):
+            return ["agentId %r names no agent of this map: nobody answers here" % (agentId,)]
         return []
 
     def offer(self, zone):
         if _onAction(zone, "agentTrigger") and zone.properties.get("agentId"):
-            return "Talk to %s" % (zone.properties["agentId"],)
+            return "Talk to %s" % (str(zone.properties["agentId"]).capitalize(),)
         return None
 
     def _open(self, zone):
