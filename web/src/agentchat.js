@@ -205,7 +205,7 @@ export class AgentChat {
       shown.push(entry);
       const reason = entry.id === null ? undefined : this.reasons.get(entry.id);
       if (reason !== undefined) {
-        shown.push({ key: `n${entry.id}`, note: true, text: `Ask anyone chose ${this.titleName(tab)}: ${reason}` });
+        shown.push({ key: `n${entry.id}`, note: true, text: `Ask anyone: ${this.titleName(tab)} answers` });
       }
     }
     const stream = this.streams.get(tab.session);

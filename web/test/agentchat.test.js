@@ -188,7 +188,7 @@ test("ask anyone: the chat follows the question to the agent who answers, and sa
   assert.equal(state.selected, key);
   assert.deepEqual(agents.entries(key).map((e) => [e.note ?? false, e.text]), [
     [false, "where can I get coffee?"],
-    [true, "Ask anyone chose Scout: Scout knows every street"],
+    [true, "Ask anyone: Scout answers"],
     [false, ""],
   ]);
   assert.equal(agents.typing(key), true);

@@ -139,7 +139,7 @@ test("ask anyone: the panel follows the question to the agent's session and says
   await settle();
   assert.equal(state.selected, sessionKey(73));
   const note = shown().find((node) => node.className === "note");
-  assert.equal(note.textContent, "Ask anyone chose Scout: Scout knows every street");
+  assert.equal(note.textContent, "Ask anyone: Scout answers");
   assert.equal(elements.get("chat-agent-title").textContent, "Scout");
   assert.match(elements.get("chat-agent-state").textContent, /ask from afar/, "no conversation open with it");
 });
