@@ -22,7 +22,7 @@ setup: $(STAMP) $(WEB_STAMP)
 # A plain (not editable) install, as operators do it: that is the install
 # in which twistd finds twisted/plugins/ark_plugin.py.
 # The web client's npm modules are installed first: the package ships them.
-$(STAMP): $(WEB_STAMP) setup.cfg pyproject.toml $(shell find ark twisted zones -name '*.py') $(wildcard maps/* maps/knowledge/*) $(wildcard web/*.html web/*.js web/*.css web/*.svg web/src/*.js web/assets/*/*)
+$(STAMP): $(WEB_STAMP) setup.cfg pyproject.toml $(shell find ark twisted zones brains -name '*.py') $(wildcard maps/* maps/knowledge/*) $(wildcard web/*.html web/*.js web/*.css web/*.svg web/src/*.js web/assets/*/*)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# setuptools reuses build/: a module moved or deleted since would ship again.
 	rm -rf build
