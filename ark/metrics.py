@@ -100,3 +100,16 @@ REGISTRY.register(_MessageCollector())
 protocolErrors = Counter(
     "ark_protocol_errors_total", "Client messages refused, by error code.", ["code"]
 )
+
+agentAnswers = Counter(
+    "ark_agent_answers_total",
+    "Answers agents gave, by brain and outcome: answered, unavailable (the brain said it "
+    "could not: its model server down or slow), timeout, failed (a fault of ours).",
+    ["brain", "outcome"],
+)
+agentAnswerDuration = Histogram(
+    "ark_agent_answer_duration_seconds",
+    "From an agent taking up a question (its turn came) to the whole answer.",
+    ["brain"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60),
+)

@@ -429,6 +429,13 @@ class AnsweringTests(TownTestCase):
 
     @defer.inlineCallbacks
     def test_aBrainThatCannotAnswerSaysSoAndTheWorldGoesOn(self):
+        from prometheus_client import REGISTRY
+
+        def unavailable():
+            return REGISTRY.get_sample_value(
+                "ark_agent_answers_total", {"brain": "knowledge", "outcome": "unavailable"}) or 0
+
+        before = unavailable()
         ada = yield self.player("Ada")
         yield self.talk(ada)
         yield self.asked(ada, "Where is the library?")
@@ -440,6 +447,7 @@ class AnsweringTests(TownTestCase):
         self.assertEqual(reply["text"], "Sorry, I cannot answer right now: my model server "
                                         "at http://127.0.0.1:9/v1 does not answer")
         self.assertEqual(self.agent().agent.state, LISTENING)
+        self.assertEqual(unavailable(), before + 1, "counted in /metrics")
         yield self.asked(ada, "And now?", 2)
         yield self.waitForQuestions(2)
 

@@ -19,6 +19,7 @@ from twisted.application import service
 from twisted.internet import defer, task
 from twisted.logger import Logger
 
+from ark import metrics
 from ark.agents.activity import ActivityLog
 from ark.agents.knowledge import Knowledge
 from ark.agents.question import AGENT, PLAYER, AgentUnavailable, Asker, BrainSettings, Question, Turn
@@ -405,6 +406,8 @@ class AgentService(service.Service):
             tools=tools, knowledge=self.knowledgeOf(spec), settings=self.settings, say=say,
             history=[_turn(message) for message in earlier],
             colleague=colleague if colleague.agentId != spec.agentId else None)
+        outcome = "answered"
+        startedAt = self.clock.seconds()
         try:
             brain = self.brains.get(spec.brain)
             if brain is None:
@@ -419,15 +422,20 @@ class AgentService(service.Service):
                     timer.cancel()
             reply = "".join(pieces).strip() or "I have nothing to say to that."
         except AgentUnavailable as unavailable:
+            outcome = "unavailable"
             reply = ("".join(pieces) + "\n\n" if pieces else "") + FAILED % (unavailable,)
         except defer.CancelledError:
+            outcome = "timeout"
             reply = ("".join(pieces) + "\n\n" if pieces else "") + FAILED % (
                 "I took too long to think",)
         except Exception:
+            outcome = "failed"
             log.failure("agent {agent} answering", agent=spec.agentId)
             reply = BROKEN
         finally:
             limit.release()
+        metrics.agentAnswers.labels(spec.brain, outcome).inc()
+        metrics.agentAnswerDuration.labels(spec.brain).observe(self.clock.seconds() - startedAt)
         answering.text = reply
         self._spoke(answering, None)
         if agentAvatar is not None:
