@@ -463,6 +463,10 @@ class AnsweringTests(TownTestCase):
         reply = yield replied
         self.assertEqual(reply["text"], "Let me think\n\nSorry, I cannot answer right now: "
                                         "I took too long to think")
+        # What the brain says once it was given up on is heard by nobody.
+        heard = len(ada.messages("reply"))
+        question.say(" and here is my late answer")
+        self.assertEqual(len(ada.messages("reply")), heard)
 
     @defer.inlineCallbacks
     def test_aBrainThatBreaksIsLoggedAndTheAgentApologises(self):

@@ -376,7 +376,13 @@ class AgentService(service.Service):
     @defer.inlineCallbacks
     def _answer(self, spec, mapName, userId, name, text, sessionId, messageId, reason, sink,
                 seat, asking):
-        earlier, _ = yield self.store.messages(sessionId, messageId, HISTORY_TURNS)
+        try:
+            earlier, _ = yield self.store.messages(sessionId, messageId, HISTORY_TURNS)
+        except Exception:
+            # The question is stored; the agent answers it without the
+            # conversation so far rather than not at all.
+            log.failure("reading an agent session's history")
+            earlier = []
         limit = self._limit(mapName, spec.agentId)
         yield limit.acquire()
         conversation = self._open.get(userId)
@@ -390,9 +396,12 @@ class AgentService(service.Service):
             self._restate(agentAvatar, conversation.seat.room)
         tools = WorldTools(self.world, userId, seat, mapName, spec.tools, self.knowledgeOf(spec))
         pieces: List[str] = []
+        over = []
 
         def say(piece):
-            if not isinstance(piece, str) or not piece:
+            # Nothing a brain says after its answer is over (given up on,
+            # or complete) is heard.
+            if over or not isinstance(piece, str) or not piece:
                 return
             pieces.append(piece)
             sink.piece(sessionId, spec.agentId, piece)
@@ -433,6 +442,7 @@ class AgentService(service.Service):
             log.failure("agent {agent} answering", agent=spec.agentId)
             reply = BROKEN
         finally:
+            over.append(True)
             limit.release()
         metrics.agentAnswers.labels(spec.brain, outcome).inc()
         metrics.agentAnswerDuration.labels(spec.brain).observe(self.clock.seconds() - startedAt)
