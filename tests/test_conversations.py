@@ -8,8 +8,9 @@ reply stream in, sessions stored and restored, several players at once,
 
 from __future__ import annotations
 
+import dataclasses
 
-from twisted.internet import defer
+from twisted.internet import defer, endpoints, protocol, reactor
 from twisted.plugin import IPlugin
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface import implementer
@@ -83,14 +84,18 @@ class TownTestCase(SQLiteBackend, TestCase):
     """
 
     brains = None
+    settings = None
     concurrency = {}
+
+    def maps(self):
+        return town()
 
     @defer.inlineCallbacks
     def setUp(self):
         self.setUpDatabase()
         self.store = yield self.startStore()
-        self.harness = Harness(town(), defaultMap="town.tmj", store=self.store, seed=3)
-        self.agents = self.harness.withAgents(self.brains, **self.concurrency)
+        self.harness = Harness(self.maps(), defaultMap="town.tmj", store=self.store, seed=3)
+        self.agents = self.harness.withAgents(self.brains, self.settings, **self.concurrency)
         self.addCleanup(self.agents.stopService)
         self.room = self.harness.rooms.shardsOf("town.tmj")[0].room
 
@@ -478,6 +483,45 @@ class AnsweringTests(TownTestCase):
         reply = yield replied
         self.assertIn("something went wrong on my side", reply["text"])
         self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+
+
+class ModelServerDownTests(TownTestCase):
+    """
+    Scout answering through the bundled C{openai} brain, whose model server
+    is down: Scout says so in the chat, and the world goes on.
+    """
+
+    def maps(self):
+        maps = dict(town())
+        townMap = maps["town.tmj"]
+        maps["town.tmj"] = dataclasses.replace(townMap, agents=tuple(
+            dataclasses.replace(a, brain="openai") if a.agentId == "scout" else a
+            for a in townMap.agents))
+        return maps
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        # A port nothing listens on: bound, then closed.
+        port = yield endpoints.TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(
+            protocol.Factory())
+        address = port.getHost()
+        yield port.stopListening()
+        self.settings = BrainSettings(reactor=reactor, llmUrl="http://127.0.0.1:%d/v1"
+                                      % (address.port,), llmModel="smollm2", timeout=10)
+        yield TownTestCase.setUp(self)
+
+    @defer.inlineCallbacks
+    def test_scoutSaysItCannotAnswerAndTheWorldGoesOn(self):
+        ada = yield self.player("Ada")
+        yield self.talk(ada)
+        _, reply = yield self.ask(ada, "Where is the library?")
+        self.assertTrue(reply["text"].startswith("Sorry, I cannot answer right now: my "),
+                        reply["text"])
+        self.assertNotIn("127.0.0.1", reply["text"])
+        self.assertEqual(self.agent().agent.state, LISTENING)
+        # Maven, on the knowledge brain, answers as ever.
+        _, reply = yield self.ask(ada, "How do I walk?", "maven", ref=2)
+        self.assertIn("WASD", reply["text"])
 
 
 class RoutingTests(SynchronousTestCase):
