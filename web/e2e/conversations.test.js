@@ -34,6 +34,18 @@ async function eventually(check, seconds, what) {
   }
 }
 
+// Walk to the first free tile of those `offsets` (px) from (x, y).
+async function walkBeside(page, x, y, offsets) {
+  for (const [dx, dy] of offsets) {
+    try {
+      return await walkTo(page, x + dx, y + dy);
+    } catch {
+      // A wall there: try the next.
+    }
+  }
+  throw new Error(`no free tile beside (${x}, ${y})`);
+}
+
 // Walk to a free tile beside where the agent is drawn now (it wanders
 // within five tiles of home), and open a conversation with the
 // interact key once it is within reach.
@@ -41,15 +53,7 @@ async function walkUpAndTalk(page) {
   for (let attempt = 0; attempt < 5; attempt++) {
     const scout = await scoutOn(page);
     assert.ok(scout?.x !== null, "Scout is in view");
-    const [x, y] = [scout.x / UNITS, scout.y / UNITS];
-    for (const [dx, dy] of [[32, 0], [-32, 0], [0, 32], [0, -32]]) {
-      try {
-        await walkTo(page, x + dx, y + dy);
-        break;
-      } catch {
-        // A wall there: try the next side.
-      }
-    }
+    await walkBeside(page, scout.x / UNITS, scout.y / UNITS, [[32, 0], [-32, 0], [0, 32], [0, -32]]);
     const me = (await settled(page)).me;
     const now = await scoutOn(page);
     if (Math.hypot(me[0] - now.x, me[1] - now.y) / UNITS <= 56) {
@@ -81,7 +85,8 @@ test("Ada asks Scout where the library is; Bob sees Scout busy and its bubble; a
     return seen?.state === "listening" && seen;
   }, 10, "Bob sees Scout listening");
   assert.equal(scout.withId, (await ada.evaluate(() => window.arkTest.snapshot().selfId)));
-  await walkTo(bob, scout.x / UNITS, scout.y / UNITS + 64);
+  await walkBeside(bob, scout.x / UNITS, scout.y / UNITS,
+    [[0, 64], [0, -64], [64, 0], [-64, 0], [64, 64], [-64, 64], [64, -64], [-64, -64], [0, 96], [96, 0]]);
 
   await ada.fill("#chat-input", "Where is the library?");
   await ada.press("#chat-input", "Enter");
