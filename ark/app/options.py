@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from urllib.parse import urlsplit
 
 from twisted.python import usage
@@ -116,6 +117,19 @@ def _mapName(value):
     return value
 
 
+def _worldName(value):
+    if not re.match(r"[a-z0-9_-]{1,32}\Z", value):
+        raise usage.UsageError("--world must be 1 to 32 of a-z 0-9 _ -, not %r" % (value,))
+    return value
+
+
+def _nodeId(value):
+    if not re.match(r"[A-Za-z0-9._:-]{1,64}\Z", value):
+        raise usage.UsageError("--node-id must be 1 to 64 of A-Z a-z 0-9 . _ : -, not %r"
+                               % (value,))
+    return value
+
+
 def _text(value):
     return value
 
@@ -197,6 +211,16 @@ class Options(usage.Options):
         ("redis", None, None,
          "redis://host:port/db for presence shared between nodes [default: in-process].",
          _redis),
+        ("world", None, "ark",
+         "The world's name in Redis: nodes with the same --redis and --world are one world "
+         "(several worlds may share a Redis).", _worldName),
+        ("node-id", None, None,
+         "This node's name in a world of several (same --redis, --db and --secret), unique "
+         "among them [default: host name and port].", _nodeId),
+        ("public-url", None, None,
+         "How clients reach this node, e.g. https://example.org/node/2 (its WebSocket is "
+         "there at /ws) [default: the page's own address].",
+         _webUrl("public-url", "https://example.org/node/2")),
         ("secret", None, None,
          "Secret for signing tokens, at least 32 bytes "
          "[default: generated once into the data dir].", _signingSecret),
@@ -322,6 +346,8 @@ class Options(usage.Options):
             raise usage.UsageError(
                 "--map %r is not a file in %s" % (self["map"], self["maps-dir"])
             )
+        if self["node-id"] is None:
+            self["node-id"] = "%s:%d" % (socket.gethostname()[:50], self["port"])
         if self["data-dir"] is None:
             self["data-dir"] = resources.defaultDataDirectory()
         try:
@@ -352,6 +378,17 @@ class Options(usage.Options):
                              llmModel=self["agent-llm-model"],
                              llmKey=environ.get("ARK_AGENT_LLM_KEY") or None,
                              timeout=self["agent-timeout"], maxTokens=self["agent-max-tokens"])
+
+    def webSocketUrl(self):
+        """
+        This node's WebSocket as clients reach it, from C{--public-url}
+        (C{https://host/node/2} is C{wss://host/node/2/ws}), or C{None}:
+        the page's own.
+        """
+        url = self["public-url"]
+        if url is None:
+            return None
+        return ("wss" if url.startswith("https:") else "ws") + url[url.index(":"):] + "/ws"
 
     def talkRules(self):
         """

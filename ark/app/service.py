@@ -35,6 +35,8 @@ from ark.world.movement import TICK_RATE
 from ark.agents.brains import discover as discoverBrains
 from ark.agents.conversations import AgentService
 from ark.behaviours.director import Services, ZoneDirector, discover
+from ark.cluster.directory import openDirectory
+from ark.cluster.seats import Seats
 from ark.app import resources
 
 __all__ = ["Options", "makeService"]
@@ -244,11 +246,16 @@ def makeService(options: Options, clock=None) -> service.MultiService:
     agents = AgentService(rooms, store, chat, clock, agentBrains(options, maps),
                           options.brainSettings(clock),
                           concurrency=options["agent-concurrency"])
+    directory = openDirectory(options["redis"], options["world"], options["node-id"],
+                              options.webSocketUrl(),
+                              lambda: sum(view.room.playerCount for view in rooms.views()),
+                              clock)
+    seats = Seats(directory, secret, clock)
     factory = WorldFactory(rooms, clock, authority, chat, inputRate=options["input-rate"],
-                           ice=ice, agents=agents)
+                           ice=ice, agents=agents, seats=seats)
     site = makeSite(resources.bundled("web"), options["maps-dir"], factory, rooms, authority,
                     SignInLimit(clock, options["sign-in-limit"],
-                                ClientAddress(options["trusted-proxy"])), chat, agents)
+                                ClientAddress(options["trusted-proxy"])), chat, agents, seats)
 
     top = service.MultiService()
     storage = StoreService(store, presence, clock)
@@ -258,6 +265,7 @@ def makeService(options: Options, clock=None) -> service.MultiService:
     strports.service(endpoint, site).setServiceParent(storage)
     ClosingFactoryService(factory).setServiceParent(storage)
     agents.setServiceParent(storage)
+    directory.setServiceParent(storage)
     return top
 
 

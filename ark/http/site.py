@@ -19,6 +19,7 @@ from twisted.web import resource, server, static
 from ark import metrics  # noqa: F401
 from ark.http.agentsapi import AgentsAPI
 from ark.http.api import SignInLimit, authAPI, chatAPI
+from ark.http.joinapi import joinAPI
 from ark.world.movement import UNITS_PER_PIXEL
 
 _CONTENT_TYPES = {
@@ -156,8 +157,10 @@ class API(resource.Resource):
     C{/api/}: JSON in and out; unknown paths answer a JSON 404.
     """
 
-    def __init__(self, rooms, authority, signInLimit, chat, agents=None):
+    def __init__(self, rooms, authority, signInLimit, chat, agents=None, seats=None):
         resource.Resource.__init__(self)
+        if seats is not None:
+            self.putChild(b"join", joinAPI(authority, rooms, seats))
         self.putChild(b"rooms", JSONResource(lambda: describeRooms(rooms)))
         listing = JSONResource(lambda: describeAgents(rooms))
         self.putChild(b"agents", listing if agents is None
@@ -281,17 +284,18 @@ def describeAgents(rooms) -> dict:
 
 
 def makeSite(webDirectory: str, mapsDirectory: str, webSocketFactory, rooms, authority,
-             signInLimit: SignInLimit, chat=None, agents=None) -> server.Site:
+             signInLimit: SignInLimit, chat=None, agents=None, seats=None) -> server.Site:
     """
     Build the site.  C{authority} signs players in, C{chat} (an
     L{ark.chat.service.ChatService}, if any) greets new ones, the rooms' store
     answers for chat history, and C{agents} (an
-    L{ark.agents.conversations.AgentService}, if any) for the agents.
+    L{ark.agents.conversations.AgentService}, if any) for the agents, and
+    C{seats} (an L{ark.cluster.seats.Seats}, if any) says where to join.
     """
     root = StaticFiles(webDirectory)
     root.putChild(b"maps", RepositoryFiles(mapsDirectory))
     root.putChild(b"ws", WebSocketResource(webSocketFactory))
-    root.putChild(b"api", API(rooms, authority, signInLimit, chat, agents))
+    root.putChild(b"api", API(rooms, authority, signInLimit, chat, agents, seats))
     root.putChild(b"vendor", VendorFiles(webDirectory))
     root.putChild(b"metrics", Metrics())
     # Browsers and crawlers that ask for /favicon.ico without reading the

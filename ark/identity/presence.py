@@ -60,25 +60,8 @@ class RedisPresence:
     """
 
     def __init__(self, url: str):
-        import txredisapi
-
-        parts = urlsplit(url)
         self.name = url
-        database = int(parts.path.strip("/") or 0)
-        self._where = "%s:%d/%d" % (parts.hostname, parts.port or 6379, database)
-        self._redis = txredisapi.lazyConnectionPool(
-            host=parts.hostname, port=parts.port or 6379, dbid=database,
-            password=parts.password, poolsize=2, reconnect=True,
-        )
-        # A lazy pool reports a failed connection (Redis down, a database it
-        # cannot select, a stop while connecting) on this Deferred and leaves
-        # it to us: say it, rather than leave an unhandled error behind.
-        self._redis._connected.addErrback(self._connectionFailed)
-
-    def _connectionFailed(self, failure) -> None:
-        # Never the URL itself: it may hold the password.
-        log.warn("presence: Redis at {where}: {why}", where=self._where,
-                 why=failure.getErrorMessage())
+        self._redis = redisPool(url, "presence")
 
     def revoke(self, key: str, seconds: float):
         return self._redis.set(_PREFIX + key, "1", expire=max(1, int(seconds + 0.999)))
@@ -90,6 +73,33 @@ class RedisPresence:
 
     def stop(self):
         return self._redis.disconnect()
+
+
+def redisPool(url: str, use: str):
+    """
+    A lazy txredisapi connection pool to the Redis at C{url}
+    (C{redis://[:password@]host:port/db}), whose failure to connect is
+    logged for C{use} (what it is for), without the URL's password.
+    """
+    import txredisapi
+
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0)
+    where = "%s:%d/%d" % (parts.hostname, parts.port or 6379, database)
+    pool = txredisapi.lazyConnectionPool(
+        host=parts.hostname, port=parts.port or 6379, dbid=database,
+        password=parts.password, poolsize=2, reconnect=True,
+    )
+
+    # A lazy pool reports a failed connection (Redis down, a database it
+    # cannot select, a stop while connecting) on this Deferred and leaves
+    # it to us: say it, rather than leave an unhandled error behind.
+    def failed(failure) -> None:
+        log.warn("{use}: Redis at {where}: {why}", use=use, where=where,
+                 why=failure.getErrorMessage())
+
+    pool._connected.addErrback(failed)
+    return pool
 
 
 def openPresence(redisUrl, clock):

@@ -62,6 +62,7 @@ class Join(NamedTuple):
     access: str
     map: Optional[str]
     token: Optional[str]
+    seat: Optional[str] = None
 
 
 class Say(NamedTuple):
@@ -182,7 +183,10 @@ def parseJoin(item) -> Join:
     if mapName is not None and not _isMapPath(mapName):
         raise ProtocolError("bad_field", "'map' is not a map's path, such as floor1/lobby.tmj",
                             "join")
-    return Join(access, mapName, token)
+    seat = _field(item, "seat", str, required=False)
+    if seat is not None and not 0 < len(seat) <= MAX_ACCESS_LENGTH:
+        raise ProtocolError("bad_field", "'seat' has the wrong length", "join")
+    return Join(access, mapName, token, seat)
 
 
 def parseSay(item) -> Say:

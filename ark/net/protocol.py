@@ -27,7 +27,7 @@ class WorldProtocol(WebSocketServerProtocol):
         factory = self.factory
         self.session = Session(factory.rooms, self._send, self._closeWith, factory.clock,
                                factory.authority, factory.chat, factory.inputRate,
-                               factory.ice, factory.agents)
+                               factory.ice, factory.agents, factory.seats)
         self.factory.sessions.add(self.session)
         self.session.opened()
 
@@ -166,12 +166,13 @@ class WorldFactory(WebSocketServerFactory):
     @param ice: the L{ark.media.ice.IceServers} for players' voice and
         video.
     @param agents: the L{ark.agents.conversations.AgentService}, if any.
+    @param seats: the L{ark.cluster.seats.Seats} joins redeem, if any.
     """
 
     protocol = WorldProtocol
 
     def __init__(self, rooms, clock, authority, chat, inputRate=INPUT_RATE, url=None,
-                 allowedOrigins=("*",), ice=NO_ICE_SERVERS, agents=None):
+                 allowedOrigins=("*",), ice=NO_ICE_SERVERS, agents=None, seats=None):
         WebSocketServerFactory.__init__(self, url, reactor=clock)
         # Autobahn schedules its handshake, ping and close timeouts through
         # txaio's global reactor whatever reactor the factory is given; put
@@ -184,6 +185,7 @@ class WorldFactory(WebSocketServerFactory):
         self.inputRate = inputRate
         self.ice = ice
         self.agents = agents
+        self.seats = seats
         self.sessions = set()
         self.setProtocolOptions(
             maxMessagePayloadSize=HARD_FRAME_LIMIT,

@@ -20,6 +20,7 @@ from ark.identity.authority import AuthError
 from ark.media.ice import NO_ICE_SERVERS, IceServers
 from ark.chat.service import Speaker
 from ark.chat.filter import Refused
+from ark.cluster.seats import SeatRefused
 from ark.net.codec import dumps
 from ark.net.messages import (
     Accept, Act, Ask, Input, Join, Leave, ProtocolError, Say, Signal, Status, Talk, Untalk,
@@ -65,14 +66,17 @@ class Session:
         default none: players on one machine or LAN connect directly).
     @param agents: the L{ark.agents.conversations.AgentService}, or
         C{None} when the world has no conversations with agents.
+    @param seats: the L{ark.cluster.seats.Seats} that joins redeem, or
+        C{None} for a node that takes every join (tests of one node).
     """
 
     def __init__(self, rooms, send: Callable[[bytes], None],
                  close: Callable[[int, str], None], clock, authority, chat,
                  inputRate: float = INPUT_RATE, ice: IceServers = NO_ICE_SERVERS,
-                 agents=None):
+                 agents=None, seats=None):
         self.rooms = rooms
         self.agents = agents
+        self.seats = seats
         self.send = send
         self._close = close
         self.clock = clock
@@ -170,24 +174,39 @@ class Session:
     @defer.inlineCallbacks
     def _identify(self, join: Join):
         """
-        Fires with the player's L{ark.identity.authority.Identity} and where they last
-        stood, if that is where they will appear.
+        Fires with the player's L{ark.identity.authority.Identity}, the
+        map they join (C{None}: where they last stood, else the default),
+        and where they last stood, if that is where they will appear.
+
+        A seat names the map; without one, the map must be this node's
+        (L{ark.cluster.seats.Seats.admits}).
         """
         identity = yield self.authority.verifyAccess(join.access)
-        place = None
-        if join.token is None and join.map is None and self.rooms.store is not None:
+        mapName, place = join.map, None
+        if join.token is not None:
+            return identity, mapName, place
+        if join.seat is not None and self.seats is not None:
+            mapName = yield self.seats.redeem(join.seat, identity.userId)
+        if self.rooms.store is not None and (join.map is None or join.seat is not None):
             place = yield self.rooms.store.lastPlace(identity.userId)
-        return identity, place
+        if join.seat is None and self.seats is not None:
+            wanted = mapName
+            if wanted is None:
+                wanted = place[0] if place and place[0] in self.rooms.maps else self.rooms.defaultMap
+            if wanted in self.rooms.maps and not (yield self.seats.admits(wanted)):
+                raise JoinRefused("other_node", "another node holds %s: join with a seat from "
+                                                "POST /api/join" % (wanted,))
+        return identity, mapName, place
 
     def _seat(self, found, join: Join) -> None:
-        identity, place = found
+        identity, mapName, place = found
         self._joining = False
         if self.closed:
             return
         if join.token is not None:
             seat = self.rooms.resume(self, join.token, identity.userId)
         else:
-            seat = self.rooms.join(self, identity.name, identity.avatar, join.map,
+            seat = self.rooms.join(self, identity.name, identity.avatar, mapName,
                                    identity.userId, place)
         self.seat = seat
         self.identity = identity
@@ -262,7 +281,7 @@ class Session:
         if self.closed:
             return
         error = failure.value
-        if isinstance(error, (AuthError, JoinRefused)):
+        if isinstance(error, (AuthError, JoinRefused, SeatRefused)):
             # Not a strike: the client may refresh its token, or join
             # afresh, and try again.
             self._sendError(error.code, error.message, "join")

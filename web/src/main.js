@@ -13,7 +13,7 @@ import { benchOptions } from "./bench.js";
 import { ChatState } from "./chat.js";
 import { ChatClient } from "./chatclient.js";
 import { ChatPanel } from "./chatpanel.js";
-import { TOKEN_KEY } from "./connection.js";
+import { forgetReconnection } from "./connection.js";
 import { PHONE_QUERY } from "./layout.js";
 import { WorldScene } from "./scene.js";
 import { signIn } from "./signin.js";
@@ -80,7 +80,7 @@ async function start() {
     // Before the game starts, the sign-in screen is coming anyway.
     if (!playing) return;
     playing = false;
-    localStorage.removeItem(TOKEN_KEY);
+    forgetReconnection(localStorage);
     location.reload();
   };
   const auth = new Auth({
@@ -97,7 +97,7 @@ async function start() {
     } else if (!auth.signedIn || !(await stillSignedIn(auth))) {
       await signIn(auth, manifest, localStorage);
       // A reconnection token from another sign-in is not this user's.
-      localStorage.removeItem(TOKEN_KEY);
+      forgetReconnection(localStorage);
     }
   } catch (error) {
     showProblem(`Could not sign in. ${error.message}`);
@@ -138,7 +138,7 @@ async function start() {
       playing = false;
       world()?.leave();
       await auth.logout();
-      localStorage.removeItem(TOKEN_KEY);
+      forgetReconnection(localStorage);
       location.reload();
     };
     panel = new ChatPanel({

@@ -152,6 +152,8 @@ export class WorldScene extends Phaser.Scene {
       storage: this.bench ? NO_STORAGE : localStorage,
       timers: window,
       auth: this.auth,
+      // POST /api/join, where to join, asks with the access token.
+      api: (url, options) => this.auth.authorizedJSON(url, options),
       onMessage: (message) => this.net.received(message),
       onStatus: (status) => this.net.statusChanged(status),
     });

@@ -1,0 +1,280 @@
+"""
+Tests for several nodes as one world (L{ark.cluster}): seat tokens, the
+room directory in a real Redis (C{ARK_TEST_REDIS}, default
+redis://127.0.0.1:6379/15; skipped without one, except under CI), and two
+installed C{twistd ark} nodes in separate processes sharing Redis and
+PostgreSQL: a seat reserved on one node for a map the other holds, and a
+killed node's maps taken over once its heartbeat expires.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import uuid
+
+from twisted.internet import defer, reactor, task
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from ark.cluster.directory import (
+    OPERATION_SECONDS, TTL_SECONDS, DirectoryUnavailable, LocalDirectory, Place, RedisDirectory)
+from ark.cluster.seats import SEAT_SECONDS, SeatRefused, Seats
+from ark.identity.authority import AuthError, Authority
+from ark.identity.presence import InProcessPresence, redisPool
+
+from tests.backends import PostgreSQLBackend
+from tests.installed import connectPlayer, startInstalledServer
+from tests.support import requestJSON
+
+REDIS = os.environ.get("ARK_TEST_REDIS", "redis://127.0.0.1:6379/15")
+SECRET = b"a cluster test secret, long enough for HMAC-SHA256"
+
+
+class SeatTests(unittest.TestCase):
+    """
+    Seat tokens on one node: good once, for their player, on their node,
+    for 15 seconds.
+    """
+
+    def setUp(self):
+        self.clock = Clock()
+        self.clock.advance(1000)
+        self.seats = Seats(LocalDirectory("node-a", None), SECRET, self.clock)
+
+    @defer.inlineCallbacks
+    def test_aSeatIsRedeemedOnceByItsPlayer(self):
+        reservation = yield self.seats.reserve(7, "cafe.tmj")
+        self.assertEqual(reservation[:3], ("cafe.tmj", "node-a", None))
+        refused = yield self.assertFailure(self.seats.redeem(reservation.seat, 8), SeatRefused)
+        self.assertEqual((refused.code, refused.message),
+                         ("seat_invalid", "the seat is another player's"))
+        self.assertEqual((yield self.seats.redeem(reservation.seat, 7)), "cafe.tmj")
+        refused = yield self.assertFailure(self.seats.redeem(reservation.seat, 7), SeatRefused)
+        self.assertEqual(refused.message, "the seat was taken already")
+
+    @defer.inlineCallbacks
+    def test_aSeatExpiresAndHoldsOnlyOnItsNode(self):
+        reservation = yield self.seats.reserve(7, "cafe.tmj")
+        elsewhere = Seats(LocalDirectory("node-b", None), SECRET, self.clock)
+        refused = yield self.assertFailure(elsewhere.redeem(reservation.seat, 7), SeatRefused)
+        self.assertEqual(refused.message, "the seat is on another node")
+        self.clock.advance(SEAT_SECONDS)
+        refused = yield self.assertFailure(self.seats.redeem(reservation.seat, 7), SeatRefused)
+        self.assertIn("expired", refused.message)
+        forged = Seats(LocalDirectory("node-a", None), b"x" * 40, self.clock)
+        reservation = yield forged.reserve(7, "cafe.tmj")
+        refused = yield self.assertFailure(self.seats.redeem(reservation.seat, 7), SeatRefused)
+        self.assertEqual(refused.code, "seat_invalid")
+
+    @defer.inlineCallbacks
+    def test_seatsAndAccessTokensAreNotInterchangeable(self):
+        authority = Authority(None, InProcessPresence(self.clock), SECRET, self.clock)
+        access = authority.issueAccess({"id": 7, "name": "Ada", "avatar": "fox"}, "family")
+        refused = yield self.assertFailure(self.seats.redeem(access, 7), SeatRefused)
+        self.assertEqual(refused.code, "seat_invalid")
+        reservation = yield self.seats.reserve(7, "cafe.tmj")
+        with self.assertRaises(AuthError):
+            authority.readAccess(reservation.seat)
+
+
+class RedisDirectoryTests(unittest.TestCase):
+    """
+    The room directory in a real Redis, two nodes' views of it in one
+    process (each its own connection).
+    """
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        self.prefix = "arktest:%s:" % (uuid.uuid4().hex,)
+        self.clock = Clock()
+        self.loads = {"node-a": 5, "node-b": 0}
+        self.nodes = {}
+        for nodeId in ("node-a", "node-b"):
+            pool = redisPool(REDIS, "test")
+            self.addCleanup(pool.disconnect)
+            self.nodes[nodeId] = RedisDirectory(
+                pool, nodeId, "ws://%s/ws" % (nodeId,), lambda nodeId=nodeId: self.loads[nodeId],
+                self.clock, prefix=self.prefix)
+        self.redis = self.nodes["node-a"].redis
+        try:
+            yield self.redis.ping()
+        except Exception as error:
+            if os.environ.get("CI"):
+                raise
+            raise unittest.SkipTest("no Redis at %s (%s)" % (REDIS, error))
+        for node in self.nodes.values():
+            yield node.beat()
+
+    @defer.inlineCallbacks
+    def test_aMapGoesToTheLeastLoadedNodeAndStaysThere(self):
+        a, b = self.nodes["node-a"], self.nodes["node-b"]
+        self.assertEqual((yield a.place("cafe.tmj")), Place("node-b", "ws://node-b/ws"))
+        self.loads["node-b"] = 50
+        yield b.beat()
+        self.assertEqual((yield a.place("cafe.tmj")).nodeId, "node-b", "a map stays put")
+        self.assertTrue((yield b.holds("cafe.tmj")))
+        self.assertFalse((yield a.holds("cafe.tmj")))
+        # The next map goes to the node that is least loaded now.
+        self.assertEqual((yield b.place("town.tmj")).nodeId, "node-a")
+        ttl = yield self.redis.ttl(self.prefix + "map:cafe.tmj")
+        self.assertTrue(0 < ttl <= TTL_SECONDS, ttl)
+        self.assertEqual(json.loads((yield self.redis.get(self.prefix + "node:node-b"))),
+                         {"url": "ws://node-b/ws", "players": 50})
+
+    @defer.inlineCallbacks
+    def test_aNodeWhoseHeartbeatExpiredLosesItsMaps(self):
+        """
+        Once a node's record has expired (it stopped beating), its maps are
+        opened on a live node at the next request.
+        """
+        a = self.nodes["node-a"]
+        self.assertEqual((yield a.place("cafe.tmj")).nodeId, "node-b")
+        self.assertTrue(0 < (yield self.redis.ttl(self.prefix + "node:node-b")) <= TTL_SECONDS)
+        # What Redis does when the TTL runs out, without waiting for it.
+        yield self.redis.delete(self.prefix + "node:node-b")
+        self.assertEqual((yield a.place("cafe.tmj")), Place("node-a", "ws://node-a/ws"))
+        self.assertTrue((yield a.holds("cafe.tmj")))
+        self.assertEqual(sorted((yield a.nodes())), ["node-a"])
+
+    @defer.inlineCallbacks
+    def test_claimsAreKeptByTheBeatAndFreedOnLeaving(self):
+        a, b = self.nodes["node-a"], self.nodes["node-b"]
+        self.assertTrue((yield b.holds("cafe.tmj")))
+        yield self.redis.expire(self.prefix + "map:cafe.tmj", 2)
+        yield b.beat()
+        self.assertGreater((yield self.redis.ttl(self.prefix + "map:cafe.tmj")), 2)
+        b.startService()
+        yield b.stopService()
+        self.assertIsNone((yield self.redis.get(self.prefix + "map:cafe.tmj")))
+        self.assertEqual((yield a.place("cafe.tmj")).nodeId, "node-a")
+
+    def test_redisDownIsTryAgain(self):
+        """
+        With Redis unreachable, the directory answers "try again" within
+        its deadline rather than keeping a player waiting, and the beat
+        goes on.
+        """
+        pool = redisPool("redis://127.0.0.1:1/0", "test")
+        self.addCleanup(pool.disconnect)
+        down = RedisDirectory(pool, "node-c", None, lambda: 0, self.clock, prefix=self.prefix)
+        placing = down.place("cafe.tmj")
+        reserving = Seats(down, SECRET, self.clock).reserve(1, "cafe.tmj")
+        beating = down.beat()
+        self.clock.advance(OPERATION_SECONDS)
+        self.failureResultOf(placing, DirectoryUnavailable)
+        self.assertEqual(self.failureResultOf(reserving, SeatRefused).value.code, "try_again")
+        self.successResultOf(beating)
+
+
+class TwoNodesTests(PostgreSQLBackend, unittest.TestCase):
+    """
+    Two installed nodes, separate processes, one world.
+    """
+
+    timeout = 90
+
+    @defer.inlineCallbacks
+    def startNode(self, nodeId):
+        workdir = os.path.abspath(self.mktemp())
+        os.makedirs(workdir)
+        server = startInstalledServer(self, workdir, [
+            "--node-id", nodeId, "--redis", self.redisUrl, "--world", self.world,
+            "--db", self.url(),
+            "--secret", SECRET.decode("ascii"), "--sign-in-limit", "100"])
+        port = yield server.listening
+        return server, port
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        self.setUpDatabase()
+        self.redisUrl = REDIS
+        pool = redisPool(REDIS, "test")
+        self.addCleanup(pool.disconnect)
+        try:
+            yield pool.ping()
+        except Exception as error:
+            if os.environ.get("CI"):
+                raise
+            raise unittest.SkipTest("no Redis at %s (%s)" % (REDIS, error))
+        # A world of this test's own in the shared Redis.  Among equally
+        # loaded nodes the first by id is chosen: A.
+        self.world = "test-" + uuid.uuid4().hex[:16]
+        self.nodeA, self.nodeB = "node-a", "node-b"
+        (self.a, self.portA), (self.b, self.portB) = yield defer.gatherResults(
+            [self.startNode(self.nodeA), self.startNode(self.nodeB)])
+
+    def api(self, port, path, body, token=None):
+        return requestJSON("POST", "http://127.0.0.1:%d/api/%s" % (port, path), body, token)
+
+    @defer.inlineCallbacks
+    def test_aSeatOnOneNodeForAMapTheOtherHolds(self):
+        """
+        Ada signs in on node B and asks to join the cafe, which node A
+        holds (Bob is there): B answers with A's address and a seat, and A
+        seats her in the cafe with Bob. Without the seat, B refuses a join
+        for the cafe; the seat is good once.
+        """
+        status, bob = yield self.api(self.portA, "auth/guest", {"name": "Bob", "avatar": "owl"})
+        status, place = yield self.api(self.portA, "join", {"map": "cafe.tmj"},
+                                       bob["accessToken"])
+        self.assertEqual((status, place["node"], place["map"]), (200, self.nodeA, "cafe.tmj"))
+        bobs = yield connectPlayer(self.portA)
+        bobs.send({"t": "join", "access": bob["accessToken"], "seat": place["seat"]})
+        yield bobs.waitFor(lambda m: m["t"] == "welcome")
+
+        status, ada = yield self.api(self.portB, "auth/guest", {"name": "Ada", "avatar": "fox"})
+        status, place = yield self.api(self.portB, "join", {"map": "cafe.tmj"},
+                                       ada["accessToken"])
+        self.assertEqual((status, place["node"], place["expiresIn"]), (200, self.nodeA, 15))
+        wrong = yield connectPlayer(self.portB)
+        wrong.send({"t": "join", "access": ada["accessToken"], "map": "cafe.tmj"})
+        refused = yield wrong.waitFor(lambda m: m["t"] == "error")
+        self.assertEqual(refused["code"], "other_node")
+        wrong.send({"t": "join", "access": ada["accessToken"], "seat": place["seat"]})
+        refused = yield wrong.waitFor(lambda m: m["t"] == "error" and m is not refused)
+        self.assertEqual((refused["code"], refused["message"]),
+                         ("seat_invalid", "the seat is on another node"))
+
+        adas = yield connectPlayer(self.portA)
+        adas.send({"t": "join", "access": ada["accessToken"], "seat": place["seat"]})
+        welcome = yield adas.waitFor(lambda m: m["t"] == "welcome")
+        self.assertEqual(welcome["map"], "cafe.tmj")
+        self.assertIn("Bob", [entity["name"] for entity in welcome["entities"]])
+        again = yield connectPlayer(self.portA)
+        again.send({"t": "join", "access": ada["accessToken"], "seat": place["seat"]})
+        refused = yield again.waitFor(lambda m: m["t"] == "error")
+        self.assertEqual((refused["code"], refused["message"]),
+                         ("seat_invalid", "the seat was taken already"))
+        for player in (bobs, adas, wrong, again):
+            player.transport.loseConnection()
+
+    @defer.inlineCallbacks
+    def test_aKilledNodesMapsAreOpenedElsewhere(self):
+        """
+        Node A holds the town and is killed: until its heartbeat expires
+        (at most 10 s) joins still name it; then node B opens the town.
+        """
+        status, ada = yield self.api(self.portB, "auth/guest", {"name": "Ada", "avatar": "fox"})
+        status, place = yield self.api(self.portB, "join", {"map": "town.tmj"},
+                                       ada["accessToken"])
+        self.assertEqual(place["node"], self.nodeA)
+        os.kill(self.a.transport.pid, signal.SIGKILL)
+        yield self.a.ended
+        killedAt = time.monotonic()
+        while True:
+            status, place = yield self.api(self.portB, "join", {"map": "town.tmj"},
+                                           ada["accessToken"])
+            if place["node"] == self.nodeB:
+                break
+            self.assertLess(time.monotonic() - killedAt, TTL_SECONDS + 5,
+                            "node A's maps were not freed")
+            yield task.deferLater(reactor, 0.5, lambda: None)
+        self.assertGreater(time.monotonic() - killedAt, 1, "freed by expiry, not at once")
+        adas = yield connectPlayer(self.portB)
+        adas.send({"t": "join", "access": ada["accessToken"], "seat": place["seat"]})
+        welcome = yield adas.waitFor(lambda m: m["t"] == "welcome")
+        self.assertEqual(welcome["map"], "town.tmj")
+        adas.transport.loseConnection()
