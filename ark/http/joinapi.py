@@ -33,7 +33,7 @@ def joinAPI(authority, rooms, seats) -> Endpoint:
                 place = yield rooms.store.lastPlace(identity.userId)
             mapName = place[0] if place and place[0] in rooms.maps else rooms.defaultMap
         if mapName not in rooms.maps:
-            raise APIError(404, "unknown_map", "no map of that name here")
+            raise APIError(404, "unknown_map", "no map named %r here" % (mapName,))
         try:
             reservation = yield seats.reserve(identity.userId, mapName)
         except SeatRefused as refused:
