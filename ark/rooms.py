@@ -111,6 +111,9 @@ class RoomManager:
         self.store = store
         self.director = director
         self.seed = seed
+        # Whether this node holds a map's room, for doors: by default (one
+        # node) every map; a node of several is told by its directory.
+        self.heldHere = lambda mapName: True
         self.talkRules = {}
         # What is wrong with the maps' own talk rules: (map, problem).
         self.talkProblems = []
@@ -176,10 +179,11 @@ class RoomManager:
     # -- seats -------------------------------------------------------------
 
     def join(self, owner, name: str, avatarName: str, mapName: Optional[str],
-             userId: Optional[int] = None, place=None) -> Seat:
+             userId: Optional[int] = None, place=None, entry: Optional[str] = None) -> Seat:
         """
         Seat a new avatar on C{mapName}: by default where the player last
-        stood (C{place}, C{(mapName, x, y)}), else on the default map.
+        stood (C{place}, C{(mapName, x, y)}), else on the default map; at
+        C{entry} of the map when a door on another node led here.
 
         @raise JoinRefused: C{unknown_map} when this server has no such map.
         """
@@ -189,7 +193,9 @@ class RoomManager:
             raise JoinRefused("unknown_map", "no map named %r here" % (mapName,))
         view = self._roomWithSeat(mapName)
         body = None
-        if place and place[0] == mapName and view.room.obstacles.fits(place[1], place[2]):
+        if entry is not None:
+            body = view.room.spawnBody(entry)
+        elif place and place[0] == mapName and view.room.obstacles.fits(place[1], place[2]):
             body = Body(place[1], place[2])
         seat = Seat(view, view.room.addAvatar(name, avatarName, body, userId))
         self._occupy(seat, owner)
@@ -223,17 +229,28 @@ class RoomManager:
         self._occupy(seat, owner)
         return seat
 
-    def move(self, seat: Seat, target: MoveTo) -> None:
+    def move(self, seat: Seat, target: MoveTo, here: bool = False) -> None:
         """
         Take the player of C{seat} through a door: the avatar leaves its room
         and a new one stands at C{target}'s entry on C{target}'s map, where
-        the player's session is told (C{moved}) to start from.
+        the player's session is told (C{moved}) to start from.  A map this
+        node may not hold is the session's to hand off (C{handOff}),
+        unless C{here} says the directory gave it to this node.
         """
         now = self.clock.seconds()
-        if seat.movedAt is not None and now - seat.movedAt < MOVE_COOLDOWN:
+        # (A hand-off coming back here went through the door already.)
+        if not here and seat.movedAt is not None and now - seat.movedAt < MOVE_COOLDOWN:
             return
         if target.mapName not in self.maps:
             # Reported at startup (ZoneDirector.problems); the door does nothing.
+            return
+        if not here and not self.heldHere(target.mapName):
+            # Another node may hold that map: the player's session asks
+            # the directory, and either moves them here after all or hands
+            # them over with a seat there.  A held avatar goes nowhere.
+            if seat.owner is not None:
+                seat.movedAt = now
+                seat.owner.handOff(seat, target)
             return
         # An entry the map lacks is reported at startup too, and the player
         # lands on the map's default entry, as in WorkAdventure.

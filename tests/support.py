@@ -101,7 +101,7 @@ class FakeClient:
         self._waiting = []
         self.session = Session(harness.rooms, self._received, self._close, harness.clock,
                                harness.authority, harness.chat, ice=harness.ice,
-                               agents=harness.agents)
+                               agents=harness.agents, seats=harness.seats)
         self.session.opened()
 
     def _received(self, frame):
@@ -209,6 +209,9 @@ class Harness:
         self.chat = ChatService(store, self.rooms, ChatFilter(), self.clock)
         self.ice = ice or NO_ICE_SERVERS
         self.agents = None
+        # The seats joins redeem (ark.cluster.seats), for the clients
+        # connected from now on; None takes every join.
+        self.seats = None
         self._users = {}
 
     def withAgents(self, brains=None, settings=None, **options):

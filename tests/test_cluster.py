@@ -25,9 +25,14 @@ from ark.cluster.seats import SEAT_SECONDS, SeatRefused, Seats
 from ark.identity.authority import AuthError, Authority
 from ark.identity.presence import InProcessPresence, redisPool
 
+from ark.app import resources
+from ark.behaviours.director import ZoneDirector, discover
+from ark.maps.repository import loadRepository
+from ark.world.movement import Body
+
 from tests.backends import PostgreSQLBackend
 from tests.installed import connectPlayer, startInstalledServer
-from tests.support import requestJSON
+from tests.support import Harness, requestJSON
 
 REDIS = os.environ.get("ARK_TEST_REDIS", "redis://127.0.0.1:6379/15")
 SECRET = b"a cluster test secret, long enough for HMAC-SHA256"
@@ -51,7 +56,7 @@ class SeatTests(unittest.TestCase):
         refused = yield self.assertFailure(self.seats.redeem(reservation.seat, 8), SeatRefused)
         self.assertEqual((refused.code, refused.message),
                          ("seat_invalid", "the seat is another player's"))
-        self.assertEqual((yield self.seats.redeem(reservation.seat, 7)), "cafe.tmj")
+        self.assertEqual((yield self.seats.redeem(reservation.seat, 7)), ("cafe.tmj", None))
         refused = yield self.assertFailure(self.seats.redeem(reservation.seat, 7), SeatRefused)
         self.assertEqual(refused.message, "the seat was taken already")
 
@@ -78,6 +83,77 @@ class SeatTests(unittest.TestCase):
         reservation = yield self.seats.reserve(7, "cafe.tmj")
         with self.assertRaises(AuthError):
             authority.readAccess(reservation.seat)
+
+
+class NamedNode(LocalDirectory):
+    """
+    One node of a world whose directory (tested on its own, below) says
+    which maps it holds: the rest are held by C{other}.
+    """
+
+    def __init__(self, nodeId, held, other):
+        LocalDirectory.__init__(self, nodeId, "ws://%s/ws" % (nodeId,))
+        self.held = held
+        self.other = other
+
+    def holdsNow(self, mapName):
+        return mapName in self.held
+
+    def holds(self, mapName):
+        return defer.succeed(mapName in self.held)
+
+    def place(self, mapName):
+        if mapName in self.held:
+            return defer.succeed(Place(self.nodeId, self.url))
+        return defer.succeed(Place(self.other, "ws://%s/ws" % (self.other,)))
+
+
+class DoorsBetweenNodesTests(unittest.TestCase):
+    """
+    A door to a map another node holds hands the player over: a seat
+    there at the door's entry (C{go}), and their avatar here released.
+    """
+
+    def nodeOf(self, nodeId, held, other):
+        maps, _ = loadRepository(resources.bundled("maps"), "town.tmj")
+        harness = Harness(maps, defaultMap="town.tmj", seed=5, director=ZoneDirector(discover()))
+        harness.seats = Seats(NamedNode(nodeId, held, other), SECRET, harness.clock)
+        harness.rooms.heldHere = harness.seats.holdsNow
+        return harness
+
+    def test_aDoorToAMapOfAnotherNode(self):
+        a = self.nodeOf("node-a", {"town.tmj"}, "node-b")
+        ada = a.connect()
+        ada.join("Ada", map="town.tmj")
+        seat = ada.session.seat
+        # Into the cafe's door (1664-1696 x 224-256 px: exitUrl cafe.tmj#from-town).
+        seat.room.teleport(seat.avatar, Body(1680 * 60, 240 * 60))
+        a.run(2)
+        go = ada.last("go")
+        self.assertEqual((go["map"], go["node"], go["url"]), ("cafe.tmj", "node-b", "ws://node-b/ws"))
+        self.assertEqual(ada.closedWith, (1000, "gone to another node"))
+        self.assertEqual(seat.room.playerCount, 0, "the avatar here is released")
+
+        b = self.nodeOf("node-b", {"cafe.tmj"}, "node-a")
+        b.clock.advance(a.clock.seconds())
+        b._users = a._users
+        again = b.connect()
+        welcome = again.join("Ada", seat=go["seat"])
+        self.assertEqual((welcome["map"], welcome["moved"]), ("cafe.tmj", True))
+        [entry] = [e for e in b.rooms.maps["cafe.tmj"].spawnPoints("from-town")][:1]
+        me = again.session.seat.avatar.body
+        self.assertLess(abs(me.x / 60 - entry[0]) + abs(me.y / 60 - entry[1]), 64)
+
+    def test_aDoorToAMapTheDirectoryGivesThisNode(self):
+        a = self.nodeOf("node-a", {"town.tmj"}, "node-a")
+        ada = a.connect()
+        ada.join("Ada", map="town.tmj")
+        seat = ada.session.seat
+        seat.room.teleport(seat.avatar, Body(1680 * 60, 240 * 60))
+        a.run(2)
+        self.assertIsNone(ada.last("go"))
+        self.assertEqual(ada.last("welcome")["map"], "cafe.tmj")
+        self.assertIsNone(ada.closedWith)
 
 
 class RedisDirectoryTests(unittest.TestCase):

@@ -251,6 +251,7 @@ def makeService(options: Options, clock=None) -> service.MultiService:
                               lambda: sum(view.room.playerCount for view in rooms.views()),
                               clock)
     seats = Seats(directory, secret, clock)
+    rooms.heldHere = seats.holdsNow
     factory = WorldFactory(rooms, clock, authority, chat, inputRate=options["input-rate"],
                            ice=ice, agents=agents, seats=seats)
     site = makeSite(resources.bundled("web"), options["maps-dir"], factory, rooms, authority,

@@ -12,7 +12,7 @@ they would have expired anyway.
 from __future__ import annotations
 
 import uuid
-from typing import Dict, NamedTuple
+from typing import Dict, NamedTuple, Optional
 
 import jwt
 from twisted.internet import defer
@@ -45,6 +45,17 @@ class Reservation(NamedTuple):
     seat: str
 
 
+class Redeemed(NamedTuple):
+    """
+    A seat taken: the map, and the entry to stand at (a door's), or
+    C{None} for the usual place (where the player last stood, else the
+    map's start).
+    """
+
+    mapName: str
+    entry: Optional[str] = None
+
+
 class Seats:
     """
     @param directory: the room directory (L{ark.cluster.directory}).
@@ -63,9 +74,10 @@ class Seats:
         return self.directory.nodeId
 
     @defer.inlineCallbacks
-    def reserve(self, userId: int, mapName: str):
+    def reserve(self, userId: int, mapName: str, entry: Optional[str] = None):
         """
-        Fires with a L{Reservation} on the node that holds C{mapName}'s room.
+        Fires with a L{Reservation} on the node that holds C{mapName}'s room,
+        at C{entry} when a door leads there.
 
         @raise SeatRefused: C{try_again} when the directory cannot be reached.
         """
@@ -74,10 +86,11 @@ class Seats:
         except DirectoryUnavailable as error:
             raise SeatRefused("try_again", str(error))
         now = int(self.clock.seconds())
-        seat = jwt.encode({"aud": AUDIENCE, "sub": str(userId), "map": mapName,
-                           "node": place.nodeId, "jti": uuid.uuid4().hex,
-                           "iat": now, "exp": now + SEAT_SECONDS},
-                          self.secret, algorithm=ALGORITHM)
+        claims = {"aud": AUDIENCE, "sub": str(userId), "map": mapName, "node": place.nodeId,
+                  "jti": uuid.uuid4().hex, "iat": now, "exp": now + SEAT_SECONDS}
+        if entry is not None:
+            claims["entry"] = entry
+        seat = jwt.encode(claims, self.secret, algorithm=ALGORITHM)
         return Reservation(mapName, place.nodeId, place.url, seat)
 
     @defer.inlineCallbacks
@@ -85,7 +98,7 @@ class Seats:
         """
         Take the seat C{seat} for C{userId} on this node.
 
-        @return: a Deferred firing with the seat's map.
+        @return: a Deferred firing with what was L{Redeemed}.
         @raise SeatRefused: C{seat_invalid} for a seat that is not this
             player's on this node now, C{try_again} when the directory
             cannot say whether this node still holds the map.
@@ -115,7 +128,15 @@ class Seats:
         if not holds:
             raise SeatRefused("seat_invalid", "another node holds that map now; "
                                               "ask for a new seat")
-        return claims["map"]
+        entry = claims.get("entry")
+        return Redeemed(claims["map"], entry if isinstance(entry, str) else None)
+
+    def holdsNow(self, mapName: str) -> bool:
+        """
+        Whether this node is known to hold C{mapName}'s room now, without
+        asking the directory (a door's way, within a tick).
+        """
+        return self.directory.holdsNow(mapName)
 
     def admits(self, mapName: str):
         """

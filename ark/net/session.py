@@ -182,12 +182,13 @@ class Session:
         (L{ark.cluster.seats.Seats.admits}).
         """
         identity = yield self.authority.verifyAccess(join.access)
-        mapName, place = join.map, None
+        mapName, place, entry = join.map, None, None
         if join.token is not None:
-            return identity, mapName, place
+            return identity, mapName, place, entry
         if join.seat is not None and self.seats is not None:
-            mapName = yield self.seats.redeem(join.seat, identity.userId)
-        if self.rooms.store is not None and (join.map is None or join.seat is not None):
+            mapName, entry = yield self.seats.redeem(join.seat, identity.userId)
+        if self.rooms.store is not None and entry is None and (
+                join.map is None or join.seat is not None):
             place = yield self.rooms.store.lastPlace(identity.userId)
         if join.seat is None and self.seats is not None:
             wanted = mapName
@@ -196,10 +197,10 @@ class Session:
             if wanted in self.rooms.maps and not (yield self.seats.admits(wanted)):
                 raise JoinRefused("other_node", "another node holds %s: join with a seat from "
                                                 "POST /api/join" % (wanted,))
-        return identity, mapName, place
+        return identity, mapName, place, entry
 
     def _seat(self, found, join: Join) -> None:
-        identity, mapName, place = found
+        identity, mapName, place, entry = found
         self._joining = False
         if self.closed:
             return
@@ -207,7 +208,7 @@ class Session:
             seat = self.rooms.resume(self, join.token, identity.userId)
         else:
             seat = self.rooms.join(self, identity.name, identity.avatar, mapName,
-                                   identity.userId, place)
+                                   identity.userId, place, entry)
         self.seat = seat
         self.identity = identity
         self.chat.listen(identity.userId, self._deliverChat)
@@ -216,7 +217,42 @@ class Session:
         metrics.connectedPlayers.inc()
         if self._joinTimer is not None and self._joinTimer.active():
             self._joinTimer.cancel()
-        self._welcome(seat, resumed=join.token is not None)
+        # Through a door of another node: a move, as the client knows one.
+        self._welcome(seat, resumed=join.token is not None, moved=entry is not None)
+
+    def handOff(self, seat, target) -> None:
+        """
+        The player went through a door to a map this node may not hold:
+        ask the directory where it is; here after all, they move as
+        through any door, else they are handed a seat on its node (C{go})
+        and their avatar here is released.
+        """
+        if self.seats is None or self.seat is not seat or self.closed:
+            return
+        reserved = self.seats.reserve(self.identity.userId, target.mapName, target.entry)
+        reserved.addCallbacks(self._handedOff, self._notHandedOff, callbackArgs=(seat, target))
+
+    def _handedOff(self, reservation, seat, target) -> None:
+        if self.seat is not seat or self.closed:
+            return
+        if reservation.nodeId == self.seats.nodeId:
+            self.rooms.move(seat, target, here=True)
+            return
+        self._sendMessage({"t": "go", "map": reservation.mapName, "node": reservation.nodeId,
+                           "url": reservation.url, "seat": reservation.seat})
+        self._stopListening()
+        self._stopRenewingIce()
+        self.seat = None
+        metrics.connectedPlayers.dec()
+        self.rooms.leave(seat)
+        self.close(CLOSE_NORMAL, "gone to another node")
+
+    def _notHandedOff(self, failure, seat, target) -> None:
+        if not failure.check(SeatRefused):
+            log.failure("handing a player to another node", failure)
+        if self.seat is seat and not self.closed:
+            self._notice("try_again", "the door to %s cannot be opened now; try again"
+                         % (target.mapName,), "in")
 
     def moved(self, seat) -> None:
         """

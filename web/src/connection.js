@@ -312,6 +312,14 @@ export class Connection {
       // Moved to another map on the same connection: the avatar held for
       // a reconnection is now the one there.
       this._keep(message.token);
+    } else if (message.t === "go") {
+      // Through a door to a map another node holds: our avatar here is
+      // gone; join there with the seat the server reserved (its welcome
+      // is a move, as through any door).
+      forgetReconnection(this.storage);
+      this._forsake(socket);
+      this._connect(message.url ?? this.url, { seat: message.seat });
+      return;
     }
     this.onMessage(message);
   }

@@ -578,6 +578,24 @@ test("a seat refused (seat_invalid) or a map another node holds (other_node) get
   }
 });
 
+test("a door to a map of another node (go): the seat there is joined on a new socket, without asking the directory", async () => {
+  const { connection, directory, statuses, values } = setup();
+  directory.answers(seatAt(NODE2, "S1"));
+  connection.join();
+  const socket = await opened();
+  socket.deliver(welcome("T1"));
+  socket.deliver({ t: "go", map: "cafe.tmj", node: "node-3", url: NODE3, seat: "S2" });
+  assert.equal(socket.closedWith, 1000);
+  assert.equal(values.has(TOKEN_KEY), false, "the avatar held here is gone");
+  const there = await opened();
+  assert.equal(there.url, NODE3);
+  assert.deepEqual(there.sent, [{ t: "join", access: "A1", seat: "S2" }]);
+  assert.equal(directory.requests.length, 1);
+  there.deliver(welcome("T2"));
+  assert.equal(statuses.filter((s) => s.state === "reconnecting").length, 0, "a door is no drop");
+  assert.equal(values.get(TOKEN_KEY), "T2");
+});
+
 test("a seat's node that cannot be reached is an attempt failed: the next one asks for a new seat", async () => {
   const { connection, directory, statuses, pending } = setup();
   directory.answers(seatAt(NODE2, "S1"), seatAt(NODE3, "S2"));
