@@ -328,6 +328,35 @@ class TwoNodesTests(PostgreSQLBackend, unittest.TestCase):
             player.transport.loseConnection()
 
     @defer.inlineCallbacks
+    def test_aDirectMessageAcrossNodes(self):
+        """
+        Bob plays in the cafe on node A, Ada in the town on node B: her
+        direct message reaches him live, through Redis, once.
+        """
+        players = {}
+        for name, port, mapName in (("Bob", self.portA, "cafe.tmj"),
+                                    ("Ada", self.portB, "town.tmj")):
+            status, signIn = yield self.api(port, "auth/guest", {"name": name, "avatar": "owl"})
+            player = yield connectPlayer(port)
+            player.send({"t": "join", "access": signIn["accessToken"], "map": mapName})
+            welcome = yield player.waitFor(lambda m: m["t"] == "welcome")
+            self.assertEqual(welcome["map"], mapName)
+            players[name] = (player, welcome["user"])
+        (bob, bobId), (ada, _) = players["Bob"], players["Ada"]
+        ada.send({"t": "say", "ref": 1, "kind": "direct", "to": bobId, "text": "hi Bob, from B"})
+        said = yield ada.waitFor(lambda m: m["t"] == "said")
+        self.assertNotIn("error", said)
+        heard = yield bob.waitFor(lambda m: m["t"] == "chat" and m["kind"] == "direct")
+        self.assertEqual((heard["id"], heard["text"], heard["from"]["name"]),
+                         (said["id"], "hi Bob, from B", "Ada"))
+        ada.send({"t": "say", "ref": 2, "kind": "direct", "to": bobId, "text": "and again"})
+        yield bob.waitFor(lambda m: m["t"] == "chat" and m["text"] == "and again")
+        self.assertEqual([m["text"] for m in bob.received if m["t"] == "chat"
+                          and m["kind"] == "direct"], ["hi Bob, from B", "and again"])
+        for player in (bob, ada):
+            player.transport.loseConnection()
+
+    @defer.inlineCallbacks
     def test_aKilledNodesMapsAreOpenedElsewhere(self):
         """
         Node A holds the town and is killed: until its heartbeat expires

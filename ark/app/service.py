@@ -36,6 +36,7 @@ from ark.agents.brains import discover as discoverBrains
 from ark.agents.conversations import AgentService
 from ark.behaviours.director import Services, ZoneDirector, discover
 from ark.cluster.directory import openDirectory
+from ark.cluster.relay import openRelay
 from ark.cluster.seats import Seats
 from ark.app import resources
 
@@ -252,6 +253,8 @@ def makeService(options: Options, clock=None) -> service.MultiService:
                               clock)
     seats = Seats(directory, secret, clock)
     rooms.heldHere = seats.holdsNow
+    chat.relay = openRelay(options["redis"], options["world"], options["node-id"],
+                           chat.deliverHere, clock)
     factory = WorldFactory(rooms, clock, authority, chat, inputRate=options["input-rate"],
                            ice=ice, agents=agents, seats=seats)
     site = makeSite(resources.bundled("web"), options["maps-dir"], factory, rooms, authority,
@@ -267,6 +270,8 @@ def makeService(options: Options, clock=None) -> service.MultiService:
     ClosingFactoryService(factory).setServiceParent(storage)
     agents.setServiceParent(storage)
     directory.setServiceParent(storage)
+    if chat.relay is not None:
+        chat.relay.setServiceParent(storage)
     return top
 
 

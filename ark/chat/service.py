@@ -64,6 +64,8 @@ class ChatService:
         self.perWindow = perWindow
         self.window = window
         self._listeners: Dict[int, Set] = {}
+        # The chat relay between nodes (ark.cluster.relay), or None alone.
+        self.relay = None
         self._rate = WindowLimit(perWindow, window)
 
     # -- who is online -------------------------------------------------------
@@ -168,7 +170,16 @@ class ChatService:
     def deliver(self, recipients, senderId, message: dict) -> None:
         """
         Send C{message} to every connection of each of C{recipients} but
-        the sender's.
+        the sender's, on this node and, through the relay, on the others.
+        """
+        self.deliverHere(recipients, senderId, message)
+        if self.relay is not None and any(
+                userId != senderId and userId not in self._listeners for userId in recipients):
+            self.relay.publish(recipients, senderId, message)
+
+    def deliverHere(self, recipients, senderId, message: dict) -> None:
+        """
+        Send C{message} to the connections of C{recipients} on this node.
         """
         for userId in recipients:
             if userId == senderId:

@@ -83,23 +83,35 @@ def redisPool(url: str, use: str):
     """
     import txredisapi
 
+    return _lazy(txredisapi.lazyConnectionPool, url, use, poolsize=2)
+
+
+def redisConnection(url: str, use: str):
+    """
+    One lazy connection of its own to the Redis at C{url}, for commands
+    that block it (a stream read), logged like L{redisPool}'s.
+    """
+    import txredisapi
+
+    return _lazy(txredisapi.lazyConnection, url, use)
+
+
+def _lazy(connect, url: str, use: str, **options):
     parts = urlsplit(url)
     database = int(parts.path.strip("/") or 0)
     where = "%s:%d/%d" % (parts.hostname, parts.port or 6379, database)
-    pool = txredisapi.lazyConnectionPool(
-        host=parts.hostname, port=parts.port or 6379, dbid=database,
-        password=parts.password, poolsize=2, reconnect=True,
-    )
+    connection = connect(host=parts.hostname, port=parts.port or 6379, dbid=database,
+                         password=parts.password, reconnect=True, **options)
 
-    # A lazy pool reports a failed connection (Redis down, a database it
-    # cannot select, a stop while connecting) on this Deferred and leaves
-    # it to us: say it, rather than leave an unhandled error behind.
+    # A lazy connection reports a failure to connect (Redis down, a
+    # database it cannot select, a stop while connecting) on this Deferred
+    # and leaves it to us: say it, rather than leave an unhandled error.
     def failed(failure) -> None:
         log.warn("{use}: Redis at {where}: {why}", use=use, where=where,
                  why=failure.getErrorMessage())
 
-    pool._connected.addErrback(failed)
-    return pool
+    connection._connected.addErrback(failed)
+    return connection
 
 
 def openPresence(redisUrl, clock):
