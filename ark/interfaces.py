@@ -118,6 +118,15 @@ class IStore(Interface):
             "avatar"}}).
         """
 
+    def addMessageOnce(clientId, sessionKey, kind, title, participants, senderId, text, at):
+        """
+        Store a player's message as L{addMessage} does, once per
+        C{(senderId, clientId)}: when the sender's message with that
+        client id is stored already, nothing is written and that one is
+        given back.  Fires with C{{"session", "id", "at", "text", "again"}}
+        (C{again}: it was stored before).
+        """
+
     def openSession(sessionKey, kind, title, participants, at, agentId=None):
         """
         Find or create the chat session named C{sessionKey}, as

@@ -50,6 +50,15 @@ class WindowLimit:
         self._times.move_to_end(key)
         return True
 
+    def takeBack(self, key: Hashable) -> None:
+        """
+        Uncount C{key}'s latest event: it did not happen after all (a
+        message the store could not take is sent again, and counts then).
+        """
+        times = self._times.get(key)
+        if times:
+            times.pop()
+
     def forget(self, now: float) -> None:
         """
         Forget the keys whose last event is a window or more before

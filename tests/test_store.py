@@ -567,6 +567,31 @@ class StoreTestsMixin:
         self.assertEqual({message["session"] for message in received}, {sessionId})
 
     @defer.inlineCallbacks
+    def test_addMessageOnceStoresAClientIdOnce(self):
+        """
+        A player's message sent again with its client id is stored once:
+        the second time, the first is given back as it was stored, and
+        another player's message with the same client id is their own.
+        """
+        ann = (yield self.store.createUser("Ann", "fox", 1000))["id"]
+        bob = (yield self.store.createUser("Bob", "fox", 1000))["id"]
+        first = yield self.store.addMessageOnce("c-0000001", "direct:ab", "direct", "",
+                                                [ann, bob], ann, "hello", 2000)
+        again = yield self.store.addMessageOnce("c-0000001", "direct:ab", "direct", "",
+                                                [ann, bob], ann, "hello", 9000)
+        self.assertFalse(first["again"])
+        self.assertEqual(again, dict(first, again=True))
+        self.assertEqual(first["at"], 2000)
+        other = yield self.store.addMessageOnce("c-0000001", "direct:ab", "direct", "",
+                                                [ann, bob], bob, "hi", 3000)
+        self.assertNotEqual(other["id"], first["id"])
+        messages, _ = yield self.store.messages(first["session"], None, 10)
+        self.assertEqual([m["text"] for m in messages], ["hello", "hi"])
+        # Read for its sender, as addMessage's.
+        [session] = yield self.store.sessionsOf(ann)
+        self.assertEqual(session["unread"], 1)
+
+    @defer.inlineCallbacks
     def test_messagesOfEmptySession(self):
         """
         A session without messages (or no session) has no page and no more.

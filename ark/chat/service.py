@@ -98,10 +98,14 @@ class ChatService:
         return len(self._rate)
 
     @defer.inlineCallbacks
-    def say(self, speaker: Speaker, kind: str, text: str, to: Optional[int] = None):
+    def say(self, speaker: Speaker, kind: str, text: str, to: Optional[int] = None,
+            clientId: Optional[str] = None):
         """
         Store what C{speaker} said and deliver it.
 
+        @param clientId: the client's id for the message: said again with
+            the same id (its client could not know it was stored), it is
+            stored once, and answered and delivered as it was stored.
         @return: a Deferred firing with C{{"session", "id", "at", "text"}}
             once the message is stored.
         @raise Refused: with the code the sender is told.
@@ -123,10 +127,21 @@ class ChatService:
             key, title = "zone:%s:%s" % (mapName, zoneName), zoneName
         at = int(self.clock.seconds() * 1000)
         try:
-            sessionId, messageId = yield self.store.addMessage(
-                key, kind, title, recipients, speaker.userId, "player", text, at)
+            if clientId is None:
+                sessionId, messageId = yield self.store.addMessage(
+                    key, kind, title, recipients, speaker.userId, "player", text, at)
+            else:
+                stored = yield self.store.addMessageOnce(
+                    clientId, key, kind, title, recipients, speaker.userId, text, at)
+                sessionId, messageId, at, text = (stored["session"], stored["id"], stored["at"],
+                                                  stored["text"])
+                if stored["again"]:
+                    # Said before: it goes to those it was said to then.
+                    recipients = yield self.store.participantIds(sessionId)
         except Exception:
             log.failure("storing a chat message")
+            # Not said: it counts when it is sent again.
+            self._rate.takeBack(speaker.userId)
             raise Refused("store_failed", "the message could not be stored; try again")
         self.deliver(recipients, speaker.userId, {
             "t": "chat", "session": sessionId, "kind": kind, "id": messageId, "at": at,
@@ -193,7 +208,12 @@ class ChatService:
     def _directTo(self, speaker: Speaker, to: Optional[int]):
         if to is None or to == speaker.userId:
             raise Refused("unknown_user", "'to' must be another player's user id")
-        user = yield self.store.userById(to)
+        try:
+            user = yield self.store.userById(to)
+        except Exception:
+            log.failure("finding the recipient of a direct message")
+            self._rate.takeBack(speaker.userId)
+            raise Refused("store_failed", "the message could not be stored; try again")
         if user is None:
             raise Refused("unknown_user", "there is no user %d" % (to,))
         return [speaker.userId, to]

@@ -40,6 +40,7 @@ CHAT_KINDS = ("nearby", "zone", "direct")
 # characters or backslashes.
 _MAP_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")
 _AGENT_ID = re.compile(r"[a-z0-9_-]{1,32}\Z")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}\Z")
 
 
 class ProtocolError(Exception):
@@ -70,6 +71,7 @@ class Say(NamedTuple):
     kind: str
     text: str
     to: Optional[int]
+    cid: Optional[str] = None
 
 
 class Input(NamedTuple):
@@ -203,7 +205,10 @@ def parseSay(item) -> Say:
     to = _field(item, "to", int, required=kind == "direct")
     if to is not None and not 0 < to < 2**63:
         raise ProtocolError("bad_field", "'to' must be a user id", "say")
-    return Say(ref, kind, text, to)
+    cid = _field(item, "cid", str, required=False)
+    if cid is not None and not _CLIENT_ID.match(cid):
+        raise ProtocolError("bad_field", "'cid' must be 8 to 64 of A-Z a-z 0-9 _ -", "say")
+    return Say(ref, kind, text, to, cid)
 
 
 def parseInput(item) -> Input:

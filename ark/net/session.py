@@ -417,7 +417,8 @@ class Session:
         seat = self._joined("say")
         identity = self.identity
         speaker = Speaker(identity.userId, identity.name, identity.avatar, seat)
-        said = defer.maybeDeferred(self.chat.say, speaker, message.kind, message.text, message.to)
+        said = defer.maybeDeferred(self.chat.say, speaker, message.kind, message.text, message.to,
+                                   message.cid)
         said.addCallbacks(self._said, self._notSaid, callbackArgs=(message.ref,),
                           errbackArgs=(message.ref,))
 

@@ -113,6 +113,13 @@ MIGRATIONS: Tuple[Migration, ...] = (
         # What a player could read lately, newest first (Chronicle, Trends).
         "CREATE INDEX chat_messages_created ON chat_messages (created_at)",
     )),
+    Migration(3, "a player's message stored once per client id", (
+        # A client sends a message again, with the same id, when it cannot
+        # know whether the store took it.  NULLs never collide: messages
+        # without a client id are not concerned.
+        "ALTER TABLE chat_messages ADD COLUMN client_id TEXT",
+        "CREATE UNIQUE INDEX chat_messages_client ON chat_messages (sender_id, client_id)",
+    )),
 )
 
 _CREATE_JOURNAL = """

@@ -116,6 +116,13 @@ class SQLStore:
             senderId, senderType, text, at, agent,
         )
 
+    def addMessageOnce(self, clientId: str, sessionKey: str, kind: str, title: Optional[str],
+                       participants: Iterable[int], senderId: int, text: str, at: int):
+        members = set(participants)
+        members.add(senderId)
+        return self._transaction(WRITE, _addMessageOnce, clientId, sessionKey, kind, title or "",
+                                 sorted(members), senderId, text, at)
+
     def openSession(self, sessionKey: str, kind: str, title: str, participants: Iterable[int],
                     at: int, agentId: Optional[str] = None):
         return self._transaction(WRITE, _openSession, sessionKey, kind, title,
@@ -282,6 +289,35 @@ def _addMessage(cursor: Statements, sessionKey, kind, title, members, senderId, 
             (messageId, sessionId, senderId, messageId),
         )
     return (sessionId, messageId)
+
+
+def _addMessageOnce(cursor: Statements, clientId, sessionKey, kind, title, members, senderId,
+                    text, at):
+    row = cursor.row(
+        "SELECT session_id, id, created_at, content FROM chat_messages "
+        "WHERE sender_id = ? AND client_id = ?", (senderId, clientId))
+    if row is not None:
+        sessionId, messageId, storedAt, storedText = row
+        return {"session": sessionId, "id": messageId, "at": storedAt, "text": storedText,
+                "again": True}
+    sessionId = _session(cursor, sessionKey, kind, title, members, at, None)
+    (messageId,) = cursor.row(
+        """
+        INSERT INTO chat_messages (session_id, sender_id, sender_type, content, created_at,
+                                   client_id)
+        VALUES (?, ?, 'player', ?, ?, ?)
+        RETURNING id
+        """,
+        (sessionId, senderId, text, at, clientId),
+    )
+    cursor.execute(
+        """
+        UPDATE chat_participants SET last_read_id = ?
+        WHERE session_id = ? AND user_id = ? AND last_read_id < ?
+        """,
+        (messageId, sessionId, senderId, messageId),
+    )
+    return {"session": sessionId, "id": messageId, "at": at, "text": text, "again": False}
 
 
 def _session(cursor: Statements, sessionKey, kind, title, members, at, agentId) -> int:
