@@ -2,7 +2,9 @@
 // machine's Redis and a PostgreSQL database of their own. Ada's page is
 // served by node A, Bob's by node B; each asks its own node where to join,
 // both are sent to the node that holds the town, and there they see each
-// other walk.
+// other walk. Then that node is killed: once its heartbeat has expired,
+// the pages are given seats on the other node, and stand where they last
+// stood.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -18,7 +20,7 @@ const secret = randomBytes(32).toString("hex");
 const nodes = {};
 let browser = null;
 
-const psql = (sql) => execFileSync("psql", ["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", sql],
+const psql = (sql, db = "postgres") => execFileSync("psql", ["-h", "127.0.0.1", "-U", "postgres", "-d", db, "-c", sql],
   { stdio: "pipe" });
 
 // A port nothing listens on now.
@@ -49,11 +51,24 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await Promise.all(Object.values(nodes).map(({ child }) => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+      return;
+    }
     child.once("exit", resolve);
     child.kill("SIGTERM");
   })));
   psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 });
+
+// Poll until `check` holds, at most `seconds`.
+async function until(check, seconds, what) {
+  const deadline = Date.now() + seconds * 1000;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, `${what} within ${seconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 async function guestOn(node, name) {
   const page = await signInAsGuest({ browser, base: node.base }, name);
@@ -92,3 +107,43 @@ test("two pages first reaching two different nodes end up in the same room and s
   await ada.context().close();
   await bob.context().close();
 });
+
+test("a killed node's players are seated on the other node, where they stood", async () => {
+  const ada = await guestOn(nodes["node-a"], "Ada");
+  const bob = await guestOn(nodes["node-b"], "Bob");
+  const holder = Object.values(nodes).find((node) => `${node.base.replace("http", "ws")}/ws` === ada.sockets.at(-1));
+  const other = Object.values(nodes).find((node) => node !== holder);
+  // Bob, whose page the surviving node serves, walks somewhere; his place
+  // is saved every five seconds while he plays.
+  const start = await snapshot(bob);
+  let walked = null;
+  for (const [dx, dy] of [[96, 0], [-96, 0], [0, 96], [0, -96], [64, 64], [-64, -64]]) {
+    try {
+      walked = await walkTo(bob, start.me[0] / UNITS + dx, start.me[1] / UNITS + dy);
+      break;
+    } catch {
+      // A wall there: another way.
+    }
+  }
+  assert.ok(walked, "Bob walked somewhere");
+  // The node saves where he stands every five seconds: wait until it has.
+  await until(() => {
+    const row = psql("SELECT last_x, last_y FROM users WHERE display_name = 'Bob' ORDER BY id DESC LIMIT 1", database)
+      .toString().match(/(-?\d+)\s*\|\s*(-?\d+)/);
+    return row && Math.abs(Number(row[1]) - walked.me[0]) <= UNITS && Math.abs(Number(row[2]) - walked.me[1]) <= UNITS;
+  }, 15, "Bob's place is saved");
+  holder.child.kill("SIGKILL");
+  await new Promise((resolve) => holder.child.once("exit", resolve));
+  // Within the heartbeat's life (10 s) and the page's backoff, a seat on
+  // the other node.
+  const otherSocket = `${other.base.replace("http", "ws")}/ws`;
+  await bob.waitForFunction((url) => window.arkTest.connectionState()?.state === "connected"
+    && window.arkTest.snapshot()?.map === "town.tmj", null, { timeout: 45000 });
+  assert.equal(bob.sockets.at(-1), otherSocket, "Bob plays on the surviving node");
+  const now = await settled(bob);
+  assert.ok(Math.abs(now.me[0] - walked.me[0]) <= 2 * UNITS && Math.abs(now.me[1] - walked.me[1]) <= 2 * UNITS,
+    `Bob stands where he stood (${now.me} vs ${walked.me})`);
+  await ada.context().close();
+  await bob.context().close();
+});
+
