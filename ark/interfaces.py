@@ -127,6 +127,12 @@ class IStore(Interface):
         (C{again}: it was stored before).
         """
 
+    def messageByClientId(senderId, clientId):
+        """
+        Fires with the sender's message stored with that client id, as
+        L{addMessageOnce} gives it back (C{again} true), or C{None}.
+        """
+
     def openSession(sessionKey, kind, title, participants, at, agentId=None):
         """
         Find or create the chat session named C{sessionKey}, as

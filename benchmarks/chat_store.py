@@ -6,6 +6,7 @@ committed messages per second and the latency percentiles of addMessage.
 
     python benchmarks/chat_store.py --db sqlite --messages 2000 --concurrency 16
     python benchmarks/chat_store.py --db postgresql://postgres@127.0.0.1:5432/postgres
+    python benchmarks/chat_store.py --client-ids    # as the web client's say: addMessageOnce
 
 With a PostgreSQL URL, the database it names is only used to create (and
 afterwards drop) a database of the benchmark's own on that server.
@@ -45,6 +46,9 @@ def main():
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--client-ids", action="store_true",
+                        help="store as the web client's say does: once per client id "
+                             "(addMessageOnce)")
     arguments = parser.parse_args()
     task.react(_run, (arguments,))
 
@@ -104,8 +108,12 @@ def _storeMessages(store, sessions, arguments, generator):
     def writer():
         for key, kind, title, participants, sender, text in remaining:
             began = time.perf_counter()
-            yield store.addMessage(key, kind, title, participants, sender, "player", text,
-                                   int(time.time() * 1000))
+            if arguments.client_ids:
+                yield store.addMessageOnce(uuid.uuid4().hex, key, kind, title, participants,
+                                           sender, text, int(time.time() * 1000))
+            else:
+                yield store.addMessage(key, kind, title, participants, sender, "player", text,
+                                       int(time.time() * 1000))
             latencies.append(time.perf_counter() - began)
 
     began = time.perf_counter()

@@ -127,9 +127,18 @@ class PostgreSQLOutageTests(PostgreSQLBackend, unittest.TestCase):
         repeated = yield self.say("before the outage", "cid-before-0001", 40)
         self.assertEqual((repeated["id"], repeated["at"], repeated["session"]),
                          (first["id"], first["at"], first["session"]))
+        # Past the chat limit, a message sent again that was stored is still
+        # answered as stored; a new one is refused.
+        for number in range(6):
+            self.clients["Ada"].sendMessage({"t": "say", "ref": 50 + number, "kind": "direct",
+                                             "to": self.users["Bob"], "text": "flood %d" % number})
+        limited = yield self.say("flood 9", "cid-flood-00009", 60)
+        self.assertEqual(limited["error"], "chat_rate_limited")
+        resent = yield self.say("during the outage 2", "cid-during-0002", 61)
+        self.assertEqual((resent.get("error"), resent["id"]), (None, again[2]["id"]))
 
         messages, more = yield self.store.messages(first["session"], None, 50)
-        self.assertEqual([m["text"] for m in messages],
+        self.assertEqual([m["text"] for m in messages if not m["text"].startswith("flood")],
                          ["before the outage"] + ["during the outage %d" % n for n in range(3)])
-        self.assertEqual([m["id"] for m in messages[1:]], [s["id"] for s in again])
+        self.assertEqual([m["id"] for m in messages[1:4]], [s["id"] for s in again])
         self.flushLoggedErrors()

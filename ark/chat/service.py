@@ -101,6 +101,44 @@ class ChatService:
     def say(self, speaker: Speaker, kind: str, text: str, to: Optional[int] = None,
             clientId: Optional[str] = None):
         """
+        Store what C{speaker} said and deliver it (see L{_say}).  A message
+        sent again that would now be refused (past the chat limit, out of
+        its zone) but was stored before is answered as stored: its client
+        only asks whether it arrived.
+        """
+        try:
+            said = yield self._say(speaker, kind, text, to, clientId)
+        except Refused as refused:
+            if clientId is None or refused.code == "store_failed":
+                raise
+            try:
+                stored = yield self.store.messageByClientId(speaker.userId, clientId)
+            except Exception:
+                log.failure("looking a chat message up by its client id")
+                stored = None
+            if stored is None:
+                raise
+            said = yield self._again(speaker, kind, stored)
+        return said
+
+    @defer.inlineCallbacks
+    def _again(self, speaker: Speaker, kind: str, stored: dict):
+        """
+        Deliver a message stored before again, to those it was said to
+        then (not those around now).
+        """
+        recipients = yield self.store.participantIds(stored["session"])
+        self.deliver(recipients, speaker.userId, {
+            "t": "chat", "session": stored["session"], "kind": kind, "id": stored["id"],
+            "at": stored["at"], "text": stored["text"],
+            "from": {"id": speaker.userId, "name": speaker.name, "avatar": speaker.avatar},
+        })
+        return {key: stored[key] for key in ("session", "id", "at", "text")}
+
+    @defer.inlineCallbacks
+    def _say(self, speaker: Speaker, kind: str, text: str, to: Optional[int] = None,
+             clientId: Optional[str] = None):
+        """
         Store what C{speaker} said and deliver it.
 
         @param clientId: the client's id for the message: said again with
@@ -133,11 +171,10 @@ class ChatService:
             else:
                 stored = yield self.store.addMessageOnce(
                     clientId, key, kind, title, recipients, speaker.userId, text, at)
-                sessionId, messageId, at, text = (stored["session"], stored["id"], stored["at"],
-                                                  stored["text"])
                 if stored["again"]:
-                    # Said before: it goes to those it was said to then.
-                    recipients = yield self.store.participantIds(sessionId)
+                    said = yield self._again(speaker, kind, stored)
+                    return said
+                sessionId, messageId = stored["session"], stored["id"]
         except Exception:
             log.failure("storing a chat message")
             # Not said: it counts when it is sent again.

@@ -123,6 +123,9 @@ class SQLStore:
         return self._transaction(WRITE, _addMessageOnce, clientId, sessionKey, kind, title or "",
                                  sorted(members), senderId, text, at)
 
+    def messageByClientId(self, senderId: int, clientId: str):
+        return self._transaction(READ, _messageByClientId, senderId, clientId)
+
     def openSession(self, sessionKey: str, kind: str, title: str, participants: Iterable[int],
                     at: int, agentId: Optional[str] = None):
         return self._transaction(WRITE, _openSession, sessionKey, kind, title,
@@ -291,15 +294,22 @@ def _addMessage(cursor: Statements, sessionKey, kind, title, members, senderId, 
     return (sessionId, messageId)
 
 
-def _addMessageOnce(cursor: Statements, clientId, sessionKey, kind, title, members, senderId,
-                    text, at):
+def _messageByClientId(cursor: Statements, senderId, clientId):
     row = cursor.row(
         "SELECT session_id, id, created_at, content FROM chat_messages "
         "WHERE sender_id = ? AND client_id = ?", (senderId, clientId))
-    if row is not None:
-        sessionId, messageId, storedAt, storedText = row
-        return {"session": sessionId, "id": messageId, "at": storedAt, "text": storedText,
-                "again": True}
+    if row is None:
+        return None
+    sessionId, messageId, storedAt, storedText = row
+    return {"session": sessionId, "id": messageId, "at": storedAt, "text": storedText,
+            "again": True}
+
+
+def _addMessageOnce(cursor: Statements, clientId, sessionKey, kind, title, members, senderId,
+                    text, at):
+    stored = _messageByClientId(cursor, senderId, clientId)
+    if stored is not None:
+        return stored
     sessionId = _session(cursor, sessionKey, kind, title, members, at, None)
     (messageId,) = cursor.row(
         """

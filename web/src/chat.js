@@ -8,6 +8,13 @@
 // DOM and no I/O: every method is a state change, and those that need the
 // server's help say what to ask for (chatclient.js asks; agentchat.js
 // adds what only conversations with agents have).
+//
+// A message said here carries its own id (`cid`) and waits until the
+// server has stored it: one the store could not take (`store_failed`), or
+// whose connection dropped, or that could not go out at all, is sent
+// again with the same cid (docs/protocol.md, "Chat", "Sending again";
+// chatclient.js says when). Messages are kept by their id, so one the
+// server delivers again shows once.
 
 import { asSentence } from "./api.js";
 import { displayName } from "./zones.js";
@@ -18,6 +25,18 @@ export const NEARBY = "nearby";
 export const ANYONE = "anyone";
 export const PAGE_SIZE = 50;
 export const MAX_TEXT = 500;
+// The refusal that is no refusal: the store could not take the message,
+// and it is sent again.
+export const STORE_FAILED = "store_failed";
+
+const CID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// A new message's own id: 22 random characters of A-Z a-z 0-9 - _ (132
+// bits). getRandomValues, unlike randomUUID, works on a page served over
+// plain http too.
+export function randomCid(random = globalThis.crypto) {
+  return Array.from(random.getRandomValues(new Uint8Array(22)), (byte) => CID_ALPHABET[byte & 63]).join("");
+}
 
 export const sessionKey = (id) => `s${id}`;
 export const draftKey = (userId) => `u${userId}`;
@@ -71,7 +90,12 @@ function newTab(key, fields) {
     // The agent's id, in a conversation with an agent.
     agent: null,
     messages: new Map(),
-    // Said by this page, waiting for `said`: {ref, kind, text, error}.
+    // Said by this page, not yet stored: {first, ref, kind, text, to, cid,
+    // failures, error}. first: the ref it was first sent with; ref: the
+    // one whose answer it waits for, null while it waits to be sent again;
+    // cid: its own id (null for a question to an agent); failures: how
+    // many times the store could not take it; error: why it was refused,
+    // or null while it is on its way.
     pending: [],
     unread: 0,
     // The newest message id known in this session, for ordering tabs.
@@ -86,10 +110,19 @@ function newTab(key, fields) {
   };
 }
 
+// The `say` that sends a pending message, with the ref it waits on.
+function sayOf(entry) {
+  const message = { t: "say", ref: entry.ref, kind: entry.kind, text: entry.text, cid: entry.cid };
+  if (entry.kind === "direct") message.to = entry.to;
+  return message;
+}
+
 export class ChatState {
-  // self: the signed-in user {id, name, avatar}.
-  constructor(self) {
+  // self: the signed-in user {id, name, avatar}; newCid(): a new
+  // message's own id (randomCid; tests pass a predictable one).
+  constructor(self, { newCid = randomCid } = {}) {
     this.self = self;
+    this.newCid = newCid;
     this.tabs = new Map([
       [NEARBY, newTab(NEARBY, { title: "Nearby", loaded: true })],
       [ANYONE, newTab(ANYONE, { kind: ANYONE, title: "Ask anyone", loaded: true })],
@@ -239,21 +272,50 @@ export class ChatState {
   }
 
   // What to send for text typed in a tab: the `say` message (its ref
-  // numbered here), an `ask` in a conversation with an agent or in Ask
-  // anyone, or null when there is nothing to send.
+  // numbered here, its cid made here), an `ask` in a conversation with an
+  // agent or in Ask anyone, or null when there is nothing to send.
   compose(key, text) {
     const tab = this.tabs.get(key);
     const trimmed = typeof text === "string" ? text.trim() : "";
     if (tab === undefined || trimmed === "" || !this.canSend(key)) return null;
     const ref = this.nextRef++;
+    const entry = {
+      first: ref, ref, kind: tab.kind, text: trimmed, to: tab.kind === "direct" ? tab.to : null, cid: null,
+      failures: 0, error: null,
+    };
     let message;
     if (tab.kind === "agent") message = { t: "ask", ref, agent: tab.agent, text: trimmed };
     else if (tab.kind === ANYONE) message = { t: "ask", ref, text: trimmed };
-    else message = { t: "say", ref, kind: tab.kind, text: trimmed };
-    if (tab.kind === "direct") message.to = tab.to;
-    tab.pending.push({ ref, kind: tab.kind, text: trimmed, error: null });
+    else {
+      entry.cid = this.newCid();
+      message = sayOf(entry);
+    }
+    tab.pending.push(entry);
     this.pendingRefs.set(ref, key);
     return message;
+  }
+
+  // The `say` for a message waiting to be sent again: the same cid, a new
+  // ref; null when it waits no more (stored, or refused).
+  resend(cid) {
+    const found = this._unsaid(cid);
+    if (found === null) return null;
+    const { tab, entry } = found;
+    if (entry.ref !== null) this.pendingRefs.delete(entry.ref);
+    entry.ref = this.nextRef++;
+    this.pendingRefs.set(entry.ref, tab.key);
+    return sayOf(entry);
+  }
+
+  // The cids of the messages said here and neither stored nor refused
+  // yet, in the order they were typed: what to send again when the
+  // connection is back.
+  unsaid() {
+    const entries = [];
+    for (const tab of this.tabs.values()) {
+      for (const entry of tab.pending) if (entry.cid !== null && entry.error === null) entries.push(entry);
+    }
+    return entries.sort((a, b) => a.first - b.first).map((entry) => entry.cid);
   }
 
   // An `asked`: as a `said`, and the session it went to is the agent's
@@ -273,13 +335,20 @@ export class ChatState {
   // A `said` (or an `asked`): the pending message takes its id, time and
   // stored text (or shows the refusal). Returns {key, known} (known:
   // false when it went to a session this page did not know), or null for
-  // a ref not ours.
+  // a ref not ours. A `say` the store could not take is no refusal: it
+  // waits, and the answer has resend: {cid, failures} (how many times
+  // the store could not take it) for sending it again later.
   said(said) {
     const origin = this.pendingRefs.get(said.ref);
     if (origin === undefined) return null;
     this.pendingRefs.delete(said.ref);
     const tab = this.tabs.get(origin);
     const entry = tab.pending.find((p) => p.ref === said.ref);
+    if (said.error === STORE_FAILED && entry.cid !== null) {
+      entry.ref = null;
+      entry.failures += 1;
+      return { key: origin, known: true, resend: { cid: entry.cid, failures: entry.failures } };
+    }
     if (said.error !== undefined) {
       entry.error = typeof said.message === "string" && said.message.trim() ? asSentence(said.message) : String(said.error);
       return { key: origin, known: true };
@@ -297,6 +366,8 @@ export class ChatState {
       target = this._sessionTab(said.session, kind, [this.self]);
       target.title = sessionTitle(kind, "", [], this.self.id);
     }
+    // Kept by id: a message the page shows already (the history brought
+    // it, or it was stored before a `said` that was lost) shows once.
     if (validMessage(message)) {
       this._keep(target, message);
       if (entry.kind === "nearby") this.nearby.messages.set(message.id, message);
@@ -308,16 +379,19 @@ export class ChatState {
     return { key: target.key, known };
   }
 
-  // The message could not go out at all.
+  // The message could not go out, or its answer will not come: a `say`
+  // waits to be sent again (resend), a question fails with the reason.
   sendFailed(ref, reason) {
     const origin = this.pendingRefs.get(ref);
     if (origin === undefined) return;
     this.pendingRefs.delete(ref);
     const entry = this.tabs.get(origin).pending.find((p) => p.ref === ref);
-    entry.error = reason;
+    if (entry.cid !== null) entry.ref = null;
+    else entry.error = reason;
   }
 
-  // The connection dropped: no `said` will come for what was waiting.
+  // The connection dropped: no `said` (nor `asked`) will come for what was
+  // on its way. What was said waits for the connection to come back.
   connectionLost() {
     for (const ref of [...this.pendingRefs.keys()]) {
       this.sendFailed(ref, "Not sent: the connection was lost.");
@@ -377,10 +451,20 @@ export class ChatState {
       key: `m${message.id}`, ...message, own: message.from?.id === this.self.id, pending: false, error: null,
     }));
     const waiting = tab.pending.map((entry) => ({
-      key: `p${entry.ref}`, ref: entry.ref, id: null, from: this.self, text: entry.text, at: null,
+      key: `p${entry.first}`, ref: entry.ref, id: null, from: this.self, text: entry.text, at: null,
       own: true, pending: entry.error === null, error: entry.error,
     }));
     return stored.concat(waiting);
+  }
+
+  // The tab and entry of a message said here that is neither stored nor
+  // refused, by its cid; null when there is none.
+  _unsaid(cid) {
+    for (const tab of this.tabs.values()) {
+      const entry = tab.pending.find((p) => p.cid === cid && p.error === null);
+      if (entry !== undefined) return { tab, entry };
+    }
+    return null;
   }
 
   _keep(tab, message) {

@@ -5,18 +5,38 @@
 // listens to onChange and draws. What only conversations with agents
 // have (`talking`, `asked`, `reply`) is agentchat.js's.
 //
+// What was said is not lost while the server's store is down, nor while
+// the connection is: a `say` the store could not take (`store_failed`) is
+// sent again after 1, 2, 4, 8, 16, then every 30 seconds, and everything
+// not yet stored is sent again as soon as the connection is (back), each
+// with its own cid (docs/protocol.md, "Chat", "Sending again").
+//
 // api(url, options) is an authorized JSON request (auth.authorizedJSON);
-// send(message) puts a message on the WebSocket and says whether it went.
+// send(message) puts a message on the WebSocket and says whether it went;
+// timers: setTimeout and clearTimeout (the page's window; tests pass
+// their own).
 
 import { NEARBY, PAGE_SIZE, sessionKey } from "./chat.js";
 
+// How long a message the store could not take waits before it is sent
+// again: these after its first failures, then RESEND_EVERY_SECONDS.
+export const RESEND_SECONDS = [1, 2, 4, 8, 16];
+export const RESEND_EVERY_SECONDS = 30;
+
+export function resendDelaySeconds(failures) {
+  return RESEND_SECONDS[failures - 1] ?? RESEND_EVERY_SECONDS;
+}
+
 export class ChatClient {
-  constructor({ state, api, send, onChange = () => {} }) {
+  constructor({ state, api, send, onChange = () => {}, timers = globalThis }) {
     this.state = state;
     this.api = api;
     this.send = send;
     this.onChange = onChange;
+    this.timers = timers;
     this.loadingSessions = null;
+    // Messages waiting to be sent again after a store_failed: cid -> timer.
+    this.resendTimers = new Map();
   }
 
   // The sessions the player is in, with their unread counts: on start,
@@ -31,6 +51,8 @@ export class ChatClient {
 
   select(key) {
     this.state.select(key);
+    const tab = this.state.tab(key);
+    if (tab !== null) tab.loadFailed = false;
     this.changed();
   }
 
@@ -60,7 +82,8 @@ export class ChatClient {
   }
 
   // Send what was typed in the selected tab; false when there was nothing
-  // to send.
+  // to send. Not connected, a `say` waits for the connection (a question
+  // fails at once).
   say(text) {
     const message = this.state.compose(this.state.selected, text);
     if (message === null) return false;
@@ -79,6 +102,7 @@ export class ChatClient {
     if (message.t === "said") {
       const result = this.state.said(message);
       if (result === null) return;
+      if (result.resend !== undefined) this._resendLater(result.resend);
       if (!result.known) this.loadSessions();
       this.changed();
     } else if (message.t === "chat") {
@@ -95,17 +119,51 @@ export class ChatClient {
     for (const mark of this.state.view(key)) this._markRead(mark);
   }
 
+  // The connection dropped: what was on its way waits for it (nothing is
+  // sent again meanwhile).
   connectionLost() {
+    this._cancelResends();
     this.state.connectionLost();
     this.changed();
   }
 
-  // Back after a drop: what was said meanwhile is in the history.
+  // Connected (the first time, or back): every message not yet stored
+  // goes again, now.
+  connected() {
+    this._cancelResends();
+    for (const cid of this.state.unsaid()) this._resend(cid);
+  }
+
+  // Back after a drop: what waited goes again, and what was said
+  // meanwhile is in the history.
   async reconnected() {
+    this.connected();
     await this.loadSessions();
     for (const tab of this.state.tabs.values()) {
+      tab.loadFailed = false;
       if (tab.session !== null && tab.loaded) this.loadNewest(tab.key);
     }
+    this.changed();
+  }
+
+  // Send a message again once the store has had time to recover.
+  _resendLater({ cid, failures }) {
+    this.timers.clearTimeout(this.resendTimers.get(cid));
+    this.resendTimers.set(cid, this.timers.setTimeout(() => {
+      this.resendTimers.delete(cid);
+      this._resend(cid);
+    }, resendDelaySeconds(failures) * 1000));
+  }
+
+  _resend(cid) {
+    const message = this.state.resend(cid);
+    // Not connected: it waits for the connection (no reason shown).
+    if (message !== null && !this.send(message)) this.state.sendFailed(message.ref, null);
+  }
+
+  _cancelResends() {
+    for (const timer of this.resendTimers.values()) this.timers.clearTimeout(timer);
+    this.resendTimers.clear();
   }
 
   async _loadSessions() {
@@ -136,6 +194,10 @@ export class ChatClient {
       this.state.notice = null;
     } catch (error) {
       this.state.notice = `Could not load messages: ${error.message}`;
+      // Not asked again at once (changed() would, in a loop): choosing the
+      // tab again, or a reconnection, tries again.
+      const current = this.state.tabForSession(session);
+      if (current !== null) current.loadFailed = true;
     } finally {
       const current = this.state.tabForSession(session);
       if (current !== null) current.loading = false;
@@ -157,7 +219,7 @@ export class ChatClient {
   // has its history, and the panel draws.
   changed() {
     const tab = this.state.tab(this.state.selected);
-    if (tab !== null && tab.key !== NEARBY && tab.session !== null && !tab.loaded && !tab.loading) {
+    if (tab !== null && tab.key !== NEARBY && tab.session !== null && !tab.loaded && !tab.loading && !tab.loadFailed) {
       this._loadPage(tab.key, null);
       return;
     }

@@ -132,6 +132,7 @@ async function start() {
       api: (url, options) => auth.authorizedJSON(url, options),
       send,
       onChange: () => panel?.render(),
+      timers: window,
     });
     agents = new AgentChat({ state, client: chat, send, onOpened: (key, focus) => panel?.reveal(focus) });
     const signOut = async () => {

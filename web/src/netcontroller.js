@@ -95,7 +95,10 @@ export class NetController {
       return;
     }
     if (status.state === "connected") {
+      // Messages typed before the first welcome, or while the connection
+      // was away, go now.
       if (this.everConnected) this.chat?.reconnected();
+      else this.chat?.connected();
       this.everConnected = true;
     } else {
       this.agentsClosed(this.agents?.connectionLost() ?? []);

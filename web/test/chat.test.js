@@ -1,9 +1,10 @@
 // The chat panel's state: tabs and their titles, unread counts, history
-// pages merged without duplicates, messages waiting for `said`.
+// pages merged without duplicates, messages waiting for `said` (and
+// sent again, with their own id, until one comes).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { ANYONE, ChatState, NEARBY, draftKey, sessionKey, sessionTitle } from "../src/chat.js";
+import { ANYONE, ChatState, NEARBY, draftKey, randomCid, sessionKey, sessionTitle } from "../src/chat.js";
 
 const ADA = { id: 1, name: "Ada", avatar: "fox" };
 const BOB = { id: 2, name: "Bob", avatar: "owl" };
@@ -13,6 +14,13 @@ const message = (id, session, from, text = `m${id}`) => ({ id, session, from, te
 const session = (fields) => ({ title: "", participants: [], unread: 0, lastMessage: null, ...fields });
 
 const ids = (state, key) => state.entries(key).map((entry) => entry.id);
+
+// Messages' own ids, predictable: c0000001, c0000002, …
+function counter() {
+  let n = 0;
+  return () => `c${String(++n).padStart(7, "0")}`;
+}
+const newState = (self = ADA) => new ChatState(self, { newCid: counter() });
 const titles = (state) => state.orderedTabs().map((tab) => tab.title);
 
 test("tabs are named after their zone, the other person, the people near, or ark", () => {
@@ -113,10 +121,10 @@ test("an empty history has nothing more", () => {
 });
 
 test("a message waits for its said, then takes the stored id, time and text", () => {
-  const state = new ChatState(ADA);
+  const state = newState();
   state.setSessions([session({ id: 12, kind: "nearby", participants: [ADA, BOB] })]);
   const say = state.compose(NEARBY, "  what the heck  ");
-  assert.deepEqual(say, { t: "say", ref: 1, kind: "nearby", text: "what the heck" });
+  assert.deepEqual(say, { t: "say", ref: 1, kind: "nearby", text: "what the heck", cid: "c0000001" });
   assert.deepEqual(state.entries(NEARBY).map((e) => [e.text, e.pending]), [["what the heck", true]]);
   const result = state.said({ t: "said", ref: 1, session: 12, id: 70, at: 5000, text: "what the ****" });
   assert.deepEqual(result, { key: sessionKey(12), known: true });
@@ -139,12 +147,12 @@ test("a refused say shows why, and can be put away", () => {
   assert.deepEqual(state.entries(NEARBY), []);
   // A refusal without a message shows its code.
   const again = state.compose(NEARBY, "hi");
-  state.said({ t: "said", ref: again.ref, error: "store_failed" });
-  assert.equal(state.entries(NEARBY)[0].error, "store_failed");
+  state.said({ t: "said", ref: again.ref, error: "shouting" });
+  assert.equal(state.entries(NEARBY)[0].error, "shouting");
 });
 
 test("empty texts and the system tab send nothing; zone and direct tabs say their kind", () => {
-  const state = new ChatState(ADA);
+  const state = newState();
   state.setSessions([
     session({ id: 11, kind: "zone", title: "library", participants: [ADA, CY] }),
     session({ id: 10, kind: "direct", participants: [ADA, BOB] }),
@@ -152,18 +160,19 @@ test("empty texts and the system tab send nothing; zone and direct tabs say thei
   ]);
   assert.equal(state.compose(NEARBY, "   "), null);
   assert.equal(state.compose(sessionKey(13), "hello?"), null);
-  assert.deepEqual(state.compose(sessionKey(11), "shh"), { t: "say", ref: 1, kind: "zone", text: "shh" });
-  assert.deepEqual(state.compose(sessionKey(10), "hi"), { t: "say", ref: 2, kind: "direct", text: "hi", to: BOB.id });
+  assert.deepEqual(state.compose(sessionKey(11), "shh"), { t: "say", ref: 1, kind: "zone", text: "shh", cid: "c0000001" });
+  assert.deepEqual(state.compose(sessionKey(10), "hi"),
+    { t: "say", ref: 2, kind: "direct", text: "hi", to: BOB.id, cid: "c0000002" });
 });
 
 test("a direct chat starts as a draft and becomes the session with its first message", () => {
-  const state = new ChatState(ADA);
+  const state = newState();
   const key = state.openDirect({ id: BOB.id, name: "Bob" });
   assert.equal(key, draftKey(BOB.id));
   assert.equal(state.selected, key);
   assert.deepEqual(titles(state), ["Nearby", "Ask anyone", "Bob"]);
   const say = state.compose(key, "hi Bob");
-  assert.deepEqual(say, { t: "say", ref: 1, kind: "direct", text: "hi Bob", to: BOB.id });
+  assert.deepEqual(say, { t: "say", ref: 1, kind: "direct", text: "hi Bob", to: BOB.id, cid: "c0000001" });
   const result = state.said({ t: "said", ref: 1, session: 30, id: 80, at: 1, text: "hi Bob" });
   assert.deepEqual(result, { key: sessionKey(30), known: true });
   assert.equal(state.selected, sessionKey(30));
@@ -199,13 +208,132 @@ test("a message said in a stale tab goes where the server put it, and the view f
   assert.deepEqual(ids(state, sessionKey(40)), [90]);
 });
 
-test("a lost connection fails what was waiting; a read answer keeps later unread messages", () => {
+test("every say carries its own id, made once; a question carries none", () => {
+  const made = new Set(Array.from({ length: 50 }, () => randomCid()));
+  assert.equal(made.size, 50);
+  for (const cid of made) assert.match(cid, /^[A-Za-z0-9_-]{22}$/);
   const state = new ChatState(ADA);
+  assert.match(state.compose(NEARBY, "hi").cid, /^[A-Za-z0-9_-]{22}$/);
+  state.openAgentSession({ session: 55, agent: "scout", name: "Scout" });
+  assert.equal("cid" in state.compose(sessionKey(55), "and you?"), false);
+  assert.equal("cid" in state.compose(ANYONE, "anyone?"), false);
+});
+
+test("a say the store could not take still shows as sending, and goes again with its id and a new ref", () => {
+  const state = newState();
+  state.setSessions([session({ id: 12, kind: "nearby", participants: [ADA, BOB] })]);
+  const say = state.compose(NEARBY, "hello");
+  const failed = state.said({ t: "said", ref: say.ref, error: "store_failed", message: "the message could not be stored" });
+  assert.deepEqual(failed, { key: NEARBY, known: true, resend: { cid: "c0000001", failures: 1 } });
+  assert.deepEqual(state.entries(NEARBY).map((e) => [e.key, e.text, e.pending, e.error]), [["p1", "hello", true, null]]);
+  assert.deepEqual(state.unsaid(), ["c0000001"]);
+
+  const again = state.resend("c0000001");
+  assert.deepEqual(again, { t: "say", ref: 2, kind: "nearby", text: "hello", cid: "c0000001" });
+  assert.equal(state.said({ t: "said", ref: 1, error: "store_failed" }), null, "the first ref is answered already");
+  assert.deepEqual(state.said({ t: "said", ref: 2, error: "store_failed" }).resend, { cid: "c0000001", failures: 2 });
+  const third = state.resend("c0000001");
+  assert.equal(third.ref, 3);
+  assert.deepEqual(state.entries(NEARBY).map((e) => [e.key, e.pending]), [["p1", true]], "the same entry all along");
+
+  state.said({ t: "said", ref: 3, session: 12, id: 70, at: 5000, text: "hello" });
+  assert.deepEqual(state.entries(NEARBY).map((e) => [e.id, e.pending, e.error]), [[70, false, null]]);
+  assert.deepEqual(ids(state, sessionKey(12)), [70]);
+  assert.equal(state.resend("c0000001"), null, "stored: nothing to send again");
+  assert.deepEqual(state.unsaid(), []);
+});
+
+test("a say sent again and then refused otherwise shows that refusal, and sends no more", () => {
+  const state = newState();
+  const say = state.compose(NEARBY, "HELLO");
+  state.said({ t: "said", ref: say.ref, error: "store_failed" });
+  const again = state.resend(say.cid);
+  const refused = state.said({ t: "said", ref: again.ref, error: "shouting", message: "please do not shout" });
+  assert.deepEqual(refused, { key: NEARBY, known: true });
+  assert.deepEqual(state.entries(NEARBY).map((e) => [e.pending, e.error, e.ref]), [[false, "Please do not shout.", again.ref]]);
+  assert.equal(state.resend(say.cid), null);
+  assert.deepEqual(state.unsaid(), []);
+  state.dismiss(NEARBY, again.ref);
+  assert.deepEqual(state.entries(NEARBY), []);
+});
+
+test("a question the store could not take is refused, as before", () => {
+  const state = newState();
+  state.openAgentSession({ session: 56, agent: "scout", name: "Scout" });
+  const ask = state.compose(sessionKey(56), "where?");
+  const result = state.asked({ t: "asked", ref: ask.ref, error: "store_failed" });
+  assert.deepEqual(result, { key: sessionKey(56), known: true });
+  assert.deepEqual(state.entries(sessionKey(56)).map((e) => [e.pending, e.error]), [[false, "store_failed"]]);
+  assert.deepEqual(state.unsaid(), []);
+});
+
+test("a lost connection keeps what was said waiting, to send again; a question fails", () => {
+  const state = newState();
+  state.openAgentSession({ session: 57, agent: "scout", name: "Scout" });
+  state.compose(sessionKey(57), "are you there?");
   state.compose(NEARBY, "one");
   state.connectionLost();
-  assert.equal(state.entries(NEARBY)[0].error, "Not sent: the connection was lost.");
-  assert.equal(state.pendingRefs.size, 0);
+  assert.equal(state.pendingRefs.size, 0, "no answer will come on the lost connection");
+  assert.deepEqual(state.entries(NEARBY).map((e) => [e.key, e.pending, e.error]), [["p2", true, null]]);
+  assert.deepEqual(state.entries(sessionKey(57)).map((e) => e.error), ["Not sent: the connection was lost."]);
+  assert.deepEqual(state.unsaid(), ["c0000001"]);
+  assert.deepEqual(state.resend("c0000001"), { t: "say", ref: 3, kind: "nearby", text: "one", cid: "c0000001" });
+  state.said({ t: "said", ref: 3, session: 12, id: 71, at: 1, text: "one" });
+  assert.deepEqual(ids(state, NEARBY), [71]);
+});
 
+test("a say that could not go out at all waits to be sent; in typing order, to whom it was for", () => {
+  const state = newState();
+  state.setSessions([session({ id: 11, kind: "zone", title: "library", participants: [ADA, CY] })]);
+  state.openDirect({ id: BOB.id, name: "Bob" });
+  const toBob = state.compose(draftKey(BOB.id), "hi Bob");
+  const toZone = state.compose(sessionKey(11), "shh");
+  const near = state.compose(NEARBY, "hey");
+  state.sendFailed(near.ref, "Not sent: not connected to the world.");
+  state.sendFailed(toBob.ref, "Not sent: not connected to the world.");
+  assert.deepEqual(state.entries(NEARBY).map((e) => [e.pending, e.error]), [[true, null]]);
+  assert.deepEqual(state.unsaid(), [toBob.cid, toZone.cid, near.cid], "one on its way counts as not yet stored");
+  // Bob writes first: the draft becomes the session, the message with it.
+  state.receive({ t: "chat", session: 30, kind: "direct", ...message(80, 30, BOB) });
+  const again = state.resend(toBob.cid);
+  assert.deepEqual(again, { t: "say", ref: 4, kind: "direct", text: "hi Bob", to: BOB.id, cid: toBob.cid });
+  state.said({ t: "said", ref: 4, session: 30, id: 81, at: 2, text: "hi Bob" });
+  assert.deepEqual(state.entries(sessionKey(30)).map((e) => [e.id, e.own]), [[80, false], [81, true]]);
+  // Sent again while its first send was on its way: the first ref's answer is not ours any more.
+  const zoneAgain = state.resend(toZone.cid);
+  assert.equal(state.said({ t: "said", ref: toZone.ref, session: 11, id: 82, at: 3, text: "shh" }), null);
+  state.said({ t: "said", ref: zoneAgain.ref, session: 11, id: 82, at: 3, text: "shh" });
+  assert.deepEqual(ids(state, sessionKey(11)), [82]);
+});
+
+test("a message the page shows already shows once, however often it comes", () => {
+  const state = newState();
+  state.setSessions([session({ id: 12, kind: "nearby", participants: [ADA, BOB] })]);
+  state.view(NEARBY);
+  const say = state.compose(NEARBY, "hello");
+  // The store took it but its said was lost with the connection; the
+  // history brought it back before the say sent again was answered.
+  state.connectionLost();
+  const again = state.resend(say.cid);
+  state.addPage(sessionKey(12), { messages: [message(70, 12, ADA, "hello")], more: false });
+  state.said({ t: "said", ref: again.ref, session: 12, id: 70, at: 70, text: "hello" });
+  // And the server delivers it again.
+  const delivered = state.receive({ t: "chat", session: 12, kind: "nearby", ...message(70, 12, ADA, "hello") });
+  assert.deepEqual(delivered, { key: sessionKey(12), known: true, read: null });
+  assert.deepEqual(ids(state, sessionKey(12)), [70]);
+  assert.deepEqual(ids(state, NEARBY), [70]);
+  assert.equal(state.tab(sessionKey(12)).unread, 0);
+  // Someone else's message delivered twice counts once.
+  state.view(null);
+  state.receive({ t: "chat", session: 12, kind: "nearby", ...message(72, 12, BOB) });
+  state.receive({ t: "chat", session: 12, kind: "nearby", ...message(72, 12, BOB) });
+  assert.deepEqual(ids(state, sessionKey(12)), [70, 72]);
+  assert.equal(state.tab(sessionKey(12)).unread, 1);
+  assert.equal(state.nearby.unread, 1);
+});
+
+test("a read answer keeps later unread messages", () => {
+  const state = new ChatState(ADA);
   state.setSessions([session({ id: 10, kind: "direct", participants: [ADA, BOB], unread: 1, lastMessage: message(5, 10, BOB) })]);
   state.receive({ t: "chat", session: 10, kind: "direct", ...message(6, 10, BOB) });
   state.readAnswered(10, 0, 5);

@@ -1,12 +1,13 @@
 // The chat panel in a conversation with an agent: opened on its session
 // and ready to type, headed with the agent's name and role and whether it
 // is open (ended by a button), the agent typing then its words as they
-// come, ask anyone's reason, every text as text.
+// come, ask anyone's reason, every text as text. A message the store
+// could not take shows as still sending.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { AgentChat } from "../src/agentchat.js";
-import { ANYONE, ChatState, sessionKey } from "../src/chat.js";
+import { ANYONE, ChatState, NEARBY, sessionKey } from "../src/chat.js";
 import { ChatClient } from "../src/chatclient.js";
 import { ChatPanel } from "../src/chatpanel.js";
 import { FakeElement } from "./fakes/page.js";
@@ -63,7 +64,9 @@ function setup() {
   const send = (message) => { sent.push(message); return true; };
   const api = async (url) => (url.includes("/messages") ? { messages: [], more: false } : { sessions: [], unread: 0 });
   let panel = null;
-  const client = new ChatClient({ state, api, send, onChange: () => panel?.render() });
+  // Sending again is chatclient.test.js's: its timers never run here.
+  const timers = { setTimeout: () => 0, clearTimeout() {} };
+  const client = new ChatClient({ state, api, send, timers, onChange: () => panel?.render() });
   const agents = new AgentChat({ state, client, send, onOpened: (key, focus) => panel.reveal(focus) });
   const storage = { getItem: () => "false", setItem() {} };
   panel = new ChatPanel({
@@ -142,4 +145,22 @@ test("ask anyone: the panel follows the question to the agent's session and says
   assert.equal(note.textContent, "Ask anyone: Scout answers");
   assert.equal(elements.get("chat-agent-title").textContent, "Scout");
   assert.match(elements.get("chat-agent-state").textContent, /ask from afar/, "no conversation open with it");
+});
+
+test("a message the store could not take still shows as sending, not as refused", () => {
+  const { client, panel, sent, shown } = setup();
+  panel.setOpen(true);
+  client.select(NEARBY);
+  client.say("hello");
+  const message = () => shown().find((node) => node.className.startsWith("message"));
+  const before = message();
+  client.handle({ t: "said", ref: sent[0].ref, error: "store_failed", message: "the message could not be stored" });
+  const after = message();
+  assert.equal(after, before, "the same line, unchanged");
+  assert.equal(after.classList.contains("pending"), true);
+  assert.equal(after.classList.contains("failed"), false);
+  assert.match(after.text, /^You\nsending…\nhello$/);
+  client.connectionLost();
+  assert.match(message().text, /sending…/, "a lost connection does not fail it either");
+  assert.equal(message().classList.contains("failed"), false);
 });

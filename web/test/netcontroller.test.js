@@ -45,7 +45,7 @@ function setup({ talk, agents = null } = {}) {
   effects.handle = (message) => { effects.calls.push(["handle", message.effect]); return message.effect !== "unknown"; };
   effects.openZones = new Set();
   const hud = recorder(["connection", "loaded", "showZones", "renderZones", "notice", "mapFailed"]);
-  const chat = recorder(["handle", "reconnected", "connectionLost"]);
+  const chat = recorder(["handle", "connected", "reconnected", "connectionLost"]);
   const sent = [];
   let connected = true;
   let time = 1000;
@@ -140,12 +140,13 @@ test("effects, chat and errors after joining go where they belong", async () => 
   ]);
 });
 
-test("the connection's status: the banner, the chat told of drops and returns, signing out", () => {
+test("the connection's status: the banner, the chat told of its connection, drops and returns, signing out", () => {
   const { net, hud, chat, happened } = setup();
   net.statusChanged({ state: "connected", resumed: false });
   net.statusChanged({ state: "reconnecting", attempt: 1, delaySeconds: 1 });
   net.statusChanged({ state: "connected", resumed: true });
-  assert.deepEqual(chat.calls.map(([name]) => name), ["connectionLost", "reconnected"]);
+  assert.deepEqual(chat.calls.map(([name]) => name), ["connected", "connectionLost", "reconnected"],
+    "the chat sends what waits on the first connection too");
   assert.deepEqual(hud.calls.map(([, status]) => status.state), ["connected", "reconnecting", "connected"]);
   net.statusChanged({ state: "refused", code: "unknown_map", reason: "no map" });
   assert.deepEqual(hud.calls.at(-1), ["connection", { state: "refused", code: "unknown_map", reason: "no map" }]);
