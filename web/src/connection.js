@@ -22,10 +22,11 @@ const FINAL_CLOSES = new Set([1000, 4001, 4003]);
 const SIGNED_OUT_CODES = new Set(["token_revoked", "token_invalid", "auth_required"]);
 // Join refusals for a passing trouble at the server: the join is tried
 // again on a new connection, with the backoff of an unexpected drop (a
-// seat gone stale, or a map another node holds, with a new seat). Any
+// seat gone stale, a map another node holds, a directory out of reach:
+// with a new seat). Any
 // other refusal (a map the server does not have, a join it cannot read)
 // would be refused again: it is shown to the player, and final.
-const RETRYABLE_JOIN_CODES = new Set(["rate_limited", "internal_error", "seat_invalid", "other_node"]);
+const RETRYABLE_JOIN_CODES = new Set(["rate_limited", "internal_error", "seat_invalid", "other_node", "try_again"]);
 // What a socket is closed with when this side gives up on it without the
 // server having closed it (any 4000-4999 code is ours to pick).
 const ABANDONED = 4000;

@@ -558,8 +558,8 @@ test("a node address the browser will not open counts as a node that cannot be r
   assert.equal(values.has(TOKEN_KEY), false);
 });
 
-test("a seat refused (seat_invalid) or a map another node holds (other_node) gets a new seat and joins again, with backoff", async () => {
-  for (const code of ["seat_invalid", "other_node"]) {
+test("a seat refused (seat_invalid), a map another node holds (other_node) or a directory out of reach (try_again) gets a new seat and joins again, with backoff", async () => {
+  for (const code of ["seat_invalid", "other_node", "try_again"]) {
     const { connection, directory, statuses, pending } = setup();
     directory.answers(seatAt(NODE2, "S1"));
     connection.join({ map: "cafe.tmj" });
