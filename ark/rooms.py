@@ -368,6 +368,14 @@ class RoomManager:
             seat.hold = None
         return self._savePlaces(list(self._seats.values()))
 
+    def onlinePlayers(self) -> List[dict]:
+        """
+        The players connected to this node: C{[{"id", "name", "map"}]}.
+        """
+        return [{"id": avatar.userId, "name": avatar.name, "map": view.room.worldMap.name}
+                for view in self.views() for avatar in view.room.avatars.values()
+                if avatar.agent is None and avatar.connected and avatar.userId is not None]
+
     def seatOf(self, userId: int) -> Optional[Seat]:
         """
         The seat of the user's avatar with a connection, or C{None} when

@@ -97,7 +97,7 @@ class KnowledgeBrain:
                 said |= self._place(question, tools.findPlace(place))
         if WHO_IS_ONLINE in allowed and not said and asked & _ONLINE and (
                 asked & _ONLINE_STRONG or "who" in asked):
-            self._online(question, tools.whoIsOnline())
+            self._online(question, (yield tools.whoIsOnline()))
             said = True
         if RECENT_CHAT in allowed and asked & _RECENT:
             self._recent(question, (yield tools.recentChat()))
@@ -152,6 +152,9 @@ class KnowledgeBrain:
         question.say("%d %s online: %s%s. " % (
             online["count"], "player is" if online["count"] == 1 else "players are",
             _listed(shown), " and %d more" % (more,) if more > 0 else ""))
+        if online.get("partial"):
+            question.say("I cannot see the world's other servers just now, so there may be "
+                         "more. ")
 
     def _recent(self, question, recent: dict) -> None:
         messages = recent["messages"]

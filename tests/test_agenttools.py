@@ -120,7 +120,7 @@ class PlacesAndPeopleTests(ToolsTestCase):
         outside = self.toolsOf("Cy").locatePlayer("bob")
         self.assertEqual(outside["players"], [
             {"name": "Bob", "map": "agents.tmj", "you": False, "private": True}])
-        online = self.toolsOf("Cy").whoIsOnline()
+        online = self.successResultOf(self.toolsOf("Cy").whoIsOnline())
         self.assertEqual(online["count"], 3)
         [bob] = [p for p in online["players"] if p["name"] == "Bob"]
         self.assertNotIn("zone", bob)
@@ -130,6 +130,32 @@ class PlacesAndPeopleTests(ToolsTestCase):
                          ("den", 640, 240, "east"))
         self.assertEqual(self.toolsOf("Cy").playersNamedIn("is Bob here? and ada?"),
                          ["Ada", "Bob"])
+
+    def test_whoIsOnlineCountsTheOtherNodes(self):
+        """
+        With several nodes, the players the others said they have at their
+        last beat are listed too (by name and map); when the directory
+        cannot be asked, this node's players are listed, said to be part.
+        """
+        class Directory:
+            def __init__(self, found):
+                self.found = found
+
+            def elsewhere(self):
+                if isinstance(self.found, Exception):
+                    return defer.fail(self.found)
+                return defer.succeed(self.found)
+
+        self.world.directory = Directory([
+            {"id": 90, "name": "Zed", "map": "cafe.tmj"},
+            {"id": self.clients["Bob"].userId, "name": "Bob", "map": "agents.tmj"}])
+        online = self.successResultOf(self.toolsOf("Cy").whoIsOnline())
+        self.assertEqual(online["count"], 4)
+        self.assertEqual(online["players"][-1], {"name": "Zed", "map": "cafe.tmj", "you": False})
+        self.assertNotIn("partial", online)
+        self.world.directory = Directory(RuntimeError("Redis is away"))
+        online = self.successResultOf(self.toolsOf("Cy").whoIsOnline())
+        self.assertEqual((online["count"], online["partial"]), (3, True))
 
     @defer.inlineCallbacks
     def test_toolsByName(self):

@@ -201,6 +201,16 @@ class RedisDirectoryTests(unittest.TestCase):
                          {"url": "ws://node-b/ws", "players": 50})
 
     @defer.inlineCallbacks
+    def test_eachNodeListsThePlayersOfTheOthers(self):
+        a, b = self.nodes["node-a"], self.nodes["node-b"]
+        b.online = lambda: [{"id": 9, "name": "Zed", "map": "cafe.tmj"}]
+        yield b.beat()
+        self.assertEqual((yield a.elsewhere()), [{"id": 9, "name": "Zed", "map": "cafe.tmj"}])
+        self.assertEqual((yield b.elsewhere()), [])
+        yield self.redis.delete(self.prefix + "node:node-b")
+        self.assertEqual((yield a.elsewhere()), [], "a node gone lists nobody")
+
+    @defer.inlineCallbacks
     def test_aNodeWhoseHeartbeatExpiredLosesItsMaps(self):
         """
         Once a node's record has expired (it stopped beating), its maps are

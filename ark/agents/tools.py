@@ -106,12 +106,15 @@ class World:
     @param rooms: the L{ark.rooms.RoomManager}.
     @param store: an L{ark.interfaces.IStore}.
     @param activity: the L{ark.agents.activity.ActivityLog}.
+    @param directory: the room directory (L{ark.cluster.directory}), for
+        the players on the other nodes of the world; C{None} alone.
     """
 
-    def __init__(self, rooms, store, activity):
+    def __init__(self, rooms, store, activity, directory=None):
         self.rooms = rooms
         self.store = store
         self.activity = activity
+        self.directory = directory
 
 
 class WorldTools:
@@ -170,7 +173,7 @@ class WorldTools:
             if name == LOCATE_PLAYER:
                 return defer.succeed(self.locatePlayer(_argument(arguments, "name")))
             if name == WHO_IS_ONLINE:
-                return defer.succeed(self.whoIsOnline())
+                return self.whoIsOnline()
             if name == RECENT_CHAT:
                 return self.recentChat()
             if name == HEADCOUNTS:
@@ -313,15 +316,17 @@ class WorldTools:
                 break
         return {"query": name, "players": found}
 
-    def whoIsOnline(self) -> dict:
+    @defer.inlineCallbacks
+    def whoIsOnline(self):
         """
-        How many players are online, and (at most L{MAX_PLAYERS}) who and on
-        which map and in which zone.
+        How many players are online, on every node of the world, and (at
+        most L{MAX_PLAYERS}) who and on which map; in which zone for those
+        on this node.
         """
         players = []
-        count = 0
+        seen = set()
         for avatar, room in self._players():
-            count += 1
+            seen.add(avatar.userId)
             if len(players) < MAX_PLAYERS:
                 entry = {"name": avatar.name, "map": room.worldMap.name,
                          "you": avatar.userId == self.userId}
@@ -330,7 +335,24 @@ class WorldTools:
                 else:
                     entry["private"] = True
                 players.append(entry)
-        return {"count": count, "players": players}
+        complete = True
+        if self.world.directory is not None:
+            try:
+                elsewhere = yield self.world.directory.elsewhere()
+            except Exception:
+                # Redis away: this node's players are all that is known.
+                elsewhere, complete = [], False
+            for player in elsewhere:
+                if player.get("id") in seen:
+                    continue
+                seen.add(player.get("id"))
+                if len(players) < MAX_PLAYERS:
+                    players.append({"name": player.get("name"), "map": player.get("map"),
+                                    "you": player.get("id") == self.userId})
+        found = {"count": len(seen), "players": players}
+        if not complete:
+            found["partial"] = True
+        return found
 
     @defer.inlineCallbacks
     def recentChat(self):

@@ -248,9 +248,8 @@ def makeService(options: Options, clock=None) -> service.MultiService:
                           options.brainSettings(clock),
                           concurrency=options["agent-concurrency"])
     directory = openDirectory(options["redis"], options["world"], options["node-id"],
-                              options.webSocketUrl(),
-                              lambda: sum(view.room.playerCount for view in rooms.views()),
-                              clock)
+                              options.webSocketUrl(), rooms, clock)
+    agents.world.directory = directory
     seats = Seats(directory, secret, clock)
     rooms.heldHere = seats.holdsNow
     chat.relay = openRelay(options["redis"], options["world"], options["node-id"],

@@ -73,6 +73,9 @@ class LocalDirectory(service.Service):
     def holdsNow(self, mapName: str) -> bool:
         return True
 
+    def elsewhere(self):
+        return defer.succeed([])
+
 
 class RedisDirectory(service.Service):
     """
@@ -84,15 +87,19 @@ class RedisDirectory(service.Service):
     @param load: called at each beat for how many players this node has.
     @param clock: an L{IReactorTime} for the beats.
     @param prefix: the keys' prefix (tests give each their own).
+    @param online: called at each beat for the players connected to this
+        node, C{[{"id", "name", "map"}]}, which the other nodes' agents
+        may list (L{elsewhere}).
     """
 
     def __init__(self, redis, nodeId: str, url: Optional[str], load, clock,
                  prefix: str = "ark:", ttl: int = TTL_SECONDS,
-                 heartbeat: float = HEARTBEAT_SECONDS):
+                 heartbeat: float = HEARTBEAT_SECONDS, online=lambda: []):
         self.redis = redis
         self.nodeId = nodeId
         self.url = url
         self.load = load
+        self.online = online
         self.prefix = prefix
         self.ttl = ttl
         self.held: Set[str] = set()
@@ -104,6 +111,9 @@ class RedisDirectory(service.Service):
 
     def _nodeKey(self, nodeId: str) -> str:
         return "%snode:%s" % (self.prefix, nodeId)
+
+    def _onlineKey(self, nodeId: str) -> str:
+        return "%sonline:%s" % (self.prefix, nodeId)
 
     def _mapKey(self, mapName: str) -> str:
         return "%smap:%s" % (self.prefix, mapName)
@@ -126,7 +136,7 @@ class RedisDirectory(service.Service):
             self._beats.stop()
         # Leaving on purpose: the maps are free at once, not in TTL seconds.
         try:
-            yield self.redis.delete(self._nodeKey(self.nodeId))
+            yield self.redis.delete([self._nodeKey(self.nodeId), self._onlineKey(self.nodeId)])
             for mapName in list(self.held):
                 yield self.redis.eval(
                     "if redis.call('get', KEYS[1]) == ARGV[1] then "
@@ -154,6 +164,8 @@ class RedisDirectory(service.Service):
     def _beat(self):
         record = json.dumps({"url": self.url, "players": self.load()})
         yield self.redis.set(self._nodeKey(self.nodeId), record, expire=self.ttl)
+        yield self.redis.set(self._onlineKey(self.nodeId), json.dumps(self.online()),
+                             expire=self.ttl)
         yield self.redis.sadd(self._nodesKey, self.nodeId)
         for mapName in list(self.held):
             kept = yield self.redis.eval(_REFRESH, [self._mapKey(mapName)],
@@ -185,6 +197,23 @@ class RedisDirectory(service.Service):
         if gone:
             yield self.redis.srem(self._nodesKey, gone)
         return alive
+
+    def elsewhere(self):
+        """
+        Fires with the players connected to the other live nodes, as each
+        said at its last beat: C{[{"id", "name", "map"}]}.
+
+        @raise DirectoryUnavailable: when Redis cannot be reached.
+        """
+        return self._unavailableOnError(self._elsewhere())
+
+    @defer.inlineCallbacks
+    def _elsewhere(self):
+        others = [nodeId for nodeId in (yield self.nodes()) if nodeId != self.nodeId]
+        if not others:
+            return []
+        lists = yield self.redis.mget([self._onlineKey(nodeId) for nodeId in others])
+        return [player for found in lists if found for player in json.loads(found)]
 
     def place(self, mapName: str):
         """
@@ -256,16 +285,20 @@ class RedisDirectory(service.Service):
         return deferred.addTimeout(OPERATION_SECONDS, self.clock).addErrback(unavailable)
 
 
-def openDirectory(redisUrl: Optional[str], world: str, nodeId: str, url: Optional[str], load,
+def openDirectory(redisUrl: Optional[str], world: str, nodeId: str, url: Optional[str], rooms,
                   clock):
     """
     The room directory the options ask for: in Redis with C{--redis}
     (its keys under the world's name), else this node alone.
+
+    @param rooms: the node's L{ark.rooms.RoomManager}: its load and who is
+        online on it.
     """
     if not redisUrl:
         return LocalDirectory(nodeId, url)
     from ark.identity.presence import redisPool
 
-    return RedisDirectory(redisPool(redisUrl, "room directory"), nodeId, url, load, clock,
-                          prefix=world + ":")
+    return RedisDirectory(redisPool(redisUrl, "room directory"), nodeId, url,
+                          lambda: sum(view.room.playerCount for view in rooms.views()), clock,
+                          prefix=world + ":", online=rooms.onlinePlayers)
 
