@@ -97,11 +97,14 @@ class RoomManager:
     @param seed: seeds each room's chances (spawn points, agents' strolls)
         with its name, for repeatable tests; C{None}, as in production,
         for the system's randomness.
+    @param agentsAtStart: whether the maps with agents open their first
+        room at once (one node alone), or when their first player comes
+        (a node of several, which holds only some maps).
     """
 
     def __init__(self, maps, defaultMap: str, capacity: int, viewRadius: int,
                  holdSeconds: float, clock, store=None, director=None,
-                 talkRules: TalkRules = TalkRules(), seed=None):
+                 talkRules: TalkRules = TalkRules(), seed=None, agentsAtStart: bool = True):
         self.maps = maps
         self.defaultMap = defaultMap
         self.capacity = capacity
@@ -131,7 +134,9 @@ class RoomManager:
         self._stopped = False
         # A map's agents live in its first room whether or not anyone has
         # come yet: they are there (and listed) before the first player.
-        for mapName in sorted(maps):
+        # On a node of several, a map's room opens only on the node that
+        # holds it, when its first player comes: its agents live there.
+        for mapName in sorted(maps) if agentsAtStart else ():
             if maps[mapName].agents:
                 self._roomWithSeat(mapName)
 

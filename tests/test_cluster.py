@@ -144,6 +144,20 @@ class DoorsBetweenNodesTests(unittest.TestCase):
         me = again.session.seat.avatar.body
         self.assertLess(abs(me.x / 60 - entry[0]) + abs(me.y / 60 - entry[1]), 64)
 
+    def test_agentsLiveOnlyWhereTheirMapIsHeld(self):
+        """
+        A node of several opens a map's room (and its agents) when its
+        first player comes, not at start: the other nodes hold no copy.
+        """
+        from ark.rooms import RoomManager
+
+        maps, _ = loadRepository(resources.bundled("maps"), "town.tmj")
+        rooms = RoomManager(maps, "town.tmj", 10, 480, 30, Clock(), agentsAtStart=False)
+        self.assertEqual(list(rooms.views()), [])
+        self.assertEqual(rooms.onlinePlayers(), [])
+        alone = RoomManager(maps, "town.tmj", 10, 480, 30, Clock())
+        self.assertEqual([len(view.room.agents) for view in alone.views()], [6])
+
     def test_aDoorToAMapTheDirectoryGivesThisNode(self):
         a = self.nodeOf("node-a", {"town.tmj"}, "node-a")
         ada = a.connect()

@@ -235,6 +235,7 @@ def makeService(options: Options, clock=None) -> service.MultiService:
         store=store,
         director=director,
         talkRules=options.talkRules(),
+        agentsAtStart=not options["redis"],
     )
     for mapName, problem in rooms.talkProblems:
         log.warn("{map}: {problem}", map=mapName, problem=problem)
