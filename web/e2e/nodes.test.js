@@ -70,6 +70,20 @@ async function until(check, seconds, what) {
   }
 }
 
+// Walk a few tiles away from where the page's avatar stands, whichever
+// way is free (spawn points vary); resolves with where it ended up.
+async function walkSomewhere(page) {
+  const start = await snapshot(page);
+  for (const [dx, dy] of [[96, 0], [-96, 0], [0, 96], [0, -96], [64, 64], [-64, -64], [64, -64], [-64, 64]]) {
+    try {
+      return await walkTo(page, start.me[0] / UNITS + dx, start.me[1] / UNITS + dy);
+    } catch {
+      // A wall there: another way.
+    }
+  }
+  throw new Error(`no free tile near ${start.me}`);
+}
+
 async function guestOn(node, name) {
   const page = await signInAsGuest({ browser, base: node.base }, name);
   page.sockets = [];
@@ -98,8 +112,7 @@ test("two pages first reaching two different nodes end up in the same room and s
   // Each sees the other, and sees them walk.
   await ada.waitForFunction((id) => window.arkTest.snapshot().entities[id], bobState.selfId);
   await bob.waitForFunction((id) => window.arkTest.snapshot().entities[id], adaState.selfId);
-  const [x, y] = [bobState.me[0] / UNITS, bobState.me[1] / UNITS];
-  const walked = await walkTo(bob, x + 96, y);
+  const walked = await walkSomewhere(bob);
   await ada.waitForFunction(([id, to]) => {
     const seen = window.arkTest.snapshot().entities[id];
     return seen && Math.abs(seen[0] - to[0]) <= 60 && Math.abs(seen[1] - to[1]) <= 60;
@@ -115,17 +128,7 @@ test("a killed node's players are seated on the other node, where they stood", a
   const other = Object.values(nodes).find((node) => node !== holder);
   // Bob, whose page the surviving node serves, walks somewhere; his place
   // is saved every five seconds while he plays.
-  const start = await snapshot(bob);
-  let walked = null;
-  for (const [dx, dy] of [[96, 0], [-96, 0], [0, 96], [0, -96], [64, 64], [-64, -64]]) {
-    try {
-      walked = await walkTo(bob, start.me[0] / UNITS + dx, start.me[1] / UNITS + dy);
-      break;
-    } catch {
-      // A wall there: another way.
-    }
-  }
-  assert.ok(walked, "Bob walked somewhere");
+  const walked = await walkSomewhere(bob);
   // The node saves where he stands every five seconds: wait until it has.
   await until(() => {
     const row = psql("SELECT last_x, last_y FROM users WHERE display_name = 'Bob' ORDER BY id DESC LIMIT 1", database)
