@@ -27,9 +27,21 @@ SECRET = b"the static-auth-secret of this test"
 
 
 def freeUdpPort() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """
+    A port number free for UDP and for TCP too: coturn listens on both,
+    and one already taken for TCP (by another test's connections) keeps
+    it from starting.
+    """
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as stream:
+                try:
+                    stream.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+        return port
 
 
 class CoturnTests(SynchronousTestCase):
@@ -44,6 +56,7 @@ class CoturnTests(SynchronousTestCase):
         directory = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, directory, True)
         config = os.path.join(directory, "turnserver.conf")
+        self.log = os.path.join(directory, "turn.log")
         relays = 50000 + (self.port % 10000)
         with open(config, "w") as f:
             f.write("\n".join([
@@ -52,7 +65,7 @@ class CoturnTests(SynchronousTestCase):
                 "min-port=%d" % (relays,), "max-port=%d" % (relays + 50,),
                 "use-auth-secret", "static-auth-secret=%s" % (SECRET.decode(),),
                 "realm=ark.test", "allow-loopback-peers", "no-cli", "no-tls", "no-dtls",
-                "no-stdout-log", "log-file=%s" % (os.path.join(directory, "turn.log"),),
+                "no-stdout-log", "log-file=%s" % (self.log,),
                 "pidfile=%s" % (os.path.join(directory, "turn.pid"),), "",
             ]))
         self.server = subprocess.Popen(["turnserver", "-c", config],
@@ -80,7 +93,12 @@ class CoturnTests(SynchronousTestCase):
                     continue
                 if answer[4:20] == request[4:20]:
                     return
-        self.fail("coturn did not answer on port %d" % (self.port,))
+        # coturn names its log after the file it was given, with a date.
+        logs = [os.path.join(os.path.dirname(self.log), name)
+                for name in os.listdir(os.path.dirname(self.log)) if name.startswith("turn")
+                and name.endswith(".log")]
+        said = "".join(open(path, errors="replace").read()[-2000:] for path in logs)
+        self.fail("coturn did not answer on port %d; its log:\n%s" % (self.port, said))
 
     def relays(self, username, password) -> bool:
         """
