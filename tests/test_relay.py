@@ -170,7 +170,7 @@ class RelayTests(unittest.TestCase):
     @defer.inlineCallbacks
     def readerReady(self, chat):
         # The group exists once the reader's first read is under way.
-        while not getattr(chat.relay, "_grouped", False):
+        while not chat.relay._grouped:
             yield self.pause()
 
     @defer.inlineCallbacks

@@ -58,6 +58,8 @@ class RedisRelay(service.Service):
         self._sending: Optional[defer.Deferred] = None
         self._seen: "OrderedDict[object, None]" = OrderedDict()
         self._reading: Optional[defer.Deferred] = None
+        # Whether this node's consumer group exists (made once, at the first read).
+        self._grouped = False
         self._failing = False
 
     # -- sending ---------------------------------------------------------------
@@ -134,7 +136,7 @@ class RedisRelay(service.Service):
 
     @defer.inlineCallbacks
     def _joinGroup(self):
-        if getattr(self, "_grouped", False):
+        if self._grouped:
             return
         try:
             yield self.reader.execute_command("XGROUP", "CREATE", self.stream, self.nodeId, "$",
