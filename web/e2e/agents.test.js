@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
-import { artifacts, inWorld, serverAndBrowser, settled, signInAsGuest } from "./support.js";
+import { artifacts, eventually, inWorld, serverAndBrowser, settled, signInAsGuest } from "./support.js";
 
 const world = serverAndBrowser(["--sign-in-limit", "100"]);
 
@@ -18,17 +18,6 @@ async function guest(name) {
 
 const agentsOn = (page) => page.evaluate(() => window.arkTest.agents());
 const host = async (page) => (await agentsOn(page))?.find((agent) => agent.agentId === "maven") ?? null;
-
-// Poll until `check` holds, at most `seconds`.
-async function eventually(check, seconds, what) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    assert.ok(Date.now() < deadline, `${what} within ${seconds} s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 test("two players see the same agent wander, to the same places", async () => {
   const ada = await guest("Ada");

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
-import { artifacts, inWorld, serverAndBrowser, settled, signInAsGuest, walkTo } from "./support.js";
+import { artifacts, eventually, inWorld, serverAndBrowser, settled, signInAsGuest, walkTo } from "./support.js";
 
 const world = serverAndBrowser(["--sign-in-limit", "100"]);
 const UNITS = 60;
@@ -22,17 +22,6 @@ async function guest(name) {
 }
 
 const scoutOn = (page) => page.evaluate(() => window.arkTest.agents().find((a) => a.agentId === "scout") ?? null);
-
-// Poll until `check` holds, at most `seconds`.
-async function eventually(check, seconds, what) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    assert.ok(Date.now() < deadline, `${what} within ${seconds} s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 // Walk to the first free tile of those `offsets` (px) from (x, y).
 async function walkBeside(page, x, y, offsets) {

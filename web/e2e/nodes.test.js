@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 
-import { inWorld, launchBrowser, settled, signInAsGuest, snapshot, startServer, walkTo } from "./support.js";
+import { eventually, inWorld, launchBrowser, settled, signInAsGuest, snapshot, startServer, walkTo } from "./support.js";
 
 const UNITS = 60;
 const world = `e2e-${randomBytes(6).toString("hex")}`;
@@ -60,15 +60,6 @@ after(async () => {
   })));
   psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 });
-
-// Poll until `check` holds, at most `seconds`.
-async function until(check, seconds, what) {
-  const deadline = Date.now() + seconds * 1000;
-  while (!(await check())) {
-    assert.ok(Date.now() < deadline, `${what} within ${seconds} s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 // Walk a few tiles away from where the page's avatar stands, whichever
 // way is free (spawn points vary); resolves with where it ended up.
@@ -130,7 +121,7 @@ test("a killed node's players are seated on the other node, where they stood", a
   // is saved every five seconds while he plays.
   const walked = await walkSomewhere(bob);
   // The node saves where he stands every five seconds: wait until it has.
-  await until(() => {
+  await eventually(() => {
     const row = psql("SELECT last_x, last_y FROM users WHERE display_name = 'Bob' ORDER BY id DESC LIMIT 1", database)
       .toString().match(/(-?\d+)\s*\|\s*(-?\d+)/);
     return row && Math.abs(Number(row[1]) - walked.me[0]) <= UNITS && Math.abs(Number(row[2]) - walked.me[1]) <= UNITS;

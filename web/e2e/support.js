@@ -117,6 +117,18 @@ export function serverAndBrowser(extraOptions = [], browserArgs = []) {
   return world;
 }
 
+// Poll until `check` holds, at most `seconds`; resolves with what it
+// returned (for what the page has no element to wait for).
+export async function eventually(check, seconds, what) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const result = await check();
+    if (result) return result;
+    assert.ok(Date.now() < deadline, `${what} within ${seconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 // Positions are in units: 60 to a pixel.
 const UNITS = 60;
 
