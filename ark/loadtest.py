@@ -11,7 +11,10 @@ every 50 ms, one step short when the server keeps reporting two or more waiting)
 and times how long the server takes to acknowledge each step.  Joins are spread over a ramp; the measuring window
 of C{--duration} seconds starts once every bot has joined (or failed to),
 and then every bot sends C{leave} and closes.  The last line printed is one
-JSON object with the figures (see L{Swarm.report}).
+JSON object with the figures (see L{Swarm.report}).  With C{--samples PATH}
+the window's echo times are written to PATH too, so that the runs of
+several processes sharing a load can be merged
+(C{benchmarks/side_by_side.py} does).
 
 The bots have to be cheap: a thousand of them share one core, beside a
 server using the other, while each receives up to 20 patches a second.  So
@@ -747,10 +750,73 @@ class Histogram:
         index = int(ms * self.resolution + 1e-6)
         if index < 0:
             index = 0
+        # As _addToBin does, inline: this is the bots' hot path.
         if index < len(self.bins):
             self.bins[index] += count
         else:
             self.over[index] = self.over.get(index, 0) + count
+
+    def _addToBin(self, index: int, count: int):
+        if index < len(self.bins):
+            self.bins[index] += count
+        else:
+            self.over[index] = self.over.get(index, 0) + count
+
+    def asDict(self) -> dict:
+        """
+        Everything recorded, for another process to merge: the bins that
+        are not empty, and the count, total and maximum.
+
+        @return: a JSON-ready C{{"resolution": bins per ms, "bins": [[index,
+            count], ...], "count": n, "total": ms, "max": ms or None}}.
+        """
+        bins = [[index, n] for index, n in enumerate(self.bins) if n]
+        bins.extend([index, self.over[index]] for index in sorted(self.over))
+        return {
+            "resolution": self.resolution,
+            "bins": bins,
+            "count": self.count,
+            "total": self.total,
+            "max": self.maximum,
+        }
+
+    @classmethod
+    def fromDict(cls, data: dict, limit: float = 10000.0) -> "Histogram":
+        """
+        The histogram that L{asDict} described.
+
+        @param data: what L{asDict} returned, e.g. read back from JSON.
+        @param limit: as for L{__init__}; samples above it still count.
+        @raise ValueError: if C{data} was binned at another resolution.
+        """
+        if data.get("resolution") != cls.resolution:
+            raise ValueError("bins of %r per ms, not %d" % (data.get("resolution"),
+                                                             cls.resolution))
+        histogram = cls(limit)
+        for index, n in data["bins"]:
+            histogram._addToBin(index, n)
+        histogram.count = data["count"]
+        histogram.total = data["total"]
+        histogram.maximum = data["max"]
+        return histogram
+
+    def add(self, other: "Histogram"):
+        """
+        Add every sample of C{other}, as if it had been recorded here: the
+        percentiles of the sum are those of all the samples together, which
+        percentiles of the parts cannot give.
+
+        @param other: a L{Histogram} of the same resolution.
+        """
+        for index, n in enumerate(other.bins):
+            if n:
+                self._addToBin(index, n)
+        for index, n in other.over.items():
+            self._addToBin(index, n)
+        self.count += other.count
+        self.total += other.total
+        if other.maximum is not None and (self.maximum is None or other.maximum > self.maximum):
+            self.maximum = other.maximum
 
     def percentile(self, p: float) -> Optional[float]:
         """
@@ -1385,6 +1451,35 @@ class Swarm:
             "cpu_percent": round(100.0 * delta["cpu"] / window, 1) if window > 0 else 0.0,
         }
 
+    def samples(self) -> dict:
+        """
+        The echo times of the measuring window, every one, for merging
+        with those of other processes: L{report} gives percentiles, which
+        cannot be merged.
+
+        @return: a JSON-ready dict: C{window_start} and C{window_end} (by
+            the swarm's clock: seconds since the epoch with the reactor's;
+            C{None} if the window never began), C{measured_clients}, and
+            C{echo_ms}, the L{Histogram.asDict} of the echo times.
+        """
+        return {
+            "window_start": self._windowStart,
+            "window_end": self._windowEnd,
+            "measured_clients": self.measuredClients,
+            "echo_ms": self.echoes.asDict(),
+        }
+
+
+def writeSamples(swarm: Swarm, path: str):
+    """
+    Write L{Swarm.samples} to C{path} as one JSON object.
+
+    @raise OSError: if the file cannot be written.
+    """
+    with open(path, "w") as f:
+        json.dump(swarm.samples(), f)
+        f.write("\n")
+
 
 def humanSummary(report: dict) -> str:
     """
@@ -1442,6 +1537,9 @@ class Options(usage.Options):
         ["stand-after", None, None, "Seconds into the measuring window after which every "
          "bot stands still, still connected, until the window ends (default: walk "
          "throughout).", float],
+        ["samples", None, None, "A file to write the measuring window's echo times to, "
+         "as JSON (a histogram of 0.1 ms bins, with the window's start and end in seconds "
+         "since the epoch), so that the runs of several processes can be merged."],
     ]
     optFlags = [["json", None, "Print only the JSON report."]]
 
@@ -1490,7 +1588,8 @@ def main(argv=None, stdout=None, stderr=None) -> int:
 
     @param argv: the arguments, without the program name.
     @return: the exit status: 0 when the test ran, whatever it found; 1
-        when the bots could not sign in; 2 for bad arguments.
+        when the bots could not sign in or C{--samples} could not be
+        written; 2 for bad arguments.
     """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -1587,11 +1686,18 @@ def main(argv=None, stdout=None, stderr=None) -> int:
         swarm._finish()
         reports.append(swarm._report)
     report = reports[0]
+    status = 0
+    if options["samples"] is not None:
+        try:
+            writeSamples(swarm, options["samples"])
+        except OSError as e:
+            stderr.write("ark.loadtest: writing %s: %s\n" % (options["samples"], e))
+            status = 1
     if not options["json"]:
         stdout.write(humanSummary(report) + "\n")
     stdout.write(json.dumps(report, sort_keys=True) + "\n")
     stdout.flush()
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -166,7 +166,7 @@ def main():
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=data, text=True)
     try:
         for line in server.stdout:
-            if "Site starting on " in line:
+            if "Site starting on " in line or "Gateways starting on " in line:
                 port = int(line.rsplit(" ", 1)[1])
                 break
         else:

@@ -60,7 +60,8 @@ def main():
         bits = generator.choice(HEADINGS)
 
         def send(patch, index=index):
-            received[index] += len(patch)
+            # Joined, as a session on this process does before writing.
+            received[index] += len(b"".join(patch))
 
         view.attach(avatar, send)
         walkers.append([avatar, 0, bits])

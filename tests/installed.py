@@ -7,6 +7,7 @@ nothing of the checkout on its path.
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from autobahn.twisted.websocket import WebSocketClientFactory
@@ -20,7 +21,7 @@ TWISTD = os.path.join(os.path.dirname(sys.executable), "twistd")
 class ServerProcess(protocol.ProcessProtocol):
     """
     A C{twistd -n ark} child: fires C{listening} with the port once the
-    site logs that it started, and C{ended} with how the process ended.
+    site, or its gateways, log that they started, and C{ended} with how the process ended.
     """
 
     def __init__(self):
@@ -30,9 +31,11 @@ class ServerProcess(protocol.ProcessProtocol):
 
     def outReceived(self, data):
         self.output += data
-        if not self.listening.called and b"Site starting on " in self.output:
-            line = self.output.split(b"Site starting on ", 1)[1].split(b"\n", 1)[0]
-            self.listening.callback(int(line.strip()))
+        if not self.listening.called:
+            # The site's port, or the one its gateways share.
+            found = re.search(rb"(?:Site|Gateways) starting on (\d+)", self.output)
+            if found:
+                self.listening.callback(int(found.group(1)))
 
     errReceived = outReceived
 

@@ -301,10 +301,14 @@ class Wanderer:
         self.seq += count
 
 
-def requestJSON(method, url, body=None, token=None):
+def requestJSON(method, url, body=None, token=None, source=None, forwardedFor=None):
     """
     An HTTP request to a real server, with a JSON body; fires with the
     status and the decoded JSON answer.
+
+    @param source: the loopback address to connect from (127.0.0.2, ...),
+        for a client other than 127.0.0.1.
+    @param forwardedFor: an C{X-Forwarded-For} header to send.
     """
     import json
 
@@ -315,6 +319,8 @@ def requestJSON(method, url, body=None, token=None):
     from io import BytesIO
 
     headers = Headers({b"content-type": [b"application/json"]})
+    if forwardedFor is not None:
+        headers.addRawHeader(b"x-forwarded-for", forwardedFor.encode("ascii"))
     if token is not None:
         headers.addRawHeader(b"authorization", b"Bearer " + token.encode("ascii"))
     producer = None
@@ -325,9 +331,26 @@ def requestJSON(method, url, body=None, token=None):
         return readBody(response).addCallback(
             lambda content: (response.code, json.loads(content) if content else None))
 
-    agent = Agent(reactor)
+    agent = Agent(reactor) if source is None else Agent.usingEndpointFactory(
+        reactor, _ConnectingFrom(reactor, source))
     return agent.request(method.encode("ascii"), url.encode("ascii"), headers,
                          producer).addCallback(read)
+
+
+class _ConnectingFrom:
+    """
+    Endpoints for an L{Agent} that connect from a given local address.
+    """
+
+    def __init__(self, reactor, source):
+        self.reactor = reactor
+        self.source = source
+
+    def endpointForURI(self, uri):
+        from twisted.internet.endpoints import TCP4ClientEndpoint
+
+        return TCP4ClientEndpoint(self.reactor, uri.host, uri.port,
+                                  bindAddress=(self.source, 0))
 
 
 def clientFrame(payload, opcode=0x2, fin=True, key=None, masked=True):

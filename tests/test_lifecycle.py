@@ -36,9 +36,12 @@ class RunningService:
     def __init__(self, testCase, *arguments):
         self.dataDir = os.path.abspath(testCase.mktemp())
         options = Options(environ={})
+        # One process: its port is the one it listens on itself (gateways
+        # are tested with the installed server, tests/test_gateways.py).
         options.parseOptions(["--maps-dir", TEST_MAPS, "--map", "finite.tmj",
                               "--data-dir", self.dataDir, "--port", "0",
-                              "--interface", "127.0.0.1"] + list(arguments))
+                              "--interface", "127.0.0.1", "--gateways", "0"]
+                             + list(arguments))
         self.top = makeService(options, reactor)
         [self.storage] = [child for child in self.top if isinstance(child, StoreService)]
         [simulation] = [child for child in self.storage if isinstance(child, SimulationService)]

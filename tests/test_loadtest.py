@@ -38,6 +38,7 @@ from ark.loadtest import (
     humanSummary,
     isPatch,
     patchProgress,
+    writeSamples,
 )
 from ark.net.frames import decodeFrame, encodeFrame
 
@@ -726,6 +727,46 @@ class HistogramTests(SynchronousTestCase):
             {"p50": None, "p95": None, "p99": None, "mean": None, "max": None, "samples": 0},
         )
 
+    def test_mergedAsOne(self):
+        """
+        Histograms of parts of the samples, passed through JSON and added
+        together, give the summary of one histogram of all the samples,
+        samples above the binned range included.
+        """
+        rng = random.Random(3)
+        samples = [rng.expovariate(1 / 40.0) for _ in range(1000)] + [150.0, 12345.6]
+        whole = Histogram(limit=100.0)
+        parts = [Histogram(limit=100.0) for _ in range(3)]
+        for index, ms in enumerate(samples):
+            whole.record(ms, index % 2 + 1)
+            parts[index % 3].record(ms, index % 2 + 1)
+        merged = Histogram()
+        for part in parts:
+            merged.add(Histogram.fromDict(json.loads(json.dumps(part.asDict()))))
+        self.assertEqual(merged.summary(), whole.summary())
+        self.assertEqual(merged.percentile(99.9), whole.percentile(99.9))
+        self.assertEqual(merged.summary()["max"], 12345.6)
+
+    def test_emptyRoundTrip(self):
+        """
+        An empty histogram survives L{Histogram.asDict} and
+        L{Histogram.fromDict}, and adds nothing.
+        """
+        empty = Histogram.fromDict(json.loads(json.dumps(Histogram().asDict())))
+        self.assertEqual(empty.summary(), Histogram().summary())
+        histogram = Histogram()
+        histogram.record(5.0)
+        histogram.add(empty)
+        self.assertEqual((histogram.count, histogram.maximum), (1, 5.0))
+
+    def test_otherResolutionRefused(self):
+        """
+        Bins of another width cannot be read as ours.
+        """
+        data = Histogram().asDict()
+        data["resolution"] = 100
+        self.assertRaises(ValueError, Histogram.fromDict, data)
+
 
 class FakeServer:
     """
@@ -1038,6 +1079,48 @@ class SwarmTests(SynchronousTestCase):
         self.assertEqual((gaps["samples"], gaps["p50"], gaps["p99"]), (9, 50.0, 50.0))
 
 
+    def test_samplesOfTheWindow(self):
+        """
+        L{writeSamples} writes the window's start and end by the swarm's
+        clock and its echo times, from which the report's echo summary
+        comes out again.
+        """
+        clock, server, swarm, reports = self.makeSwarm(clients=2, duration=1.0, ramp=0.0)
+        for protocol in server.protocols:
+            server.welcome(protocol)
+            protocol.bot.walker.heading = loadtest.RIGHT
+            protocol.bot.walker.advance = lambda: None
+        steps = itertools.count()
+        self.advance(clock, 1.5, each=lambda: next(steps) % 10 == 9 and server.acknowledgeAll())
+        [report] = reports
+        path = self.mktemp()
+        writeSamples(swarm, path)
+        with open(path) as f:
+            samples = json.load(f)
+        self.assertEqual(set(samples), {"window_start", "window_end", "measured_clients",
+                                        "echo_ms"})
+        # The window begins on the swarm's first beat after the joins.
+        self.assertTrue(0.0 <= samples["window_start"] <= 0.01, samples["window_start"])
+        self.assertEqual(round(samples["window_end"] - samples["window_start"], 3),
+                         report["duration_s"])
+        self.assertEqual(samples["measured_clients"], 2)
+        self.assertGreater(report["echo_ms"]["samples"], 0)
+        self.assertEqual(Histogram.fromDict(samples["echo_ms"]).summary(), report["echo_ms"])
+
+    def test_samplesWithoutWindow(self):
+        """
+        A run ended before its window began, as L{loadtest.main} ends one
+        whose reactor was stopped from outside, has no window and no echo
+        times.
+        """
+        clock, server, swarm, reports = self.makeSwarm(clients=2, ramp=1.0)
+        self.advance(clock, 0.5)
+        swarm._finish()
+        self.assertEqual(len(reports), 1)
+        samples = swarm.samples()
+        self.assertEqual((samples["window_start"], samples["echo_ms"]["count"]), (None, 0))
+
+
 class OptionsTests(SynchronousTestCase):
     """
     Tests for the command line.
@@ -1059,7 +1142,8 @@ class OptionsTests(SynchronousTestCase):
         """
         arguments = ["--url", "ws://localhost:9000/ws", "--clients", "1000",
                      "--duration", "20", "--json", "--ramp", "3",
-                     "--map", "town.tmj", "--seed", "42", "--stand-after", "5"]
+                     "--map", "town.tmj", "--seed", "42", "--stand-after", "5",
+                     "--samples", "echo.json"]
         options = Options()
         self.assertEqual({a[2:] for a in arguments if a.startswith("--")},
                          {name.rstrip("=") for name in options.longOpt} - {"help", "version"})
@@ -1067,8 +1151,9 @@ class OptionsTests(SynchronousTestCase):
         self.assertEqual(
             (options["host"], options["port"], options["hostHeader"], options["clients"],
              options["duration"], options["json"], options["ramp"], options["map"],
-             options["seed"], options["stand-after"]),
-            ("localhost", 9000, "localhost:9000", 1000, 20.0, True, 3.0, "town.tmj", 42, 5.0),
+             options["seed"], options["stand-after"], options["samples"]),
+            ("localhost", 9000, "localhost:9000", 1000, 20.0, True, 3.0, "town.tmj", 42, 5.0,
+             "echo.json"),
         )
 
     def test_badClients(self):

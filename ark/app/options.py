@@ -20,6 +20,16 @@ from ark.app import resources
 from ark.http.clientaddress import parseProxies
 
 
+def _cores() -> int:
+    """
+    The cores this process may run on.
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def _integer(name, low, high):
     def parse(value):
         try:
@@ -195,6 +205,10 @@ class Options(usage.Options):
         ("port", "p", "8080", "TCP port to serve on.", _integer("port", 0, 65535)),
         ("interface", "i", "127.0.0.1",
          "Address to listen on (0.0.0.0 for every interface).", _text),
+        ("gateways", None, None,
+         "Gateway processes that terminate the players' WebSockets on the port, so that "
+         "the process holding the rooms spends its core on the world; 0 for one process "
+         "[default: one for each core beyond the first].", _integer("gateways", 0, 64)),
         ("maps-dir", None, None,
          "A map repository: a directory of Tiled maps (.tmj), in subfolders or not, and their "
          "tilesets [default: the bundled world].",
@@ -346,6 +360,8 @@ class Options(usage.Options):
             raise usage.UsageError(
                 "--map %r is not a file in %s" % (self["map"], self["maps-dir"])
             )
+        if self["gateways"] is None:
+            self["gateways"] = max(0, _cores() - 1)
         if self["node-id"] is None:
             self["node-id"] = "%s:%d" % (socket.gethostname()[:50], self["port"])
         if self["data-dir"] is None:

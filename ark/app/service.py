@@ -38,6 +38,7 @@ from ark.behaviours.director import Services, ZoneDirector, discover
 from ark.cluster.directory import openDirectory
 from ark.cluster.relay import openRelay
 from ark.cluster.seats import Seats
+from ark.gateway.supervisor import GatewayService
 from ark.app import resources
 
 __all__ = ["Options", "makeService"]
@@ -265,8 +266,15 @@ def makeService(options: Options, clock=None) -> service.MultiService:
     storage = StoreService(store, presence, clock)
     storage.setServiceParent(top)
     SimulationService(rooms, clock).setServiceParent(storage)
-    endpoint = "tcp:%d:interface=%s" % (options["port"], options["interface"].replace(":", r"\:"))
-    strports.service(endpoint, site).setServiceParent(storage)
+    if options["gateways"]:
+        # Before ClosingFactoryService, so stopped after it: clients are
+        # told the server is going away through their gateways.
+        GatewayService(options["gateways"], options["interface"], options["port"], factory,
+                       site, clock).setServiceParent(storage)
+    else:
+        endpoint = "tcp:%d:interface=%s" % (options["port"],
+                                             options["interface"].replace(":", r"\:"))
+        strports.service(endpoint, site).setServiceParent(storage)
     ClosingFactoryService(factory).setServiceParent(storage)
     agents.setServiceParent(storage)
     directory.setServiceParent(storage)

@@ -84,12 +84,17 @@ class ClientAddress:
         """
         The client address of C{request}, as text: a canonical IP address
         (so that one address written two ways is one client), or whatever
-        names a peer that has none (a UNIX socket).
+        names a peer that has none.
+
+        A peer on a Unix socket is one of this server's gateways (see
+        L{ark.gateway.proxy}; nothing else may open the socket), a proxy
+        trusted as the operator's are.
         """
         peer = request.getClientAddress()
         host = getattr(peer, "host", None)
         if not isinstance(host, str):
-            return str(peer)
+            forwarded = self._forwardedClient(request)
+            return str(forwarded if forwarded is not None else peer)
         address = _address(host)
         if address is None:
             return host

@@ -24,12 +24,7 @@ class WorldProtocol(WebSocketServerProtocol):
     session = None
 
     def onOpen(self):
-        factory = self.factory
-        self.session = Session(factory.rooms, self._send, self._closeWith, factory.clock,
-                               factory.authority, factory.chat, factory.inputRate,
-                               factory.ice, factory.agents, factory.seats)
-        self.factory.sessions.add(self.session)
-        self.session.opened()
+        self.session = self.factory.openSession(self._send, self._closeWith)
 
     def _send(self, payload: bytes) -> None:
         """
@@ -122,8 +117,7 @@ class WorldProtocol(WebSocketServerProtocol):
         session = self.session
         if session is not None:
             self.session = None
-            self.factory.sessions.discard(session)
-            session.connectionLost()
+            self.factory.sessionClosed(session)
 
 
 class _ClockTimers:
@@ -154,38 +148,24 @@ class _Timeout:
             self.call.cancel()
 
 
-class WorldFactory(WebSocketServerFactory):
+class ClientSocketFactory(WebSocketServerFactory):
     """
-    Makes L{WorldProtocol}s for clients of C{rooms}.
+    Makes L{WorldProtocol}s, with the WebSocket rules every client
+    connection of ark follows, for the connections' sessions that
+    L{openSession} makes.
 
-    @param rooms: the L{ark.rooms.RoomManager}.
     @param clock: the reactor, or a test clock.
-    @param authority: the L{ark.identity.authority.Authority} that checks access tokens.
-    @param chat: the L{ark.chat.service.ChatService}.
-    @param inputRate: input steps a second each client may send.
-    @param ice: the L{ark.media.ice.IceServers} for players' voice and
-        video.
-    @param agents: the L{ark.agents.conversations.AgentService}, if any.
-    @param seats: the L{ark.cluster.seats.Seats} joins redeem, if any.
     """
 
     protocol = WorldProtocol
 
-    def __init__(self, rooms, clock, authority, chat, inputRate=INPUT_RATE, url=None,
-                 allowedOrigins=("*",), ice=NO_ICE_SERVERS, agents=None, seats=None):
+    def __init__(self, clock, url=None, allowedOrigins=("*",)):
         WebSocketServerFactory.__init__(self, url, reactor=clock)
         # Autobahn schedules its handshake, ping and close timeouts through
         # txaio's global reactor whatever reactor the factory is given; put
         # them on our clock too, so time is injected everywhere.
         self._batched_timer = _ClockTimers(clock)
-        self.rooms = rooms
         self.clock = clock
-        self.authority = authority
-        self.chat = chat
-        self.inputRate = inputRate
-        self.ice = ice
-        self.agents = agents
-        self.seats = seats
         self.sessions = set()
         self.setProtocolOptions(
             maxMessagePayloadSize=HARD_FRAME_LIMIT,
@@ -204,6 +184,21 @@ class WorldFactory(WebSocketServerFactory):
             failByDrop=False,
         )
 
+    def openSession(self, send, close):
+        """
+        The session of a client connection that just opened, which sends
+        with C{send} and closes with C{close}: an object with C{received},
+        C{close} and C{connectionLost}, like L{Session}.
+        """
+        raise NotImplementedError()
+
+    def sessionClosed(self, session) -> None:
+        """
+        The connection of C{session} is gone.
+        """
+        self.sessions.discard(session)
+        session.connectionLost()
+
     def closeAll(self) -> None:
         """
         Tell every client the server is going away.
@@ -215,3 +210,43 @@ class WorldFactory(WebSocketServerFactory):
                 # One connection that cannot be closed politely must not
                 # keep the others from hearing it; the port closes anyway.
                 log.failure("telling a client the server is going away")
+
+
+class WorldFactory(ClientSocketFactory):
+    """
+    Makes L{WorldProtocol}s for clients of C{rooms}, each with its
+    L{Session} in this process.
+
+    @param rooms: the L{ark.rooms.RoomManager}.
+    @param clock: the reactor, or a test clock.
+    @param authority: the L{ark.identity.authority.Authority} that checks access tokens.
+    @param chat: the L{ark.chat.service.ChatService}.
+    @param inputRate: input steps a second each client may send.
+    @param ice: the L{ark.media.ice.IceServers} for players' voice and
+        video.
+    @param agents: the L{ark.agents.conversations.AgentService}, if any.
+    @param seats: the L{ark.cluster.seats.Seats} joins redeem, if any.
+    """
+
+    def __init__(self, rooms, clock, authority, chat, inputRate=INPUT_RATE, url=None,
+                 allowedOrigins=("*",), ice=NO_ICE_SERVERS, agents=None, seats=None):
+        ClientSocketFactory.__init__(self, clock, url, allowedOrigins)
+        self.rooms = rooms
+        self.authority = authority
+        self.chat = chat
+        self.inputRate = inputRate
+        self.ice = ice
+        self.agents = agents
+        self.seats = seats
+
+    def openSession(self, send, close, sendParts=None, flow=None) -> Session:
+        """
+        The L{Session} of a client connection that just opened, which sends
+        with C{send} (or C{sendParts}, through C{flow}) and closes with
+        C{close}.
+        """
+        session = Session(self.rooms, send, close, self.clock, self.authority, self.chat,
+                          self.inputRate, self.ice, self.agents, self.seats, sendParts, flow)
+        self.sessions.add(session)
+        session.opened()
+        return session

@@ -51,6 +51,19 @@ CLOSE_JOIN_TIMEOUT = 4002
 CLOSE_REPLACED = 4003
 
 
+def decodeFrame(payload: bytes, isBinary: bool):
+    """
+    The message object one WebSocket frame from a client carries, or the
+    L{ProtocolError} it earns.
+    """
+    if not isBinary:
+        return ProtocolError("text_frame", "only binary frames are accepted")
+    try:
+        return decode(payload)
+    except ProtocolError as error:
+        return error
+
+
 class Session:
     """
     The server side of one client.
@@ -68,16 +81,23 @@ class Session:
         C{None} when the world has no conversations with agents.
     @param seats: the L{ark.cluster.seats.Seats} that joins redeem, or
         C{None} for a node that takes every join (tests of one node).
+    @param sendParts: sends one binary message given as a sequence of byte
+        strings to join (patches, which share most of their pieces with
+        other clients' patches); by default they are joined and C{send}.
+    @param flow: what C{sendParts} goes through, when its C{behind} may
+        hold the client's patches back (see L{ark.net.views.Viewer.flow}).
     """
 
     def __init__(self, rooms, send: Callable[[bytes], None],
                  close: Callable[[int, str], None], clock, authority, chat,
                  inputRate: float = INPUT_RATE, ice: IceServers = NO_ICE_SERVERS,
-                 agents=None, seats=None):
+                 agents=None, seats=None, sendParts=None, flow=None):
         self.rooms = rooms
         self.agents = agents
         self.seats = seats
         self.send = send
+        self.sendParts = sendParts if sendParts is not None else self._sendJoined
+        self.flow = flow
         self._close = close
         self.clock = clock
         self.authority = authority
@@ -101,6 +121,9 @@ class Session:
 
     # -- connection events -------------------------------------------------
 
+    def _sendJoined(self, parts) -> None:
+        self.send(b"".join(parts))
+
     def opened(self) -> None:
         self._joinTimer = self.clock.callLater(JOIN_TIMEOUT, self._joinTimedOut)
 
@@ -108,17 +131,24 @@ class Session:
         """
         Handle one message from the client.
         """
+        self.receivedDecoded(decodeFrame(payload, isBinary))
+
+    def receivedDecoded(self, message) -> None:
+        """
+        Handle one message from the client that L{decodeFrame} (here, or in
+        a gateway process) made into a message object or a
+        L{ProtocolError}.
+        """
         if self.closed:
             return
         try:
-            if not isBinary:
-                raise ProtocolError("text_frame", "only binary frames are accepted")
             if not self._withinRate():
                 raise ProtocolError(
                     "rate_limited",
                     "more than %d messages a second; message dropped" % (MESSAGE_RATE,),
                 )
-            message = decode(payload)
+            if isinstance(message, ProtocolError):
+                raise message
             handler, kind = self._handlers[type(message)]
             metrics.traffic.messagesIn[kind] += 1
             handler(self, message)
@@ -263,7 +293,7 @@ class Session:
             self._welcome(seat, moved=True)
 
     def _welcome(self, seat, resumed: bool = False, moved: bool = False) -> None:
-        snapshot = seat.view.attach(seat.avatar, self.send)
+        snapshot = seat.view.attach(seat.avatar, self.sendParts, self.flow)
         worldMap = seat.room.worldMap
         welcome = {
             "t": "welcome",

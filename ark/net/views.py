@@ -23,7 +23,7 @@ them.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Set
+from typing import Callable, Dict, List, Sequence, Set
 
 from ark import metrics
 from ark.net import codec
@@ -108,7 +108,8 @@ class Viewer:
     One client's view of a room, and what it has yet to be told.
 
     @ivar avatar: the client's own avatar.
-    @ivar send: called with each encoded patch.
+    @ivar send: called with each encoded message, as a sequence of byte
+        strings to join.
     @ivar phase: the tick, modulo L{TICKS_PER_PATCH}, of its patches.
     @ivar watched: the cells the client watches.
     @ivar span: the same cells as C{(left, top, right, bottom)}.
@@ -117,6 +118,12 @@ class Viewer:
     @ivar restated: avatars whose connection flag or status changed since
         the last patch, with the names of those that did.
     @ivar sentZones: the zones the client was last told its avatar is in.
+    @ivar flow: what carries the client's patches when that is not the
+        client's own connection (a gateway's link, see
+        L{ark.gateway.roomside.LinkFlow}): while it is C{behind}, the
+        client misses its patches.
+    @ivar missed: whether the client missed a patch, and so needs to be
+        told everything it sees afresh.
     """
 
     __slots__ = (
@@ -131,11 +138,16 @@ class Viewer:
         "dels",
         "restated",
         "sentZones",
+        "flow",
+        "missed",
     )
 
-    def __init__(self, avatar: Avatar, send: Callable[[bytes], None], phase: int):
+    def __init__(self, avatar: Avatar, send: Callable[[Sequence[bytes]], None], phase: int,
+                 flow=None):
         self.avatar = avatar
         self.send = send
+        self.flow = flow
+        self.missed = False
         self.phase = phase
         self.watched: Set = set()
         self.span = None
@@ -195,16 +207,18 @@ class RoomView:
 
     # -- who watches what --------------------------------------------------
 
-    def attach(self, avatar: Avatar, send: Callable[[bytes], None]) -> dict:
+    def attach(self, avatar: Avatar, send: Callable[[Sequence[bytes]], None],
+               flow=None) -> dict:
         """
         Start sending patches about the room to a client whose avatar is
-        C{avatar}.
+        C{avatar}, through C{send} and, if given, a C{flow} (see
+        L{Viewer.flow}).
 
         @return: the snapshot the client starts from: C{me}, C{ack} and the
             C{entities} it can see, as in the protocol's welcome.
         """
         self.detach(avatar)
-        viewer = Viewer(avatar, send, self._phases % TICKS_PER_PATCH)
+        viewer = Viewer(avatar, send, self._phases % TICKS_PER_PATCH, flow)
         self._phases += 1
         self.viewers[avatar] = viewer
         self._knownBy.setdefault(avatar, set()).add(viewer)
@@ -492,6 +506,14 @@ class RoomView:
         for viewer in self.viewers.values():
             if viewer.phase != phase:
                 continue
+            if viewer.flow is not None:
+                if viewer.flow.behind:
+                    # What it learns and forgets meanwhile waits in the
+                    # viewer; the motions it misses are made good below.
+                    viewer.missed = True
+                    continue
+                if viewer.missed:
+                    self._refresh(viewer)
             span = self._spanOf(viewer.avatar)
             if span != viewer.span:
                 self._watch(viewer, span)
@@ -514,12 +536,32 @@ class RoomView:
             if patch is not None:
                 viewer.send(patch)
                 sent += 1
-                size += len(patch)
+                size += sum(map(len, patch))
         return sent, size
+
+    def _refresh(self, viewer: Viewer) -> None:
+        """
+        C{viewer}'s client missed patches (see L{Viewer.flow}): tell it
+        everything it sees afresh, as a fresh snapshot would, within the
+        next patch: each avatar it knows deleted and described again from
+        its latest motion, its own avatar and zones restated.
+        """
+        viewer.missed = False
+        mine = viewer.avatar
+        grid = self.room.grid
+        for cell in viewer.watched:
+            for other in grid.members(cell):
+                if other is not mine and other.privacy == mine.privacy:
+                    viewer.dels[other.entityId] = None
+                    viewer.adds[other] = None
+        viewer.sentBody = None
+        viewer.sentAck = None
+        viewer.sentZones = None
 
     def _assemble(self, viewer: Viewer, motions, encodedTick: bytes, described):
         """
-        The patch for C{viewer}, or C{None} when it has nothing to learn.
+        The patch for C{viewer}, as byte strings to join, or C{None} when
+        it has nothing to learn.
         Runs for every client twenty times a second: it joins byte strings
         encoded once per tick (C{motions}: the key and value of C{mv} for
         the cells it watches, or C{None}) and encodes only what is the
@@ -568,7 +610,7 @@ class RoomView:
             viewer.adds = {}
         if not fields:
             return None
-        return b"".join((codec.mapHeader(fields + 2), _TICK, encodedTick, _T, _PATCH_TYPE, *parts))
+        return (codec.mapHeader(fields + 2), _TICK, encodedTick, _T, _PATCH_TYPE, *parts)
 
 
 _NOBODY: Set[Viewer] = frozenset()
@@ -584,4 +626,4 @@ def sendTo(viewer: Viewer, message: dict) -> None:
     traffic = metrics.traffic
     traffic.messagesOut[message["t"]] += 1
     traffic.bytesOut += len(encoded)
-    viewer.send(encoded)
+    viewer.send((encoded,))

@@ -130,10 +130,12 @@ test("a killed node's players are seated on the other node, where they stood", a
   await new Promise((resolve) => holder.child.once("exit", resolve));
   // Within the heartbeat's life (10 s) and the page's backoff, a seat on
   // the other node.
+  // (The page may still think itself connected for a moment after the
+  // kill, so first wait for its socket to the other node.)
   const otherSocket = `${other.base.replace("http", "ws")}/ws`;
-  await bob.waitForFunction((url) => window.arkTest.connectionState()?.state === "connected"
-    && window.arkTest.snapshot()?.map === "town.tmj", null, { timeout: 45000 });
-  assert.equal(bob.sockets.at(-1), otherSocket, "Bob plays on the surviving node");
+  await eventually(() => bob.sockets.at(-1) === otherSocket, 45, "Bob's page connects to the surviving node");
+  await bob.waitForFunction(() => window.arkTest.connectionState()?.state === "connected"
+    && window.arkTest.snapshot()?.map === "town.tmj", null, { timeout: 15000 });
   const now = await settled(bob);
   assert.ok(Math.abs(now.me[0] - walked.me[0]) <= 2 * UNITS && Math.abs(now.me[1] - walked.me[1]) <= 2 * UNITS,
     `Bob stands where he stood (${now.me} vs ${walked.me})`);

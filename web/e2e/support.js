@@ -37,7 +37,7 @@ export function startServer(extraOptions = []) {
     let output = "";
     const look = (data) => {
       output += data;
-      const found = output.match(/Site starting on (\d+)/);
+      const found = output.match(/(?:Site|Gateways) starting on (\d+)/);
       if (found) resolve({ child, base: `http://127.0.0.1:${found[1]}` });
     };
     child.stdout.on("data", look);

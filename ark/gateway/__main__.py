@@ -1,0 +1,5 @@
+import sys
+
+from ark.gateway.process import main
+
+sys.exit(main())
