@@ -373,6 +373,14 @@ class RoomManager:
             seat.hold = None
         return self._savePlaces(list(self._seats.values()))
 
+    def describeRooms(self) -> Dict[str, list]:
+        """
+        This node's rooms: C{{name: [map, players, capacity]}}.
+        """
+        return {self._roomNames[view]: [view.room.worldMap.name, view.room.playerCount,
+                                        self.capacity]
+                for view in self.views()}
+
     def onlinePlayers(self) -> List[dict]:
         """
         The players connected to this node: C{[{"id", "name", "map"}]}.

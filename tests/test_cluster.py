@@ -20,7 +20,8 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from ark.cluster.directory import (
-    OPERATION_SECONDS, TTL_SECONDS, DirectoryUnavailable, LocalDirectory, Place, RedisDirectory)
+    HEARTBEAT_SECONDS, OPERATION_SECONDS, TTL_SECONDS, DirectoryUnavailable, LocalDirectory, Place,
+    RedisDirectory)
 from ark.cluster.seats import SEAT_SECONDS, SeatRefused, Seats
 from ark.identity.authority import AuthError, Authority
 from ark.identity.presence import InProcessPresence, redisPool
@@ -212,7 +213,34 @@ class RedisDirectoryTests(unittest.TestCase):
         ttl = yield self.redis.ttl(self.prefix + "map:cafe.tmj")
         self.assertTrue(0 < ttl <= TTL_SECONDS, ttl)
         self.assertEqual(json.loads((yield self.redis.get(self.prefix + "node:node-b"))),
-                         {"url": "ws://node-b/ws", "players": 50})
+                         {"url": "ws://node-b/ws", "players": 50, "rooms": {}})
+
+    @defer.inlineCallbacks
+    def test_aFullMapOverflowsOntoTheLeastLoadedNode(self):
+        """
+        Node A holds the town.  While its town room is full, the next
+        players are placed on node B (an overflow shard there); while both
+        are full, A opens another shard of its own; once A has a seat
+        free, it takes the next player again.
+        """
+        a, b = self.nodes["node-a"], self.nodes["node-b"]
+        self.loads.update({"node-a": 0, "node-b": 3})
+        yield a.beat()
+        yield b.beat()
+        self.assertEqual((yield b.place("town.tmj")).nodeId, "node-a")
+        a.rooms = lambda: {"town.tmj": ["town.tmj", 2, 2]}
+        self.loads["node-a"] = 2
+        yield a.beat()
+        self.assertEqual((yield a.place("town.tmj")), Place("node-b", "ws://node-b/ws"))
+        self.assertEqual((yield b.place("town.tmj")).nodeId, "node-b")
+        b.rooms = lambda: {"town.tmj": ["town.tmj", 2, 2], "cafe.tmj": ["cafe.tmj", 1, 2]}
+        yield b.beat()
+        self.assertEqual((yield b.place("town.tmj")).nodeId, "node-a")
+        a.rooms = lambda: {"town.tmj": ["town.tmj", 2, 2], "town.tmj#2": ["town.tmj", 1, 2]}
+        yield a.beat()
+        self.assertEqual((yield b.place("town.tmj")).nodeId, "node-a")
+        self.assertEqual(json.loads((yield self.redis.get(self.prefix + "node:node-a")))["rooms"],
+                         {"town.tmj": ["town.tmj", 2, 2], "town.tmj#2": ["town.tmj", 1, 2]})
 
     @defer.inlineCallbacks
     def test_eachNodeListsThePlayersOfTheOthers(self):
@@ -283,7 +311,8 @@ class TwoNodesTests(PostgreSQLBackend, unittest.TestCase):
         server = startInstalledServer(self, workdir, [
             "--node-id", nodeId, "--redis", self.redisUrl, "--world", self.world,
             "--db", self.url(),
-            "--secret", SECRET.decode("ascii"), "--sign-in-limit", "100"])
+            "--secret", SECRET.decode("ascii"), "--sign-in-limit", "100",
+            "--room-capacity", "2"])
         port = yield server.listening
         return server, port
 
@@ -379,6 +408,40 @@ class TwoNodesTests(PostgreSQLBackend, unittest.TestCase):
                           and m["kind"] == "direct"], ["hi Bob, from B", "and again"])
         for player in (bob, ada):
             player.transport.loseConnection()
+
+    @defer.inlineCallbacks
+    def test_aFullRoomOverflowsOntoTheOtherNode(self):
+        """
+        Rooms hold two players here.  Bob and Cy fill node A's town; once
+        A has said so at its heartbeat, Ada, asking node A where to join,
+        is seated in a town room on node B, an overflow shard.
+        """
+        for name in ("Bob", "Cy"):
+            status, signIn = yield self.api(self.portA, "auth/guest",
+                                            {"name": name, "avatar": "owl"})
+            status, place = yield self.api(self.portA, "join", {"map": "town.tmj"},
+                                           signIn["accessToken"])
+            self.assertEqual(place["node"], self.nodeA)
+            player = yield connectPlayer(self.portA)
+            self.addCleanup(player.transport.loseConnection)
+            player.send({"t": "join", "access": signIn["accessToken"], "seat": place["seat"]})
+            yield player.waitFor(lambda m: m["t"] == "welcome")
+        status, ada = yield self.api(self.portA, "auth/guest", {"name": "Ada", "avatar": "fox"})
+        startedAt = time.monotonic()
+        while True:
+            status, place = yield self.api(self.portA, "join", {"map": "town.tmj"},
+                                           ada["accessToken"])
+            if place["node"] == self.nodeB:
+                break
+            self.assertLess(time.monotonic() - startedAt, 2 * HEARTBEAT_SECONDS + 5,
+                            "node A's full town was not overflowed")
+            yield task.deferLater(reactor, 0.5, lambda: None)
+        adas = yield connectPlayer(self.portB)
+        self.addCleanup(adas.transport.loseConnection)
+        adas.send({"t": "join", "access": ada["accessToken"], "seat": place["seat"]})
+        welcome = yield adas.waitFor(lambda m: m["t"] in ("welcome", "error"))
+        self.assertEqual((welcome["t"], welcome.get("map")), ("welcome", "town.tmj"))
+        self.assertNotIn("Bob", [entity["name"] for entity in welcome["entities"]])
 
     @defer.inlineCallbacks
     def test_aKilledNodesMapsAreOpenedElsewhere(self):

@@ -4,11 +4,16 @@ player of a map meets on one node.
 
 A single node (no C{--redis}) holds every map: L{LocalDirectory}.  Nodes
 sharing a Redis keep the directory there (L{RedisDirectory}): each node
-writes its record (its WebSocket URL and how many players it has) every
-L{HEARTBEAT_SECONDS} with a time to live of L{TTL_SECONDS}, and refreshes
-the claims on the maps it holds at the same beat; a node that stops
-beating (killed, cut off) disappears from the directory by itself, and
-its maps are claimed again by whoever needs them next.
+writes its record (its WebSocket URL, how many players it has, and its
+rooms with their players and capacity) every L{HEARTBEAT_SECONDS} with a
+time to live of L{TTL_SECONDS}, and refreshes the claims on the maps it
+holds at the same beat; a node that stops beating (killed, cut off)
+disappears from the directory by itself, and its maps are claimed again
+by whoever needs them next.
+
+When every room of a map on the node that holds it is full, the next
+players of that map are placed on the least loaded node whose rooms of
+that map are not: an overflow shard there, opened by the join.
 """
 
 from __future__ import annotations
@@ -90,16 +95,19 @@ class RedisDirectory(service.Service):
     @param online: called at each beat for the players connected to this
         node, C{[{"id", "name", "map"}]}, which the other nodes' agents
         may list (L{elsewhere}).
+    @param rooms: called at each beat for this node's rooms:
+        C{{name: [map, players, capacity]}}.
     """
 
     def __init__(self, redis, nodeId: str, url: Optional[str], load, clock,
                  prefix: str = "ark:", ttl: int = TTL_SECONDS,
-                 heartbeat: float = HEARTBEAT_SECONDS, online=lambda: []):
+                 heartbeat: float = HEARTBEAT_SECONDS, online=lambda: [], rooms=lambda: {}):
         self.redis = redis
         self.nodeId = nodeId
         self.url = url
         self.load = load
         self.online = online
+        self.rooms = rooms
         self.prefix = prefix
         self.ttl = ttl
         self.held: Set[str] = set()
@@ -162,7 +170,7 @@ class RedisDirectory(service.Service):
 
     @defer.inlineCallbacks
     def _beat(self):
-        record = json.dumps({"url": self.url, "players": self.load()})
+        record = json.dumps(self._record())
         yield self.redis.set(self._nodeKey(self.nodeId), record, expire=self.ttl)
         yield self.redis.set(self._onlineKey(self.nodeId), json.dumps(self.online()),
                              expire=self.ttl)
@@ -175,6 +183,9 @@ class RedisDirectory(service.Service):
         if self._failing:
             self._failing = False
             log.info("the room directory in Redis is back")
+
+    def _record(self) -> dict:
+        return {"url": self.url, "players": self.load(), "rooms": self.rooms()}
 
     # -- where maps are --------------------------------------------------------
 
@@ -218,7 +229,9 @@ class RedisDirectory(service.Service):
     def place(self, mapName: str):
         """
         Fires with the L{Place} of the node that holds C{mapName}'s room,
-        claiming the map for the least loaded live node when none does.
+        claiming the map for the least loaded live node when none does; or,
+        when that node's rooms of the map are all full, the place of an
+        overflow shard (see the module's docstring).
 
         @raise DirectoryUnavailable: when Redis cannot be reached.
         """
@@ -230,14 +243,15 @@ class RedisDirectory(service.Service):
         for _ in range(3):
             owner = yield self.redis.get(key)
             alive = yield self.nodes()
+            # This node as it is now, not as at its last beat.
+            alive[self.nodeId] = self._record()
             if owner is not None and owner in alive:
-                return Place(owner, alive[owner].get("url"))
+                return _overflowing(alive, owner, mapName)
             if owner is not None:
                 # Its node is gone though the claim lingers: free it.
                 yield self.redis.eval(
                     "if redis.call('get', KEYS[1]) == ARGV[1] then "
                     "return redis.call('del', KEYS[1]) end return 0", [key], [owner])
-            alive.setdefault(self.nodeId, {"url": self.url, "players": self.load()})
             chosen = min(alive, key=lambda nodeId: (alive[nodeId].get("players", 0), nodeId))
             claimed = yield self.redis.set(key, chosen, expire=self.ttl, only_if_not_exists=True)
             if claimed:
@@ -285,6 +299,30 @@ class RedisDirectory(service.Service):
         return deferred.addTimeout(OPERATION_SECONDS, self.clock).addErrback(unavailable)
 
 
+def _overflowing(alive: Dict[str, dict], owner: str, mapName: str) -> Place:
+    """
+    Where the next player of C{mapName}, whose room C{owner} holds, goes:
+    to C{owner}, unless its rooms of the map are all full and another live
+    node's are not; then to the least loaded of those.
+    """
+    if not _full(alive[owner], mapName):
+        return Place(owner, alive[owner].get("url"))
+    roomy = [nodeId for nodeId, record in alive.items() if not _full(record, mapName)]
+    if not roomy:
+        # Full everywhere: the owner opens another shard of its own.
+        return Place(owner, alive[owner].get("url"))
+    chosen = min(roomy, key=lambda nodeId: (alive[nodeId].get("players", 0), nodeId))
+    return Place(chosen, alive[chosen].get("url"))
+
+
+def _full(record: dict, mapName: str) -> bool:
+    """
+    Whether the node of C{record} has rooms of C{mapName}, all full.
+    """
+    rooms = [room for room in record.get("rooms", {}).values() if room[0] == mapName]
+    return bool(rooms) and all(players >= capacity for _, players, capacity in rooms)
+
+
 def openDirectory(redisUrl: Optional[str], world: str, nodeId: str, url: Optional[str], rooms,
                   clock):
     """
@@ -300,5 +338,6 @@ def openDirectory(redisUrl: Optional[str], world: str, nodeId: str, url: Optiona
 
     return RedisDirectory(redisPool(redisUrl, "room directory"), nodeId, url,
                           lambda: sum(view.room.playerCount for view in rooms.views()), clock,
-                          prefix=world + ":", online=rooms.onlinePlayers)
+                          prefix=world + ":", online=rooms.onlinePlayers,
+                          rooms=rooms.describeRooms)
 
