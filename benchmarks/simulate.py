@@ -11,10 +11,17 @@ With C{--agents N}, N agents live on the map too, at random walkable homes,
 wandering as agents do; their share of the tick is printed apart (the
 steering of their pilots), and a run without them gives the whole
 difference.
+
+With C{--gateways N}, the clients are spread over N gateways' links as
+the room process of C{twistd ark --gateways N} sends to them: each tick's
+patches become one CBOR frame per gateway, with the pieces clients share
+carried once; the tick's cost then includes making those frames, and
+the bytes counted are those written to the links, per client.
 """
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 import random
@@ -26,6 +33,9 @@ import time
 # (which is only as new as the last `make setup`).
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from twisted.internet.task import Clock
+
+from ark.gateway.roomside import GatewayLink
 from ark.net.views import RoomView
 from ark.maps.tiled import loadMap
 from ark.world.agents import AgentSpec, Walkable
@@ -44,6 +54,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--agents", type=int, default=0,
                         help="agents at random walkable homes")
+    parser.add_argument("--gateways", type=int, default=0,
+                        help="send the patches over this many gateways' links")
     arguments = parser.parse_args()
 
     generator = random.Random(arguments.seed)
@@ -54,6 +66,10 @@ def main():
     room = Room(worldMap, capacity=arguments.clients, seed=arguments.seed)
     view = RoomView(room, arguments.view_radius)
     received = [0] * arguments.clients
+    links = [GatewayLink(None, Clock()) for _ in range(arguments.gateways)]
+    linkBytes = [0]
+    for link in links:
+        link.sendString = lambda frame: linkBytes.__setitem__(0, linkBytes[0] + len(frame))
     walkers = []
     for index in range(arguments.clients):
         avatar = room.addAvatar("bot-%d" % index, "fox", room.spawnBody())
@@ -63,7 +79,11 @@ def main():
             # Joined, as a session on this process does before writing.
             received[index] += len(b"".join(patch))
 
-        view.attach(avatar, send)
+        if links:
+            link = links[index % len(links)]
+            view.attach(avatar, functools.partial(link._sendParts, index), link.flow)
+        else:
+            view.attach(avatar, send)
         walkers.append([avatar, 0, bits])
 
     tickTimes = []
@@ -107,6 +127,8 @@ def main():
             started = time.perf_counter()
             room.step()
             view.advance()
+            for link in links:
+                link.clock.advance(0)
             tickTimes.append(time.perf_counter() - started)
 
     def quantiles(values):
@@ -125,6 +147,9 @@ def main():
         "agents_steer_share_of_one_core": round(agentTime[0] / arguments.seconds, 4),
         "bytes_per_client_per_s": round(
             statistics.mean(received) / arguments.seconds, 1),
+        # What the room process writes to its gateways, per client.
+        "link_bytes_per_client_per_s": round(
+            linkBytes[0] / arguments.clients / arguments.seconds, 1) if links else None,
         # Conversations by proximity at the end (absent before they existed).
         "pairs_at_end": len(room.talk.pairs) if hasattr(room, "talk") else None,
     }))

@@ -231,7 +231,7 @@ class RedisDirectoryTests(unittest.TestCase):
         a.rooms = lambda: {"town.tmj": ["town.tmj", 2, 2]}
         self.loads["node-a"] = 2
         yield a.beat()
-        self.assertEqual((yield a.place("town.tmj")), Place("node-b", "ws://node-b/ws"))
+        self.assertEqual((yield a.place("town.tmj")), Place("node-b", "ws://node-b/ws", True))
         self.assertEqual((yield b.place("town.tmj")).nodeId, "node-b")
         b.rooms = lambda: {"town.tmj": ["town.tmj", 2, 2], "cafe.tmj": ["cafe.tmj", 1, 2]}
         yield b.beat()
@@ -440,7 +440,7 @@ class TwoNodesTests(PostgreSQLBackend, unittest.TestCase):
         self.addCleanup(adas.transport.loseConnection)
         adas.send({"t": "join", "access": ada["accessToken"], "seat": place["seat"]})
         welcome = yield adas.waitFor(lambda m: m["t"] in ("welcome", "error"))
-        self.assertEqual((welcome["t"], welcome.get("map")), ("welcome", "town.tmj"))
+        self.assertEqual((welcome["t"], welcome.get("map")), ("welcome", "town.tmj"), welcome)
         self.assertNotIn("Bob", [entity["name"] for entity in welcome["entities"]])
 
     @defer.inlineCallbacks

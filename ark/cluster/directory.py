@@ -47,11 +47,13 @@ return 0
 class Place(NamedTuple):
     """
     Where a map's room is held: the node's id, and its WebSocket URL
-    (C{None}: the node that answers, at the page's own C{/ws}).
+    (C{None}: the node that answers, at the page's own C{/ws}); or, with
+    C{overflow}, where an overflow shard of it is to be.
     """
 
     nodeId: str
     url: Optional[str]
+    overflow: bool = False
 
 
 class DirectoryUnavailable(Exception):
@@ -312,7 +314,7 @@ def _overflowing(alive: Dict[str, dict], owner: str, mapName: str) -> Place:
         # Full everywhere: the owner opens another shard of its own.
         return Place(owner, alive[owner].get("url"))
     chosen = min(roomy, key=lambda nodeId: (alive[nodeId].get("players", 0), nodeId))
-    return Place(chosen, alive[chosen].get("url"))
+    return Place(chosen, alive[chosen].get("url"), chosen != owner)
 
 
 def _full(record: dict, mapName: str) -> bool:

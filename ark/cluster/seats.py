@@ -1,7 +1,8 @@
 """
 Seats: a node tells a player where to join (the node that holds the
-map's room, L{ark.cluster.directory}) and hands them a seat token for it;
-the join on that node redeems the token, once, within L{SEAT_SECONDS}.
+map's room, or one with an overflow shard of it, L{ark.cluster.directory})
+and hands them a seat token for it; the join on that node redeems the
+token, once, within L{SEAT_SECONDS}.
 
 A seat token is signed with the world's secret (every node of a world has
 the same one), and names its player, map and node, so it is good only
@@ -90,6 +91,8 @@ class Seats:
                   "jti": uuid.uuid4().hex, "iat": now, "exp": now + SEAT_SECONDS}
         if entry is not None:
             claims["entry"] = entry
+        if place.overflow:
+            claims["overflow"] = True
         seat = jwt.encode(claims, self.secret, algorithm=ALGORITHM)
         return Reservation(mapName, place.nodeId, place.url, seat)
 
@@ -121,10 +124,14 @@ class Seats:
         if claims["jti"] in self._redeemed:
             raise SeatRefused("seat_invalid", "the seat was taken already")
         self._redeemed[claims["jti"]] = claims["exp"]
-        try:
-            holds = yield self.directory.holds(claims["map"])
-        except DirectoryUnavailable as error:
-            raise SeatRefused("try_again", str(error))
+        if claims.get("overflow") is True:
+            # A seat in an overflow shard here: the map is held elsewhere.
+            holds = True
+        else:
+            try:
+                holds = yield self.directory.holds(claims["map"])
+            except DirectoryUnavailable as error:
+                raise SeatRefused("try_again", str(error))
         if not holds:
             raise SeatRefused("seat_invalid", "another node holds that map now; "
                                               "ask for a new seat")
