@@ -75,13 +75,13 @@ def main():
         avatar = room.addAvatar("bot-%d" % index, "fox", room.spawnBody())
         bits = generator.choice(HEADINGS)
 
-        def send(patch, index=index):
+        def send(patch, motions, index=index):
             # Joined, as a session on this process does before writing.
-            received[index] += len(b"".join(patch))
+            received[index] += len(patch if motions is None else b"".join((patch, *motions)))
 
         if links:
             link = links[index % len(links)]
-            view.attach(avatar, functools.partial(link._sendParts, index), link.flow)
+            view.attach(avatar, functools.partial(link._sendPatch, index), link.flow)
         else:
             view.attach(avatar, send)
         walkers.append([avatar, 0, bits])

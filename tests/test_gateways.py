@@ -181,7 +181,7 @@ class GatewayWorldTests(TestCase):
         """
         Players who watch the same cells and get their patches on the same
         tick share the encoded motions of those cells: the gateway is sent
-        them once, and each patch refers to them.
+        each cell's once, and each patch refers to them.
         """
         players = []
         for name in ("a", "b", "c", "d"):
@@ -201,14 +201,14 @@ class GatewayWorldTests(TestCase):
         connections = sorted(self.gatewayLink.connections)
         firstNumber, fourthNumber = connections[0], connections[3]
         shared = []
-        for sharedPieces, items in self.frames:
-            references = {}
+        for chunks, spans, items in self.frames:
+            watched = {}
             for item in items:
-                if len(item) == 2 and item[0] in (firstNumber, fourthNumber):
-                    references[item[0]] = {part for part in item[1] if isinstance(part, int)}
-            common = references.get(firstNumber, set()) & references.get(fourthNumber, set())
-            shared.extend(sharedPieces[index] for index in common)
-        self.assertTrue(shared, "no piece of a patch was carried once for both")
+                if len(item) == 3 and isinstance(item[1], bytes):
+                    watched[item[0]] = set(spans[item[2]][1:])
+            common = watched.get(firstNumber, set()) & watched.get(fourthNumber, set())
+            shared.extend(chunks[index] for index in common)
+        self.assertTrue(shared, "no cell's motions were carried once for both")
 
     @defer.inlineCallbacks
     def test_behindGatewayGetsAFreshPicture(self):

@@ -88,7 +88,7 @@ class PrivateZoneTests(SynchronousTestCase):
         seat.view.detach(seat.avatar)
         seat.room.teleport(seat.avatar, Body(600 * UNITS, 176 * UNITS))
         self.harness.run(1)
-        snapshot = seat.view.attach(seat.avatar, lambda frame: None)
+        snapshot = seat.view.attach(seat.avatar, lambda frame, motions: None)
         self.assertEqual([e[0] for e in snapshot["entities"]], [self.idOf(inside)])
 
     def test_walkingInAndOut(self):

@@ -16,7 +16,7 @@ from twisted.python import usage
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from ark.app.options import Options
+from ark.app.options import Options, defaultGateways
 from ark.app.service import SimulationService, makeService
 from ark.maps.repository import findMaps
 from ark.world.movement import RIGHT
@@ -76,6 +76,17 @@ class OptionsTests(SynchronousTestCase):
         self.assertEqual(options["map"], "finite.tmj")
         self.assertEqual(options["redis"], "redis://127.0.0.1:6379/0")
         self.assertEqual(options["reconnect-hold"], 5.0)
+
+    def test_gatewaysByCores(self):
+        """
+        By default a machine of four cores or more runs a gateway for each
+        core beyond the first, a smaller one none; C{--gateways} (or
+        C{ARK_GATEWAYS}) says otherwise, 0 for one process.
+        """
+        self.assertEqual([defaultGateways(cores) for cores in (1, 2, 3, 4, 8)], [0, 0, 0, 3, 7])
+        self.assertEqual(parse(["--gateways", "2"])["gateways"], 2)
+        self.assertEqual(parse([], {"ARK_GATEWAYS": "0"})["gateways"], 0)
+        self.assertEqual(parse([])["gateways"], defaultGateways(len(os.sched_getaffinity(0))))
 
     def test_defaultMapMayBeInASubfolder(self):
         """

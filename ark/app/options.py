@@ -30,6 +30,17 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def defaultGateways(cores: int) -> int:
+    """
+    How many gateways a machine of C{cores} cores runs by default: one
+    per core beyond the first, from four cores on.  Below, none: measured
+    on two cores shared with the load bots, a gateway cost more CPU than
+    it saved the room process and added a patch period to the echo
+    (C{benchmarks/side_by_side.py}).
+    """
+    return cores - 1 if cores >= 4 else 0
+
+
 def _integer(name, low, high):
     def parse(value):
         try:
@@ -208,7 +219,8 @@ class Options(usage.Options):
         ("gateways", None, None,
          "Gateway processes that terminate the players' WebSockets on the port, so that "
          "the process holding the rooms spends its core on the world; 0 for one process "
-         "[default: one for each core beyond the first].", _integer("gateways", 0, 64)),
+         "[default: one for each core beyond the first on a machine of 4 cores or more, "
+         "else 0].", _integer("gateways", 0, 64)),
         ("maps-dir", None, None,
          "A map repository: a directory of Tiled maps (.tmj), in subfolders or not, and their "
          "tilesets [default: the bundled world].",
@@ -361,7 +373,7 @@ class Options(usage.Options):
                 "--map %r is not a file in %s" % (self["map"], self["maps-dir"])
             )
         if self["gateways"] is None:
-            self["gateways"] = max(0, _cores() - 1)
+            self["gateways"] = defaultGateways(_cores())
         if self["node-id"] is None:
             self["node-id"] = "%s:%d" % (socket.gethostname()[:50], self["port"])
         if self["data-dir"] is None:

@@ -101,7 +101,10 @@ class RoomLink(Int32StringReceiver):
             self.sendString(cbor2.dumps(items))
 
     def stringReceived(self, frame: bytes) -> None:
-        shared, items = cbor2.loads(frame)
+        chunks, spans, items = cbor2.loads(frame)
+        # Each span's motions, joined once for all the clients who watch it.
+        motions = [b"".join([span[0], *[chunks[index] for index in span[1:]]])
+                   for span in spans]
         connections = self.connections
         for item in items:
             connection = connections.get(item[0])
@@ -109,8 +112,9 @@ class RoomLink(Int32StringReceiver):
                 # Closed meanwhile; the room process hears of it.
                 continue
             if len(item) == 2:
-                connection.send(b"".join([shared[part] if part.__class__ is int else part
-                                          for part in item[1]]))
+                connection.send(item[1])
+            elif item[1].__class__ is bytes:
+                connection.send(item[1] + motions[item[2]])
             else:
                 connection.closeWith(item[1], item[2])
 

@@ -2,7 +2,7 @@
 The room process's end of its gateways' links.  Each client of a gateway
 has its L{ark.net.session.Session} here, as if it were connected to this
 process; what the sessions send goes back to the gateway in one frame a
-turn of the reactor, with the pieces that several clients' patches share
+turn of the reactor, with the motions that several clients' patches share
 carried once.
 """
 
@@ -21,16 +21,13 @@ from ark.gateway.wire import CLOSED, MAX_FRAME, OPENED, toMessage
 
 log = Logger()
 
-# Pieces of patches this long or longer are carried once a frame, however
-# many clients' patches contain them: a grid cell's motions (a few bytes
-# each), an avatar's description.  Shorter ones, the keys and headers,
-# cost less written out than looked up.
-SHARE_FROM = 8
 
 # Bytes waiting for a gateway beyond which its clients' patches are held
 # back (they miss them, and are told everything afresh when it catches
-# up) instead of piling up without end.
-HIGH_WATER = 4 * 1024 * 1024
+# up) instead of piling up: about a tenth of a second of a thousand
+# players' patches, so a gateway short of CPU sheds work rather than
+# falling seconds behind.
+HIGH_WATER = 256 * 1024
 
 
 @implementer(IPushProducer)
@@ -70,9 +67,7 @@ class GatewayLink(Int32StringReceiver):
         self.clock = clock
         self.flow = LinkFlow()
         self.sessions = {}
-        self._shared = []
-        self._sharedAt = {}
-        self._items = []
+        self._startFrame()
         self._flushing = None
         self._lost = False
 
@@ -102,7 +97,7 @@ class GatewayLink(Int32StringReceiver):
         if kind == OPENED:
             self.sessions[connection] = self.world.openSession(
                 partial(self._send, connection), partial(self._close, connection),
-                partial(self._sendParts, connection), self.flow)
+                partial(self._sendPatch, connection), self.flow)
         elif kind == CLOSED:
             session = self.sessions.pop(connection, None)
             if session is not None:
@@ -126,24 +121,31 @@ class GatewayLink(Int32StringReceiver):
     # -- to the gateway --------------------------------------------------
 
     def _send(self, connection: int, payload: bytes) -> None:
-        self._queue([connection, [payload]])
+        self._queue([connection, payload])
 
-    def _sendParts(self, connection: int, parts) -> None:
-        shared = self._sharedAt
-        carried = []
-        for part in parts:
-            if len(part) >= SHARE_FROM:
-                # The same piece is the same object: encoded once a tick.
-                # It stays referenced by _shared until the frame goes, so
-                # its id cannot be another object's meanwhile.
-                index = shared.get(id(part))
+    def _sendPatch(self, connection: int, message: bytes, motions) -> None:
+        if motions is None:
+            self._queue([connection, message])
+            return
+        # Clients watching the same cells are given the same list of the
+        # same pieces, made once a tick: each goes into the frame once.
+        # (Kept referenced until the frame goes, so that no id is another
+        # object's meanwhile.)
+        span = self._spanAt.get(id(motions))
+        if span is None:
+            span = self._spanAt[id(motions)] = len(self._spans)
+            self._kept.append(motions)
+            chunkAt = self._chunkAt
+            chunks = self._chunks
+            references = [motions[0]]
+            for chunk in motions[1:]:
+                index = chunkAt.get(id(chunk))
                 if index is None:
-                    index = shared[id(part)] = len(self._shared)
-                    self._shared.append(part)
-                carried.append(index)
-            else:
-                carried.append(part)
-        self._queue([connection, carried])
+                    index = chunkAt[id(chunk)] = len(chunks)
+                    chunks.append(chunk)
+                references.append(index)
+            self._spans.append(references)
+        self._queue([connection, message, span])
 
     def _close(self, connection: int, code: int, reason: str) -> None:
         self._queue([connection, code, reason])
@@ -157,11 +159,17 @@ class GatewayLink(Int32StringReceiver):
 
     def _flush(self) -> None:
         self._flushing = None
-        frame = cbor2.dumps([self._shared, self._items])
-        self._shared = []
-        self._sharedAt = {}
-        self._items = []
+        frame = cbor2.dumps([self._chunks, self._spans, self._items])
+        self._startFrame()
         self.sendString(frame)
+
+    def _startFrame(self) -> None:
+        self._chunks = []
+        self._chunkAt = {}
+        self._spans = []
+        self._spanAt = {}
+        self._kept = []
+        self._items = []
 
 
 class GatewayLinks(Factory):

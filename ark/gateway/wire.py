@@ -10,12 +10,14 @@ L{ProtocolError} a client's frame earned, or a message the gateway
 decoded and validated: the index of its type in L{MESSAGE_TYPES} and
 its fields.
 
-The room process's frame is C{[shared, items]}: C{shared} are byte
-strings that several clients' messages contain (the pieces of a patch
-encoded once per grid cell, see L{ark.net.views}); each item is
-C{[connection, parts]}, a message to send as the join of C{parts}, byte
-strings or indexes into C{shared}, or C{[connection, code, reason]}, a
-connection to close.
+The room process's frame is C{[chunks, spans, items]}.  C{chunks} are
+the motions of a grid cell, encoded once a tick (see L{ark.net.views}),
+each carried once however many clients watch the cell; C{spans} are the
+motions of the clients watching the same cells, each C{[prefix, chunk
+index, ...]}, to be joined.  Each item is C{[connection, message]}, a
+message to send, C{[connection, message, span]}, a patch: the message
+followed by a span's motions, or C{[connection, code, reason]} (C{code}
+an integer), a connection to close.
 """
 
 from __future__ import annotations

@@ -239,14 +239,14 @@ class WorldFactory(ClientSocketFactory):
         self.agents = agents
         self.seats = seats
 
-    def openSession(self, send, close, sendParts=None, flow=None) -> Session:
+    def openSession(self, send, close, sendPatch=None, flow=None) -> Session:
         """
         The L{Session} of a client connection that just opened, which sends
-        with C{send} (or C{sendParts}, through C{flow}) and closes with
+        with C{send} (or C{sendPatch}, through C{flow}) and closes with
         C{close}.
         """
         session = Session(self.rooms, send, close, self.clock, self.authority, self.chat,
-                          self.inputRate, self.ice, self.agents, self.seats, sendParts, flow)
+                          self.inputRate, self.ice, self.agents, self.seats, sendPatch, flow)
         self.sessions.add(session)
         session.opened()
         return session

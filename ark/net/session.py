@@ -81,22 +81,23 @@ class Session:
         C{None} when the world has no conversations with agents.
     @param seats: the L{ark.cluster.seats.Seats} that joins redeem, or
         C{None} for a node that takes every join (tests of one node).
-    @param sendParts: sends one binary message given as a sequence of byte
-        strings to join (patches, which share most of their pieces with
-        other clients' patches); by default they are joined and C{send}.
-    @param flow: what C{sendParts} goes through, when its C{behind} may
+    @param sendPatch: sends what the room's view has for the client: a
+        message, and the motions a patch ends with (see
+        L{ark.net.views.Viewer.send}); by default the two are joined and
+        C{send}.
+    @param flow: what C{sendPatch} goes through, when its C{behind} may
         hold the client's patches back (see L{ark.net.views.Viewer.flow}).
     """
 
     def __init__(self, rooms, send: Callable[[bytes], None],
                  close: Callable[[int, str], None], clock, authority, chat,
                  inputRate: float = INPUT_RATE, ice: IceServers = NO_ICE_SERVERS,
-                 agents=None, seats=None, sendParts=None, flow=None):
+                 agents=None, seats=None, sendPatch=None, flow=None):
         self.rooms = rooms
         self.agents = agents
         self.seats = seats
         self.send = send
-        self.sendParts = sendParts if sendParts is not None else self._sendJoined
+        self.sendPatch = sendPatch if sendPatch is not None else self._sendJoined
         self.flow = flow
         self._close = close
         self.clock = clock
@@ -121,8 +122,8 @@ class Session:
 
     # -- connection events -------------------------------------------------
 
-    def _sendJoined(self, parts) -> None:
-        self.send(b"".join(parts))
+    def _sendJoined(self, message: bytes, motions) -> None:
+        self.send(message if motions is None else b"".join((message, *motions)))
 
     def opened(self) -> None:
         self._joinTimer = self.clock.callLater(JOIN_TIMEOUT, self._joinTimedOut)
@@ -293,7 +294,7 @@ class Session:
             self._welcome(seat, moved=True)
 
     def _welcome(self, seat, resumed: bool = False, moved: bool = False) -> None:
-        snapshot = seat.view.attach(seat.avatar, self.sendParts, self.flow)
+        snapshot = seat.view.attach(seat.avatar, self.sendPatch, self.flow)
         worldMap = seat.room.worldMap
         welcome = {
             "t": "welcome",

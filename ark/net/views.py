@@ -23,7 +23,7 @@ them.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Sequence, Set
+from typing import Callable, Dict, List, Optional, Set
 
 from ark import metrics
 from ark.net import codec
@@ -108,8 +108,11 @@ class Viewer:
     One client's view of a room, and what it has yet to be told.
 
     @ivar avatar: the client's own avatar.
-    @ivar send: called with each encoded message, as a sequence of byte
-        strings to join.
+    @ivar send: called with each encoded message and, for a patch whose
+        last field is C{mv}, its motions: C{send(message, motions)}, the
+        message being the C{join} of the two (motions are byte strings,
+        shared by the clients watching the same cells); C{motions} is
+        C{None} for anything else.
     @ivar phase: the tick, modulo L{TICKS_PER_PATCH}, of its patches.
     @ivar watched: the cells the client watches.
     @ivar span: the same cells as C{(left, top, right, bottom)}.
@@ -142,7 +145,7 @@ class Viewer:
         "missed",
     )
 
-    def __init__(self, avatar: Avatar, send: Callable[[Sequence[bytes]], None], phase: int,
+    def __init__(self, avatar: Avatar, send: Callable[[bytes, Optional[list]], None], phase: int,
                  flow=None):
         self.avatar = avatar
         self.send = send
@@ -207,7 +210,7 @@ class RoomView:
 
     # -- who watches what --------------------------------------------------
 
-    def attach(self, avatar: Avatar, send: Callable[[Sequence[bytes]], None],
+    def attach(self, avatar: Avatar, send: Callable[[bytes, Optional[list]], None],
                flow=None) -> dict:
         """
         Start sending patches about the room to a client whose avatar is
@@ -502,6 +505,7 @@ class RoomView:
         described: Dict[Avatar, bytes] = {}
         # Clients that watch the same cells share their motions' bytes.
         motionsBySpan: Dict[tuple, list] = {}
+        motionSizes: Dict[tuple, int] = {}
         sent = size = 0
         for viewer in self.viewers.values():
             if viewer.phase != phase:
@@ -528,15 +532,16 @@ class RoomView:
                         else [(cell, privacy) for cell in viewer.watched])
                 found = [window[key] for key in keys if key in window]
                 motions = motionsBySpan[key] = (
-                    [_MV, codec.arrayHeader(sum(count for count, _ in found))]
+                    [_MV + codec.arrayHeader(sum(count for count, _ in found))]
                     + [chunk for _, chunk in found]
-                    if found else None
+                    if found else _NO_MOTIONS
                 )
+                motionSizes[key] = sum(map(len, motions))
             patch = self._assemble(viewer, motions, encodedTick, described)
             if patch is not None:
-                viewer.send(patch)
+                viewer.send(patch, motions or None)
                 sent += 1
-                size += sum(map(len, patch))
+                size += len(patch) + motionSizes[key]
         return sent, size
 
     def _refresh(self, viewer: Viewer) -> None:
@@ -560,12 +565,14 @@ class RoomView:
 
     def _assemble(self, viewer: Viewer, motions, encodedTick: bytes, described):
         """
-        The patch for C{viewer}, as byte strings to join, or C{None} when
-        it has nothing to learn.
-        Runs for every client twenty times a second: it joins byte strings
-        encoded once per tick (C{motions}: the key and value of C{mv} for
-        the cells it watches, or C{None}) and encodes only what is the
-        client's own.
+        The patch for C{viewer} but its motions, or C{None} when it has
+        nothing to learn.  Runs for every client twenty times a second:
+        it joins byte strings encoded once per tick and encodes only what
+        is the client's own.  C{motions} (the key and value of C{mv} for
+        the cells it watches, as byte strings to join, shared by the
+        clients watching the same cells; empty when there are none) are
+        counted in the map but not included: they are the patch's last
+        field, which L{Viewer.send} is given apart.
         """
         parts = []
         fields = 0
@@ -594,8 +601,7 @@ class RoomView:
                     encoded = described[other] = dumps(describe(other))
                 parts.append(encoded)
             fields += 1
-        if motions is not None:
-            parts += motions
+        if motions:
             fields += 1
         if viewer.restated:
             # An avatar described in full in this patch needs no news.
@@ -610,10 +616,11 @@ class RoomView:
             viewer.adds = {}
         if not fields:
             return None
-        return (codec.mapHeader(fields + 2), _TICK, encodedTick, _T, _PATCH_TYPE, *parts)
+        return b"".join((codec.mapHeader(fields + 2), _TICK, encodedTick, _T, _PATCH_TYPE, *parts))
 
 
 _NOBODY: Set[Viewer] = frozenset()
+_NO_MOTIONS: list = []
 
 
 def sendTo(viewer: Viewer, message: dict) -> None:
@@ -626,4 +633,4 @@ def sendTo(viewer: Viewer, message: dict) -> None:
     traffic = metrics.traffic
     traffic.messagesOut[message["t"]] += 1
     traffic.bytesOut += len(encoded)
-    viewer.send((encoded,))
+    viewer.send(encoded, None)

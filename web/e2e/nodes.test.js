@@ -1,5 +1,6 @@
 // End to end: two `twistd ark` nodes as one world (issue 14), sharing the
-// machine's Redis and a PostgreSQL database of their own. Ada's page is
+// machine's Redis and a PostgreSQL database of their own; node B with a
+// gateway. Ada's page is
 // served by node A, Bob's by node B; each asks its own node where to join,
 // both are sent to the node that holds the town, and there they see each
 // other walk. Then that node is killed: once its heartbeat has expired,
@@ -43,6 +44,9 @@ before(async () => {
       "--redis", "redis://127.0.0.1:6379/15", "--world", world,
       "--db", `postgresql://postgres@127.0.0.1:5432/${database}`, "--secret", secret,
       "--sign-in-limit", "100",
+      // Node B runs a gateway: the page it serves, and the players it
+      // seats when the other node is killed, go through one.
+      "--gateways", id === "node-b" ? "1" : "0",
     ]);
   }
   browser = await launchBrowser();
