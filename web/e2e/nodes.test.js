@@ -1,7 +1,7 @@
 // End to end: two `twistd ark` nodes as one world (issue 14), sharing the
 // machine's Redis and a PostgreSQL database of their own; node B with a
-// gateway. Ada's page is
-// served by node A, Bob's by node B; each asks its own node where to join,
+// gateway. Ada's page is served by node A, Bob's by node B (through its
+// gateway); each asks its own node where to join,
 // both are sent to the node that holds the town, and there they see each
 // other walk. Then that node is killed: once its heartbeat has expired,
 // the pages are given seats on the other node, and stand where they last
