@@ -2,9 +2,10 @@
 Tests for several nodes as one world (L{ark.cluster}): seat tokens, the
 room directory in a real Redis (C{ARK_TEST_REDIS}, default
 redis://127.0.0.1:6379/15; skipped without one, except under CI), and two
-installed C{twistd ark} nodes in separate processes sharing Redis and
-PostgreSQL: a seat reserved on one node for a map the other holds, and a
-killed node's maps taken over once its heartbeat expires.
+or three installed C{twistd ark} nodes in separate processes sharing Redis
+and PostgreSQL: a seat reserved on one node for a map the other holds, a
+full room overflowing onto another node, direct messages between nodes,
+and a killed node's maps taken over once its heartbeat expires.
 """
 
 from __future__ import annotations
@@ -297,22 +298,25 @@ class RedisDirectoryTests(unittest.TestCase):
         self.successResultOf(beating)
 
 
-class TwoNodesTests(PostgreSQLBackend, unittest.TestCase):
+class InstalledNodes(PostgreSQLBackend):
     """
-    Two installed nodes, separate processes, one world.
+    Installed nodes, in separate processes, one world: a test case's
+    C{nodes} are started in C{setUp}, into C{servers} (id: the process
+    and its port).  Rooms hold two players.
     """
 
     timeout = 90
+    nodes = {"node-a": (), "node-b": ()}
 
     @defer.inlineCallbacks
-    def startNode(self, nodeId):
+    def startNode(self, nodeId, arguments=()):
         workdir = os.path.abspath(self.mktemp())
         os.makedirs(workdir)
         server = startInstalledServer(self, workdir, [
             "--node-id", nodeId, "--redis", self.redisUrl, "--world", self.world,
             "--db", self.url(),
             "--secret", SECRET.decode("ascii"), "--sign-in-limit", "100",
-            "--room-capacity", "2"])
+            "--room-capacity", "2"] + list(arguments))
         port = yield server.listening
         return server, port
 
@@ -322,6 +326,7 @@ class TwoNodesTests(PostgreSQLBackend, unittest.TestCase):
         self.redisUrl = REDIS
         pool = redisPool(REDIS, "test")
         self.addCleanup(pool.disconnect)
+        self.redis = pool
         try:
             yield pool.ping()
         except Exception as error:
@@ -329,14 +334,26 @@ class TwoNodesTests(PostgreSQLBackend, unittest.TestCase):
                 raise
             raise unittest.SkipTest("no Redis at %s (%s)" % (REDIS, error))
         # A world of this test's own in the shared Redis.  Among equally
-        # loaded nodes the first by id is chosen: A.
+        # loaded nodes the first by id is chosen.
         self.world = "test-" + uuid.uuid4().hex[:16]
-        self.nodeA, self.nodeB = "node-a", "node-b"
-        (self.a, self.portA), (self.b, self.portB) = yield defer.gatherResults(
-            [self.startNode(self.nodeA), self.startNode(self.nodeB)])
+        started = yield defer.gatherResults(
+            [self.startNode(nodeId, arguments) for nodeId, arguments in self.nodes.items()])
+        self.servers = dict(zip(self.nodes, started))
 
     def api(self, port, path, body, token=None):
         return requestJSON("POST", "http://127.0.0.1:%d/api/%s" % (port, path), body, token)
+
+
+class TwoNodesTests(InstalledNodes, unittest.TestCase):
+    """
+    Two installed nodes, separate processes, one world.
+    """
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        yield InstalledNodes.setUp(self)
+        self.nodeA, self.nodeB = "node-a", "node-b"
+        (self.a, self.portA), (self.b, self.portB) = self.servers["node-a"], self.servers["node-b"]
 
     @defer.inlineCallbacks
     def test_aSeatOnOneNodeForAMapTheOtherHolds(self):
@@ -470,3 +487,84 @@ class TwoNodesTests(PostgreSQLBackend, unittest.TestCase):
         welcome = yield adas.waitFor(lambda m: m["t"] == "welcome")
         self.assertEqual(welcome["map"], "town.tmj")
         adas.transport.loseConnection()
+
+
+class ThreeNodesTests(InstalledNodes, unittest.TestCase):
+    """
+    Three installed nodes, the third running a gateway.
+    """
+
+    nodes = {"node-a": (), "node-b": (), "node-c": ("--gateways", "1")}
+
+    @defer.inlineCallbacks
+    def beatenWith(self, nodeId, players):
+        """
+        Wait until C{nodeId}'s record in Redis counts C{players}: its next
+        heartbeat, within L{HEARTBEAT_SECONDS}.
+        """
+        startedAt = time.monotonic()
+        while True:
+            record = yield self.redis.get("%s:node:%s" % (self.world, nodeId))
+            if record is not None and json.loads(record)["players"] == players:
+                return
+            self.assertLess(time.monotonic() - startedAt, 2 * HEARTBEAT_SECONDS + 5,
+                            "%s never said it has %d players" % (nodeId, players))
+            yield task.deferLater(reactor, 0.2, lambda: None)
+
+    @defer.inlineCallbacks
+    def join(self, askPort, name, mapName):
+        """
+        C{name} signs in on the node at C{askPort}, asks it where to join
+        C{mapName}, and joins there; fires with the player, the welcome
+        and the node's id.
+        """
+        status, signIn = yield self.api(askPort, "auth/guest", {"name": name, "avatar": "owl"})
+        status, place = yield self.api(askPort, "join", {"map": mapName},
+                                       signIn["accessToken"])
+        self.assertEqual(status, 200, place)
+        player = yield connectPlayer(self.servers[place["node"]][1])
+        self.addCleanup(player.transport.loseConnection)
+        player.send({"t": "join", "access": signIn["accessToken"], "seat": place["seat"]})
+        welcome = yield player.waitFor(lambda m: m["t"] in ("welcome", "error"))
+        self.assertEqual((welcome["t"], welcome.get("map")), ("welcome", mapName), welcome)
+        return player, welcome, place["node"]
+
+    @defer.inlineCallbacks
+    def test_mapsSpreadOverflowAndADirectMessageCrossesOnce(self):
+        """
+        Asked through node C: the town goes to the first of three idle
+        nodes (A); once A says it has a player, the cafe goes to B.  When
+        A's town room is full (Ada, Dan), Cy is sent to C, the least
+        loaded node, in a town room of its own.  Ada writes to Cy: from A
+        to C through Redis, delivered once, and Bob on B hears nothing.
+        """
+        portC = self.servers["node-c"][1]
+        ada, _, node = yield self.join(portC, "Ada", "town.tmj")
+        self.assertEqual(node, "node-a")
+        yield self.beatenWith("node-a", 1)
+        bob, _, node = yield self.join(portC, "Bob", "cafe.tmj")
+        self.assertEqual(node, "node-b")
+        dan, _, node = yield self.join(portC, "Dan", "town.tmj")
+        self.assertEqual(node, "node-a")
+        yield self.beatenWith("node-a", 2)
+        yield self.beatenWith("node-b", 1)
+        cy, cyWelcome, node = yield self.join(portC, "Cy", "town.tmj")
+        self.assertEqual(node, "node-c")
+        self.assertEqual([entity["name"] for entity in cyWelcome["entities"]
+                          if entity["agent"] is None], [])
+
+        ada.send({"t": "say", "ref": 1, "kind": "direct", "to": cyWelcome["user"],
+                  "text": "hello from the town"})
+        said = yield ada.waitFor(lambda m: m["t"] == "said")
+        self.assertNotIn("error", said)
+        heard = yield cy.waitFor(lambda m: m["t"] == "chat" and m["kind"] == "direct")
+        self.assertEqual((heard["id"], heard["from"]["name"]), (said["id"], "Ada"))
+        # Another message after it, so the first had every chance to be
+        # delivered twice before this one arrives.
+        ada.send({"t": "say", "ref": 2, "kind": "direct", "to": cyWelcome["user"],
+                  "text": "and once more"})
+        yield cy.waitFor(lambda m: m["t"] == "chat" and m["text"] == "and once more")
+        self.assertEqual([m["text"] for m in cy.received if m["t"] == "chat"
+                          and m["kind"] == "direct"], ["hello from the town", "and once more"])
+        self.assertEqual([m for m in bob.received + dan.received if m["t"] == "chat"
+                          and m["kind"] == "direct"], [])
