@@ -383,11 +383,26 @@ class RoomManager:
 
     def onlinePlayers(self) -> List[dict]:
         """
-        The players connected to this node: C{[{"id", "name", "map"}]}.
+        The players connected to this node: C{[{"id", "name", "map"}]},
+        with C{"zone"}, the name of the last named zone they stand in (or
+        C{None}), or C{"private": True} in a private zone, where nobody
+        outside may place them.
         """
-        return [{"id": avatar.userId, "name": avatar.name, "map": view.room.worldMap.name}
-                for view in self.views() for avatar in view.room.avatars.values()
-                if avatar.agent is None and avatar.connected and avatar.userId is not None]
+        online = []
+        for view in self.views():
+            worldMap = view.room.worldMap
+            for avatar in view.room.avatars.values():
+                if avatar.agent is not None or not avatar.connected or avatar.userId is None:
+                    continue
+                player = {"id": avatar.userId, "name": avatar.name, "map": worldMap.name}
+                if avatar.privacy:
+                    player["private"] = True
+                else:
+                    named = [worldMap.zones[n].name for n in avatar.zones
+                             if worldMap.zones[n].name]
+                    player["zone"] = named[-1] if named else None
+                online.append(player)
+        return online
 
     def seatOf(self, userId: int) -> Optional[Seat]:
         """

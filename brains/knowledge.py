@@ -90,8 +90,8 @@ class KnowledgeBrain:
                          else "What can I do for you?")
             return
         if LOCATE_PLAYER in allowed:
-            for name in tools.playersNamedIn(question.text)[:3]:
-                said |= self._player(question, tools.locatePlayer(name))
+            for name in (yield tools.playersNamedIn(question.text))[:3]:
+                said |= self._player(question, (yield tools.locatePlayer(name)))
         if FIND_PLACE in allowed and not said:
             for place in tools.placesNamedIn(question.text)[:2]:
                 said |= self._place(question, tools.findPlace(place))
@@ -116,6 +116,13 @@ class KnowledgeBrain:
                 question.say("That's you, %s! " % (player["name"],))
             elif player.get("private"):
                 question.say("%s is online, in a private area. " % (player["name"],))
+            elif player.get("elsewhere"):
+                # Served by another node: no position to give, and on this
+                # map, another room of it.
+                zone = " in the %s" % (player["zone"],) if player.get("zone") else ""
+                room = (" (in another room of it)" if player["map"] == question.tools.mapName
+                        else "")
+                question.say("%s is on %s%s%s. " % (player["name"], player["map"], room, zone))
             else:
                 zone = " in the %s" % (player["zone"],) if player.get("zone") else ""
                 question.say("%s is%s, %s. " % (player["name"], zone,

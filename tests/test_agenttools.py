@@ -117,7 +117,7 @@ class PlacesAndPeopleTests(ToolsTestCase):
         where; Ada, in the den with him, learns where.
         """
         self.standAt("Bob", 640, 240)
-        outside = self.toolsOf("Cy").locatePlayer("bob")
+        outside = self.successResultOf(self.toolsOf("Cy").locatePlayer("bob"))
         self.assertEqual(outside["players"], [
             {"name": "Bob", "map": "agents.tmj", "you": False, "private": True}])
         online = self.successResultOf(self.toolsOf("Cy").whoIsOnline())
@@ -125,17 +125,19 @@ class PlacesAndPeopleTests(ToolsTestCase):
         [bob] = [p for p in online["players"] if p["name"] == "Bob"]
         self.assertNotIn("zone", bob)
         self.standAt("Ada", 600, 240)
-        [inside] = self.toolsOf("Ada").locatePlayer("Bob")["players"]
+        [inside] = self.successResultOf(self.toolsOf("Ada").locatePlayer("Bob"))["players"]
         self.assertEqual((inside["zone"], inside["x"], inside["y"], inside["direction"]),
                          ("den", 640, 240, "east"))
-        self.assertEqual(self.toolsOf("Cy").playersNamedIn("is Bob here? and ada?"),
-                         ["Ada", "Bob"])
+        self.assertEqual(
+            self.successResultOf(self.toolsOf("Cy").playersNamedIn("is Bob here? and ada?")),
+            ["Ada", "Bob"])
 
     def test_whoIsOnlineCountsTheOtherNodes(self):
         """
         With several nodes, the players the others said they have at their
-        last beat are listed too (by name and map); when the directory
-        cannot be asked, this node's players are listed, said to be part.
+        last beat are listed and found by name too (by map and zone, never
+        the zone of one in a private area); when the directory cannot be
+        asked, this node's players are listed, said to be part.
         """
         class Directory:
             def __init__(self, found):
@@ -147,15 +149,30 @@ class PlacesAndPeopleTests(ToolsTestCase):
                 return defer.succeed(self.found)
 
         self.world.directory = Directory([
-            {"id": 90, "name": "Zed", "map": "cafe.tmj"},
+            {"id": 90, "name": "Zed", "map": "cafe.tmj", "zone": "bar_counter"},
+            {"id": 91, "name": "Yves", "map": "agents.tmj", "private": True},
             {"id": self.clients["Bob"].userId, "name": "Bob", "map": "agents.tmj"}])
-        online = self.successResultOf(self.toolsOf("Cy").whoIsOnline())
-        self.assertEqual(online["count"], 4)
-        self.assertEqual(online["players"][-1], {"name": "Zed", "map": "cafe.tmj", "you": False})
+        cy = self.toolsOf("Cy")
+        online = self.successResultOf(cy.whoIsOnline())
+        self.assertEqual(online["count"], 5)
+        self.assertEqual(online["players"][-2:], [
+            {"name": "Zed", "map": "cafe.tmj", "you": False, "zone": "bar counter"},
+            {"name": "Yves", "map": "agents.tmj", "you": False, "private": True}])
         self.assertNotIn("partial", online)
+        # Found by name on their nodes, placed as far as those said.
+        self.assertEqual(self.successResultOf(cy.playersNamedIn("where are Zed and Yves?")),
+                         ["Zed", "Yves"])
+        self.assertEqual(self.successResultOf(cy.locatePlayer("zed"))["players"], [
+            {"name": "Zed", "map": "cafe.tmj", "you": False, "elsewhere": True,
+             "zone": "bar counter"}])
+        self.assertEqual(self.successResultOf(cy.locatePlayer("yves"))["players"], [
+            {"name": "Yves", "map": "agents.tmj", "you": False, "elsewhere": True,
+             "private": True}])
         self.world.directory = Directory(RuntimeError("Redis is away"))
-        online = self.successResultOf(self.toolsOf("Cy").whoIsOnline())
+        online = self.successResultOf(cy.whoIsOnline())
         self.assertEqual((online["count"], online["partial"]), (3, True))
+        located = self.successResultOf(cy.locatePlayer("zed"))
+        self.assertEqual((located["players"], located["partial"]), ([], True))
 
     @defer.inlineCallbacks
     def test_toolsByName(self):

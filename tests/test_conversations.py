@@ -267,6 +267,30 @@ class AskingTests(TownTestCase):
             self.assertFalse(worldMap.isBlocked(x // 32, y // 32), (x, y))
 
     @defer.inlineCallbacks
+    def test_scoutPlacesPlayersOfOtherNodesByMapAndZone(self):
+        """
+        Players on other nodes, as their nodes said at their last beat:
+        Scout says on which map and in which zone, and for one in a town
+        room of another node, that it is another room of the town; of one
+        in a private area, only that they are online.
+        """
+        class Directory:
+            def elsewhere(self):
+                return defer.succeed([
+                    {"id": 90, "name": "Zed", "map": "cafe.tmj", "zone": "bar_counter"},
+                    {"id": 91, "name": "Yves", "map": "town.tmj", "zone": "library"},
+                    {"id": 92, "name": "Xena", "map": "town.tmj", "private": True}])
+
+        self.agents.world.directory = Directory()
+        ada = yield self.player("Ada")
+        yield self.talk(ada)
+        _, reply = yield self.ask(ada, "Where is Zed?")
+        self.assertIn("Zed is on cafe.tmj in the bar counter.", reply["text"])
+        _, reply = yield self.ask(ada, "And Yves, and Xena?", ref=2)
+        self.assertIn("Yves is on town.tmj (in another room of it) in the library.", reply["text"])
+        self.assertIn("Xena is online, in a private area.", reply["text"])
+
+    @defer.inlineCallbacks
     def test_conversationIsStoredAndRestoredPageByPage(self):
         """
         The question and the reply are stored in the player's agent

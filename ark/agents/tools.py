@@ -171,7 +171,7 @@ class WorldTools:
             if name == FIND_PLACE:
                 return defer.succeed(self.findPlace(_argument(arguments, "name")))
             if name == LOCATE_PLAYER:
-                return defer.succeed(self.locatePlayer(_argument(arguments, "name")))
+                return self.locatePlayer(_argument(arguments, "name"))
             if name == WHO_IS_ONLINE:
                 return self.whoIsOnline()
             if name == RECENT_CHAT:
@@ -291,18 +291,24 @@ class WorldTools:
             points.append([_pixels(x), _pixels(y)])
         self.guidance = {"place": place["place"], "map": place["map"], "path": points}
 
-    def locatePlayer(self, name: str) -> dict:
+    @defer.inlineCallbacks
+    def locatePlayer(self, name: str):
         """
-        The online players whose names match C{name}: where they stand
-        (map, zone, direction from the asker), or only that they are online
-        when they are in a private zone the asker is not in.
+        Fires with the online players whose names match C{name}: where they
+        stand (map, zone, direction from the asker), or only that they are
+        online when they are in a private zone the asker is not in.  Those
+        on other nodes are placed by map and zone, as their node said at
+        its last beat (C{elsewhere}); C{partial} when those cannot be
+        asked.
         """
         wanted = " ".join(words(name))
         found = []
+        seen = set()
         for avatar, room in self._players():
             called = " ".join(words(avatar.name))
             if not wanted or wanted not in called:
                 continue
+            seen.add(avatar.userId)
             entry = {"name": avatar.name, "map": room.worldMap.name,
                      "you": avatar.userId == self.userId}
             if self._visible(avatar, room):
@@ -312,16 +318,45 @@ class WorldTools:
             else:
                 entry["private"] = True
             found.append(entry)
-            if len(found) >= MAX_PLACES:
-                break
-        return {"query": name, "players": found}
+        elsewhere, complete = yield self._elsewhere()
+        for player in elsewhere:
+            called = " ".join(words(str(player.get("name") or "")))
+            if not wanted or wanted not in called or player.get("id") in seen:
+                continue
+            seen.add(player.get("id"))
+            entry = {"name": player.get("name"), "map": player.get("map"),
+                     "you": player.get("id") == self.userId, "elsewhere": True}
+            if player.get("private"):
+                entry["private"] = True
+            elif player.get("zone"):
+                entry["zone"] = placeName(player["zone"])
+            found.append(entry)
+        result = {"query": name, "players": found[:MAX_PLACES]}
+        if not complete:
+            result["partial"] = True
+        return result
+
+    @defer.inlineCallbacks
+    def _elsewhere(self):
+        """
+        Fires with the players of the other nodes, as they said at their
+        last beat, and whether that is known (Redis may be away).
+        """
+        if self.world.directory is None:
+            return [], True
+        try:
+            elsewhere = yield self.world.directory.elsewhere()
+        except Exception:
+            # Redis away: this node's players are all that is known.
+            return [], False
+        return elsewhere, True
 
     @defer.inlineCallbacks
     def whoIsOnline(self):
         """
         How many players are online, on every node of the world, and (at
         most L{MAX_PLAYERS}) who and on which map; in which zone for those
-        on this node.
+        not in a private one.
         """
         players = []
         seen = set()
@@ -335,20 +370,19 @@ class WorldTools:
                 else:
                     entry["private"] = True
                 players.append(entry)
-        complete = True
-        if self.world.directory is not None:
-            try:
-                elsewhere = yield self.world.directory.elsewhere()
-            except Exception:
-                # Redis away: this node's players are all that is known.
-                elsewhere, complete = [], False
-            for player in elsewhere:
-                if player.get("id") in seen:
-                    continue
-                seen.add(player.get("id"))
-                if len(players) < MAX_PLAYERS:
-                    players.append({"name": player.get("name"), "map": player.get("map"),
-                                    "you": player.get("id") == self.userId})
+        elsewhere, complete = yield self._elsewhere()
+        for player in elsewhere:
+            if player.get("id") in seen:
+                continue
+            seen.add(player.get("id"))
+            if len(players) < MAX_PLAYERS:
+                entry = {"name": player.get("name"), "map": player.get("map"),
+                         "you": player.get("id") == self.userId}
+                if player.get("private"):
+                    entry["private"] = True
+                elif player.get("zone"):
+                    entry["zone"] = placeName(player["zone"])
+                players.append(entry)
         found = {"count": len(seen), "players": players}
         if not complete:
             found["partial"] = True
@@ -438,16 +472,21 @@ class WorldTools:
                     found.append(name)
         return found
 
-    def playersNamedIn(self, text: str) -> List[str]:
+    @defer.inlineCallbacks
+    def playersNamedIn(self, text: str):
         """
-        The names of the online players that C{text} mentions (whole words).
+        Fires with the names of the online players, on this node or
+        another, that C{text} mentions (whole words).
         """
         said = " %s " % " ".join(words(text))
+        elsewhere, _ = yield self._elsewhere()
+        names = [avatar.name for avatar, _ in self._players()]
+        names += [str(player.get("name") or "") for player in elsewhere]
         found: List[str] = []
-        for avatar, _ in self._players():
-            name = " ".join(words(avatar.name))
-            if name and " %s " % (name,) in said and avatar.name not in found:
-                found.append(avatar.name)
+        for called in names:
+            name = " ".join(words(called))
+            if name and " %s " % (name,) in said and called not in found:
+                found.append(called)
         return found
 
 
