@@ -11,6 +11,7 @@ with a gateway and kill it.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import tempfile
@@ -20,7 +21,11 @@ from autobahn.twisted.resource import WebSocketResource
 from twisted.internet import defer, endpoints, reactor
 from twisted.internet.task import deferLater
 from twisted.trial.unittest import TestCase
+from twisted.web.client import Agent, readBody
+from twisted.web.http_headers import Headers
+from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
 from twisted.web.server import Site
+from zope.interface import implementer
 
 from ark.app.service import SimulationService
 from ark.chat.filter import ChatFilter
@@ -234,12 +239,66 @@ class GatewayWorldTests(TestCase):
         self.assertIsNotNone(fresh.get("me"))
 
 
-class KilledGatewayTests(TestCase):
+@implementer(IBodyProducer)
+class _ChunkedBody:
     """
-    The installed server with one gateway, whose process is killed.
+    A request body of unknown length, which an L{Agent} sends chunked.
+    """
+
+    length = UNKNOWN_LENGTH
+
+    def __init__(self, content: bytes):
+        self.content = content
+
+    def startProducing(self, consumer):
+        consumer.write(self.content)
+        return defer.succeed(None)
+
+    def pauseProducing(self):
+        pass
+
+    def stopProducing(self):
+        pass
+
+
+class InstalledGatewayTests(TestCase):
+    """
+    The installed server with one gateway.
     """
 
     timeout = 60
+
+    @defer.inlineCallbacks
+    def test_anAgentsEventStreamPassesThrough(self):
+        """
+        A question to Scout over HTTP, its body sent chunked, reaches the
+        room process whole through the gateway, and the answer comes back
+        as events as they are written, the last one C{done}.
+        """
+        workdir = self.mktemp()
+        os.makedirs(workdir)
+        server = startInstalledServer(self, workdir, ["--gateways", "1"])
+        port = yield server.listening
+        base = "http://127.0.0.1:%d" % (port,)
+        status, answer = yield requestJSON("POST", base + "/api/auth/guest",
+                                           {"name": "ada", "avatar": "fox"})
+        self.assertEqual(status, 200, answer)
+        headers = Headers({b"content-type": [b"application/json"],
+                           b"authorization": [b"Bearer " + answer["accessToken"].encode("ascii")]})
+        response = yield Agent(reactor).request(
+            b"POST", (base + "/api/agents/scout/messages").encode("ascii"), headers,
+            _ChunkedBody(json.dumps({"text": "Where is the library?"}).encode("utf-8")))
+        self.assertEqual(response.code, 200)
+        self.assertEqual(response.headers.getRawHeaders(b"content-type"),
+                         [b"text/event-stream; charset=utf-8"])
+        body = (yield readBody(response)).decode("utf-8")
+        events = [dict(line.split(": ", 1) for line in block.split("\n"))["event"]
+                  for block in body.split("\n\n") if block.strip()]
+        self.assertEqual((events[0], events[-1]), ("asked", "done"))
+        self.assertIn("piece", events)
+        self.assertIn("library", body)
+        server.transport.signalProcess("TERM")
+        yield server.ended
 
     @defer.inlineCallbacks
     def test_playersResumeAfterTheirGatewayDies(self):

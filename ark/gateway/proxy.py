@@ -12,6 +12,11 @@ from twisted.web.server import NOT_DONE_YET
 from ark.http.clientaddress import FORWARDED_FOR
 
 
+# Headers about one connection, not the request (RFC 9110, 7.6.1).
+_HOP_BY_HOP = frozenset([b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer",
+                         b"transfer-encoding", b"upgrade", b"content-length"])
+
+
 class _RoomProcessClient(ProxyClient):
     def connectionMade(self):
         ProxyClient.connectionMade(self)
@@ -47,16 +52,21 @@ class ToRoomProcess(Resource):
     def render(self, request):
         headers = {}
         for name, values in request.requestHeaders.getAllRawHeaders():
-            headers[name.lower()] = (b"; " if name.lower() == b"cookie" else b", ").join(values)
+            name = name.lower()
+            if name not in _HOP_BY_HOP:
+                headers[name] = (b"; " if name == b"cookie" else b", ").join(values)
         peer = getattr(request.getClientAddress(), "host", None)
         if isinstance(peer, str):
             chain = headers.get(FORWARDED_FOR)
             headers[FORWARDED_FOR] = (chain + b", " if chain else b"") + peer.encode("ascii")
         request.content.seek(0, 0)
+        body = request.content.read()
+        # The body as this side received it, whole (a chunked one decoded).
+        headers[b"content-length"] = b"%d" % (len(body),)
         # HTTP/1.0 upstream: responses of unknown length (an event stream)
         # come unchunked, and this side chunks them for its client.
         factory = _RoomProcessClientFactory(request.method, request.uri, b"HTTP/1.0", headers,
-                                            request.content.read(), request)
+                                            body, request)
         self.reactor.connectUNIX(self.socketPath, factory)
         return NOT_DONE_YET
 
