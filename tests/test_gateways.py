@@ -269,6 +269,28 @@ class InstalledGatewayTests(TestCase):
     timeout = 60
 
     @defer.inlineCallbacks
+    def test_aPortInUseIsSaidAndTheServerEnds(self):
+        """
+        With the port taken, the server says so in one line and ends,
+        with gateways or without, instead of running on unreachable.
+        """
+        taken = yield endpoints.TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(
+            Site(GatewayRoot(None, None)))
+        self.addCleanup(taken.stopListening)
+        port = taken.getHost().port
+        for gateways in ("1", "0"):
+            workdir = self.mktemp()
+            os.makedirs(workdir)
+            server = startInstalledServer(self, workdir, ["--gateways", gateways,
+                                                          "--port", str(port)])
+            # It ends without ever listening, which is what is tested here.
+            server.listening.addErrback(lambda failure: failure.trap(AssertionError))
+            yield server.ended
+            self.assertIn(b"ark: cannot start: port %d on 127.0.0.1: Address already in use"
+                          % (port,), server.output, gateways)
+            self.assertNotIn(b"Traceback", server.output)
+
+    @defer.inlineCallbacks
     def test_anAgentsEventStreamPassesThrough(self):
         """
         A question to Scout over HTTP, its body sent chunked, reaches the

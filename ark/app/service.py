@@ -12,6 +12,7 @@ import time
 
 from twisted.application import service, strports
 from twisted.internet import defer
+from twisted.internet.error import CannotListenError
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
@@ -134,9 +135,17 @@ class StoreService(service.MultiService):
 
     def _startChildren(self, _):
         if self.running:
-            for child in self:
-                child.privilegedStartService()
-                child.startService()
+            try:
+                for child in self:
+                    child.privilegedStartService()
+                    child.startService()
+            except CannotListenError as error:
+                # Said in one line, and the server ends, instead of running
+                # on without its port.
+                sys.stderr.write("ark: cannot start: port %s on %s: %s\n" % (
+                    error.port, error.interface or "every interface",
+                    getattr(error.socketError, "strerror", None) or error.socketError))
+                self.reactor.stop()
 
     def _failed(self, failure):
         sys.stderr.write("ark: cannot start: the database: %s\n" % (failure.getErrorMessage(),))
@@ -274,7 +283,11 @@ def makeService(options: Options, clock=None) -> service.MultiService:
     else:
         endpoint = "tcp:%d:interface=%s" % (options["port"],
                                              options["interface"].replace(":", r"\:"))
-        strports.service(endpoint, site).setServiceParent(storage)
+        listener = strports.service(endpoint, site)
+        # A port that cannot be opened raises from startService, for
+        # StoreService to report, rather than failing out of sight.
+        listener._raiseSynchronously = True
+        listener.setServiceParent(storage)
     ClosingFactoryService(factory).setServiceParent(storage)
     agents.setServiceParent(storage)
     directory.setServiceParent(storage)

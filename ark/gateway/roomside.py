@@ -11,11 +11,11 @@ from __future__ import annotations
 from functools import partial
 
 import cbor2
+from twisted.internet.interfaces import IPushProducer
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.protocols.basic import Int32StringReceiver
 from zope.interface import implementer
-from twisted.internet.interfaces import IPushProducer
 
 from ark.gateway.wire import CLOSED, MAX_FRAME, OPENED, toMessage
 

@@ -16,7 +16,7 @@ import tempfile
 
 from twisted.application import service
 from twisted.internet import defer
-from twisted.internet.error import ProcessExitedAlready
+from twisted.internet.error import CannotListenError, ProcessExitedAlready
 from twisted.internet.protocol import ProcessProtocol
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
@@ -111,9 +111,7 @@ class GatewayService(service.Service):
             listening.listen(1024)
         except OSError as error:
             listening.close()
-            sys.stderr.write("ark: cannot start: port %d on %s: %s\n"
-                             % (self.port, self.interface, error.strerror))
-            raise SystemExit(1)
+            raise CannotListenError(self.interface, self.port, error)
         listening.setblocking(False)
         return listening
 
