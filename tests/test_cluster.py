@@ -317,6 +317,15 @@ class InstalledNodes(PostgreSQLBackend):
             "--db", self.url(),
             "--secret", SECRET.decode("ascii"), "--sign-in-limit", "100",
             "--room-capacity", "2"] + list(arguments))
+        if "--gateways" in arguments:
+            def stop():
+                # Stopped, not killed, so that it removes its gateways'
+                # sockets.
+                if not server.ended.called:
+                    server.transport.signalProcess("TERM")
+                    return server.ended
+
+            self.addCleanup(stop)
         port = yield server.listening
         return server, port
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import tempfile
 
@@ -49,8 +50,7 @@ from tests.support import openMap, requestJSON
 def _shortDirectory(testCase) -> str:
     # Unix socket paths must be short: not under trial's temp directory.
     directory = tempfile.mkdtemp(prefix="ark-test-")
-    testCase.addCleanup(lambda: [os.unlink(os.path.join(directory, name))
-                                 for name in os.listdir(directory)] and os.rmdir(directory))
+    testCase.addCleanup(shutil.rmtree, directory, True)
     return directory
 
 
