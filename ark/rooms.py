@@ -373,12 +373,13 @@ class RoomManager:
             seat.hold = None
         return self._savePlaces(list(self._seats.values()))
 
-    def describeRooms(self) -> Dict[str, list]:
+    def roomLoads(self) -> Dict[str, list]:
         """
-        This node's rooms: C{{name: [map, players, capacity]}}.
+        This node's rooms and how full they are, for the room directory:
+        C{{name: [map, players, capacity]}}.
         """
         return {self._roomNames[view]: [view.room.worldMap.name, view.room.playerCount,
-                                        self.capacity]
+                                        view.room.capacity]
                 for view in self.views()}
 
     def onlinePlayers(self) -> List[dict]:

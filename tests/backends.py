@@ -24,6 +24,23 @@ from ark.store.sqlstore import SQLStore
 POSTGRESQL = os.environ.get(
     "ARK_TEST_POSTGRESQL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+REDIS = os.environ.get("ARK_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+@defer.inlineCallbacks
+def requireRedis(redis):
+    """
+    Make sure the test's Redis answers on C{redis} (a txredisapi
+    connection to L{REDIS}).
+
+    @raise unittest.SkipTest: when it does not and C{CI} is not set.
+    """
+    try:
+        yield redis.ping()
+    except Exception as error:
+        if os.environ.get("CI"):
+            raise
+        raise unittest.SkipTest("no Redis at %s (%s)" % (REDIS, error))
 
 
 class Backend:

@@ -28,23 +28,16 @@ from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
 from twisted.web.server import Site
 from zope.interface import implementer
 
-from ark.app.service import SimulationService
-from ark.chat.filter import ChatFilter
-from ark.chat.service import ChatService
 from ark.gateway.edge import GatewayFactory, RoomLink, RoomLinkFactory
 from ark.gateway.proxy import GatewayRoot, ToRoomProcess
 from ark.gateway.roomside import GatewayLinks
-from ark.http.api import SignInLimit
-from ark.http.site import makeSite
-from ark.identity.authority import Authority
-from ark.identity.presence import InProcessPresence
-from ark.net.protocol import WorldFactory
-from ark.rooms import RoomManager
-from ark.store import openStore
+from ark.gateway.wire import fromClient, toMessage
+from ark.net.session import decodeFrame
 from ark.world.movement import DOWN, RIGHT
 
 from tests.installed import ServerProcess, connectPlayer, startInstalledServer
-from tests.support import openMap, requestJSON
+from tests.support import requestJSON
+from tests.test_websocket import startWorld
 
 
 def _shortDirectory(testCase) -> str:
@@ -52,6 +45,43 @@ def _shortDirectory(testCase) -> str:
     directory = tempfile.mkdtemp(prefix="ark-test-")
     testCase.addCleanup(shutil.rmtree, directory, True)
     return directory
+
+
+class WireTests(TestCase):
+    """
+    What a gateway forwards of each client frame, and what the room
+    process makes of it.
+    """
+
+    def test_everyMessageTypeArrivesAsItWasDecoded(self):
+        frames = [
+            {"t": "join", "access": "a.b.c", "map": "town.tmj"},
+            {"t": "in", "seq": 4, "steps": [RIGHT, DOWN]},
+            {"t": "say", "ref": 1, "kind": "direct", "to": 7, "text": "hi", "cid": "abcdefgh"},
+            {"t": "signal", "pair": 2, "sdp": {"type": "offer", "sdp": "v=0"}},
+            {"t": "ask", "ref": 3, "text": "where?", "agent": "scout"},
+            {"t": "leave"},
+        ]
+        for frame in frames:
+            decoded = decodeFrame(cbor2.dumps(frame), True)
+            carried = cbor2.loads(cbor2.dumps(fromClient(9, decoded)))
+            self.assertEqual(carried[0], 9)
+            self.assertEqual(toMessage(carried), decoded)
+            self.assertIs(type(toMessage(carried)), type(decoded))
+
+    def test_errorsArriveAsTheyWereFound(self):
+        refused = decodeFrame(b"\xff", True)
+        carried = toMessage(cbor2.loads(cbor2.dumps(fromClient(9, refused))))
+        self.assertEqual((carried.code, carried.message, carried.ref),
+                         (refused.code, refused.message, refused.ref))
+
+    def test_anItemOfNoMessageTypeIsRefused(self):
+        """
+        An item naming no message type (a gateway's bug) is an error in
+        the room process, never another type's message.
+        """
+        for kind in (-5, 99):
+            self.assertRaises(ValueError, toMessage, [9, kind])
 
 
 class GatewayWorldTests(TestCase):
@@ -63,24 +93,7 @@ class GatewayWorldTests(TestCase):
 
     @defer.inlineCallbacks
     def setUp(self):
-        worldMap = openMap(60, 60, name="open.tmj")
-        dataDirectory = self.mktemp()
-        os.makedirs(dataDirectory)
-        store = openStore("sqlite", dataDirectory)
-        yield store.start()
-        self.addCleanup(store.stop)
-        self.rooms = RoomManager({worldMap.name: worldMap}, "open.tmj", capacity=10,
-                                 viewRadius=480, holdSeconds=30, clock=reactor, store=store)
-        simulation = SimulationService(self.rooms, reactor)
-        simulation.startService()
-        self.addCleanup(simulation.stopService)
-        authority = Authority(store, InProcessPresence(reactor),
-                              b"a test secret long enough for HMAC-SHA256", reactor)
-        chat = ChatService(store, self.rooms, ChatFilter(), reactor)
-        world = WorldFactory(self.rooms, reactor, authority, chat)
-        self.signIns = SignInLimit(reactor, 4)
-        roomSite = makeSite(self.mktemp(), self.mktemp(), world, self.rooms, authority,
-                            self.signIns)
+        _, world, roomSite = yield startWorld(self, signInsPerMinute=4)
 
         # The room process's end: its sessions for gateways, its site.
         directory = _shortDirectory(self)

@@ -70,6 +70,35 @@ class PlayerProtocol(WebSocketClientProtocol):
         self.sendMessage(cbor2.dumps(message), isBinary=True)
 
 
+@defer.inlineCallbacks
+def startWorld(testCase, signInsPerMinute=10):
+    """
+    A world on an open map, stepped by the reactor, with its store in
+    C{testCase}'s directory, stopped when C{testCase} ends.
+
+    @return: a Deferred firing with its L{RoomManager}, the
+        L{WorldFactory} its clients' sessions come from, and its site.
+    """
+    worldMap = openMap(60, 60, name="open.tmj")
+    dataDirectory = testCase.mktemp()
+    os.makedirs(dataDirectory)
+    store = openStore("sqlite", dataDirectory)
+    yield store.start()
+    testCase.addCleanup(store.stop)
+    rooms = RoomManager({worldMap.name: worldMap}, "open.tmj", capacity=10,
+                        viewRadius=480, holdSeconds=30, clock=reactor, store=store)
+    simulation = SimulationService(rooms, reactor)
+    simulation.startService()
+    testCase.addCleanup(simulation.stopService)
+    authority = Authority(store, InProcessPresence(reactor),
+                          b"a test secret long enough for HMAC-SHA256", reactor)
+    chat = ChatService(store, rooms, ChatFilter(), reactor)
+    factory = WorldFactory(rooms, reactor, authority, chat)
+    site = makeSite(testCase.mktemp(), testCase.mktemp(), factory, rooms, authority,
+                    SignInLimit(reactor, signInsPerMinute))
+    return rooms, factory, site
+
+
 class TwoPlayersTests(TestCase):
     """
     Two players on one map see each other move.
@@ -79,22 +108,7 @@ class TwoPlayersTests(TestCase):
 
     @defer.inlineCallbacks
     def setUp(self):
-        worldMap = openMap(60, 60, name="open.tmj")
-        dataDirectory = self.mktemp()
-        os.makedirs(dataDirectory)
-        store = openStore("sqlite", dataDirectory)
-        yield store.start()
-        self.addCleanup(store.stop)
-        rooms = RoomManager({worldMap.name: worldMap}, "open.tmj", capacity=10,
-                            viewRadius=480, holdSeconds=30, clock=reactor, store=store)
-        simulation = SimulationService(rooms, reactor)
-        simulation.startService()
-        self.addCleanup(simulation.stopService)
-        authority = Authority(store, InProcessPresence(reactor), b"a test secret long enough for HMAC-SHA256", reactor)
-        chat = ChatService(store, rooms, ChatFilter(), reactor)
-        factory = WorldFactory(rooms, reactor, authority, chat)
-        site = makeSite(self.mktemp(), self.mktemp(), factory, rooms, authority,
-                        SignInLimit(reactor))
+        _, _, site = yield startWorld(self)
         endpoint = endpoints.TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1")
         self.port = yield endpoint.listen(site)
         self.addCleanup(self.port.stopListening)

@@ -341,5 +341,5 @@ def openDirectory(redisUrl: Optional[str], world: str, nodeId: str, url: Optiona
     return RedisDirectory(redisPool(redisUrl, "room directory"), nodeId, url,
                           lambda: sum(view.room.playerCount for view in rooms.views()), clock,
                           prefix=world + ":", online=rooms.onlinePlayers,
-                          rooms=rooms.describeRooms)
+                          rooms=rooms.roomLoads)
 

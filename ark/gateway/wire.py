@@ -54,6 +54,8 @@ def toMessage(item: list):
     kind = item[1]
     if kind == REFUSED:
         return ProtocolError(item[2], item[3], item[4])
+    if not 0 <= kind < len(MESSAGE_TYPES):
+        raise ValueError("no message type %r" % (kind,))
     messageType = MESSAGE_TYPES[kind]
     if messageType is Input:
         return Input(item[2], tuple(item[3]))

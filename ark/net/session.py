@@ -271,12 +271,7 @@ class Session:
             return
         self._sendMessage({"t": "go", "map": reservation.mapName, "node": reservation.nodeId,
                            "url": reservation.url, "seat": reservation.seat})
-        self._stopListening()
-        self._stopRenewingIce()
-        self.seat = None
-        metrics.connectedPlayers.dec()
-        self.rooms.leave(seat)
-        self.close(CLOSE_NORMAL, "gone to another node")
+        self._leave(seat, "gone to another node")
 
     def _notHandedOff(self, failure, seat, target) -> None:
         if not failure.check(SeatRefused):
@@ -399,13 +394,19 @@ class Session:
             self._sendError(code, message, ref)
 
     def _onLeave(self, message: Leave) -> None:
-        seat = self._joined("leave")
+        self._leave(self._joined("leave"), "left")
+
+    def _leave(self, seat, reason: str) -> None:
+        """
+        The player leaves the world here on purpose: their avatar goes at
+        once, and the connection closes normally, saying C{reason}.
+        """
         self._stopListening()
         self._stopRenewingIce()
         self.seat = None
         metrics.connectedPlayers.dec()
         self.rooms.leave(seat)
-        self.close(CLOSE_NORMAL, "left")
+        self.close(CLOSE_NORMAL, reason)
 
     def _onAct(self, message: Act) -> None:
         seat = self._joined("act")
